@@ -1,0 +1,83 @@
+// The Backend interface every compute backend implements, and the lazy factory that creates them.
+// Backends own raw buffers and run ops from src/ops/spec.ts; shapes and dtypes are checked above them in src/ops/.
+import type { OpArgs, OpName } from "../ops/spec.js";
+import { BackendError } from "../errors.js";
+
+/** Opaque handle to a buffer owned by one backend. */
+export type BufferId = number & { readonly __buffer: unique symbol };
+
+export type BackendName = "reference" | "wasm" | "webgpu";
+
+export interface BackendCaps {
+  /** Worker threads in use (1 = single-threaded). */
+  threads: number;
+  simd: boolean;
+  relaxedSimd: boolean;
+  f16: boolean;
+  /** Largest single buffer the backend can hold, in bytes. */
+  maxBufferBytes: number;
+  /** Free-form description (adapter name, build flavour) for logs and benchmarks. */
+  description: string;
+}
+
+/** Where buffers live and kernels run. Internal API: the model talks to ops/, not to this. */
+export interface Backend {
+  readonly name: BackendName;
+  readonly caps: Readonly<BackendCaps>;
+  /** `true`, or why this backend cannot run that op call (the dispatcher then falls back, warning once). */
+  supports<K extends OpName>(op: K, args: OpArgs[K]): true | { reason: string };
+  alloc(byteLength: number): BufferId;
+  upload(dst: BufferId, src: ArrayBufferView, dstByteOffset?: number): void;
+  download(src: BufferId, byteOffset?: number, byteLength?: number): Promise<Uint8Array>;
+  /** Safe while queued work still uses the buffer. */
+  free(buf: BufferId): void;
+  run<K extends OpName>(op: K, args: OpArgs[K]): void;
+  /** Wait until every queued op has finished. */
+  flush(): Promise<void>;
+  stats(): { bytesLive: number; buffers: number; dispatches: number };
+  dispose(): void;
+}
+
+export interface BackendOptions {
+  threads?: number;
+}
+
+/**
+ * Create a backend by name, importing its module only when asked (so browsers never load Node-only code).
+ * `auto` prefers WebGPU when an adapter exists, then Wasm, then the reference backend.
+ */
+export async function createBackend(name: BackendName | "auto", opts: BackendOptions = {}): Promise<Backend> {
+  if (name === "reference") {
+    const { ReferenceBackend } = await import("./reference/reference.js");
+    return new ReferenceBackend();
+  }
+  if (name === "auto") {
+    for (const candidate of AUTO_ORDER) {
+      const backend = await tryCreate(candidate, opts);
+      if (backend) return backend;
+    }
+    return createBackend("reference", opts);
+  }
+  const backend = await tryCreate(name, opts);
+  if (!backend) throw new BackendError(`backend "${name}" is not available in this build or runtime (${lastReason.get(name) ?? "unknown reason"})`);
+  return backend;
+}
+
+/** Backends that are not yet built report here; `auto` skips them. */
+const AUTO_ORDER: BackendName[] = ["webgpu", "wasm"];
+const lastReason = new Map<BackendName, string>();
+type Loader = (opts: BackendOptions) => Promise<Backend | { unavailable: string }>;
+const loaders = new Map<BackendName, Loader>();
+
+/** Backends register their lazy loader here (see backend/loaders.ts); keeps this file free of their imports. */
+export function registerBackend(name: BackendName, loader: Loader): void {
+  loaders.set(name, loader);
+}
+
+async function tryCreate(name: BackendName, opts: BackendOptions): Promise<Backend | null> {
+  const loader = loaders.get(name);
+  if (!loader) { lastReason.set(name, "not implemented yet"); return null; }
+  const result = await loader(opts);
+  if ("unavailable" in result) { lastReason.set(name, result.unavailable); return null; }
+  return result;
+}

@@ -1,0 +1,117 @@
+// User-level ops: validate shapes, allocate the output on the input's backend, dispatch.
+// Every shape error names the op, the tensor and the expected shape.
+import { Tensor } from "../tensor/tensor.js";
+import { BackendError, ShapeError } from "../errors.js";
+import type { OpArgs, OpName, SoftmaxKind, UnaryKind } from "./spec.js";
+import type { Backend } from "../backend/backend.js";
+
+function dispatch<K extends OpName>(backend: Backend, op: K, args: OpArgs[K]): void {
+  const ok = backend.supports(op, args);
+  if (ok !== true) throw new BackendError(`${op}: backend ${backend.name} cannot run this call: ${ok.reason}`);
+  backend.run(op, args);
+}
+
+function expectRank(op: string, name: string, t: Tensor, rank: number): void {
+  if (t.shape.length !== rank) throw new ShapeError(`${op}: ${name} ${t.describe()}: expected rank ${rank}`);
+}
+
+function expectShape(op: string, name: string, t: Tensor, shape: readonly number[]): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`${op}: ${name} ${t.describe()}: expected [${shape.join(", ")}]`);
+  }
+}
+
+/** y = x·wᵀ + bias, with w in PyTorch [out, in] layout. */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
+  expectRank("linear", "x", x, 2); expectRank("linear", "w", w, 2);
+  const [m, k] = x.shape, [n, kw] = w.shape;
+  if (kw !== k) throw new ShapeError(`linear: w ${w.describe()}: in-features must equal x's last dim ${k}`);
+  if (bias) expectShape("linear", "bias", bias, [n]);
+  const out = Tensor.empty(x.backend, [m, n]);
+  if (m > 0) dispatch(x.backend, "linear", { x: x.buf, w: w.buf, bias: bias?.buf, out: out.buf, m, n, k });
+  return out;
+}
+
+export interface AttentionOptions {
+  seqLens: readonly number[];
+  heads: number;
+  softmax: SoftmaxKind;
+  slopes: Float32Array;
+  keyMask?: Uint8Array;
+}
+
+/** Varlen ALiBi self-attention over packed rows: qkv [nnz, 3·hidden] → [nnz, hidden]. */
+export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
+  expectRank("attention", "qkv", qkv, 2);
+  const [nnz, three] = qkv.shape;
+  if (three % (3 * o.heads) !== 0) {
+    throw new ShapeError(`attention: qkv ${qkv.describe()}: last dim must be 3·heads·headDim with heads = ${o.heads}`);
+  }
+  const total = o.seqLens.reduce((a, b) => a + b, 0);
+  if (total !== nnz) throw new ShapeError(`attention: qkv ${qkv.describe()}: sequence lengths sum to ${total}, not ${nnz}`);
+  if (o.slopes.length !== o.heads) throw new ShapeError(`attention: ${o.slopes.length} ALiBi slopes for ${o.heads} heads`);
+  if (o.keyMask && o.keyMask.length !== nnz) throw new ShapeError(`attention: keyMask has ${o.keyMask.length} entries, not ${nnz}`);
+  const headDim = three / 3 / o.heads;
+  const out = Tensor.empty(qkv.backend, [nnz, o.heads * headDim]);
+  if (nnz > 0) {
+    dispatch(qkv.backend, "attention", {
+      qkv: qkv.buf, out: out.buf, seqLens: o.seqLens, heads: o.heads, headDim,
+      softmax: o.softmax, slopes: o.slopes, keyMask: o.keyMask,
+    });
+  }
+  return out;
+}
+
+/** LayerNorm over the last dim of x (+ residual), biased variance. */
+export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, residual?: Tensor): Tensor {
+  expectRank("layerNorm", "x", x, 2);
+  const [rows, cols] = x.shape;
+  expectShape("layerNorm", "gamma", gamma, [cols]);
+  expectShape("layerNorm", "beta", beta, [cols]);
+  if (residual) expectShape("layerNorm", "residual", residual, x.shape);
+  const out = Tensor.empty(x.backend, [rows, cols]);
+  if (rows > 0) dispatch(x.backend, "layerNorm", { x: x.buf, residual: residual?.buf, gamma: gamma.buf, beta: beta.buf, out: out.buf, rows, cols, eps });
+  return out;
+}
+
+/** GLU with exact GELU: [rows, 2I] → gelu(x[:, :I]) · x[:, I:]. */
+export function gluGelu(x: Tensor): Tensor {
+  expectRank("gluGelu", "x", x, 2);
+  const [rows, two] = x.shape;
+  if (two % 2 !== 0) throw new ShapeError(`gluGelu: x ${x.describe()}: last dim must be even (2·intermediate)`);
+  const out = Tensor.empty(x.backend, [rows, two / 2]);
+  if (rows > 0) dispatch(x.backend, "gluGelu", { x: x.buf, out: out.buf, rows, inner: two / 2 });
+  return out;
+}
+
+/** Rows of table picked by ids, plus an optional broadcast row (the token-type embedding). */
+export function gather(table: Tensor, ids: Int32Array, addRow?: Tensor): Tensor {
+  expectRank("gather", "table", table, 2);
+  const [tableRows, cols] = table.shape;
+  if (addRow) expectShape("gather", "addRow", addRow, [cols]);
+  ids.forEach((id, r) => {
+    if (!Number.isInteger(id) || id < 0 || id >= tableRows) {
+      throw new ShapeError(`gather: id ${id} at position ${r} is outside table ${table.describe()}`);
+    }
+  });
+  const out = Tensor.empty(table.backend, [ids.length, cols]);
+  if (ids.length > 0) dispatch(table.backend, "gather", { table: table.buf, ids, addRow: addRow?.buf, out: out.buf, tableRows, cols });
+  return out;
+}
+
+/** Mean over each sequence's rows of a packed [Σ seqLens, cols] tensor → [seqs, cols]. */
+export function meanPool(x: Tensor, seqLens: readonly number[]): Tensor {
+  expectRank("meanPool", "x", x, 2);
+  const total = seqLens.reduce((a, b) => a + b, 0);
+  if (total !== x.shape[0]) throw new ShapeError(`meanPool: x ${x.describe()}: sequence lengths sum to ${total}`);
+  const out = Tensor.empty(x.backend, [seqLens.length, x.shape[1]]);
+  if (seqLens.length > 0) dispatch(x.backend, "meanPool", { x: x.buf, out: out.buf, seqLens, cols: x.shape[1] });
+  return out;
+}
+
+/** Elementwise tanh or exact GELU. */
+export function unary(x: Tensor, kind: UnaryKind): Tensor {
+  const out = Tensor.empty(x.backend, x.shape);
+  if (x.size > 0) dispatch(x.backend, "unary", { x: x.buf, out: out.buf, size: x.size, kind });
+  return out;
+}
