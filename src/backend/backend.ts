@@ -63,21 +63,26 @@ export async function createBackend(name: BackendName | "auto", opts: BackendOpt
   return backend;
 }
 
-/** Backends that are not yet built report here; `auto` skips them. */
 const AUTO_ORDER: BackendName[] = ["webgpu", "wasm"];
 const lastReason = new Map<BackendName, string>();
-type Loader = (opts: BackendOptions) => Promise<Backend | { unavailable: string }>;
-const loaders = new Map<BackendName, Loader>();
 
-/** Backends register their lazy loader here (see backend/loaders.ts); keeps this file free of their imports. */
-export function registerBackend(name: BackendName, loader: Loader): void {
-  loaders.set(name, loader);
-}
+/** A backend module's factory: the backend, or why it cannot run here (no adapter, no SIMD, …). */
+export type BackendFactory = (opts: BackendOptions) => Promise<Backend | { unavailable: string }>;
+
+// Dynamic imports keep each backend's code (and Node-only pieces) out of runtimes that never use it.
+const FACTORIES: Record<Exclude<BackendName, "reference">, () => Promise<BackendFactory>> = {
+  wasm: async () => (await import("./wasm/wasm.js")).createWasmBackend,
+  webgpu: async () => (await import("./webgpu/webgpu.js")).createWebGpuBackend,
+};
 
 async function tryCreate(name: BackendName, opts: BackendOptions): Promise<Backend | null> {
-  const loader = loaders.get(name);
-  if (!loader) { lastReason.set(name, "not implemented yet"); return null; }
-  const result = await loader(opts);
+  if (name === "reference") return createBackend("reference", opts);
+  const result = await (await FACTORIES[name]())(opts);
   if ("unavailable" in result) { lastReason.set(name, result.unavailable); return null; }
   return result;
+}
+
+/** Why `name` was last found unavailable (for skip messages and warnings). */
+export function unavailableReason(name: BackendName): string | undefined {
+  return lastReason.get(name);
 }

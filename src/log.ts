@@ -1,0 +1,11 @@
+// One-time warnings: a fallback or a missing head is reported once per process, not per call.
+const warned = new Set<string>();
+
+export type LogLevel = "silent" | "error" | "warn" | "info";
+export const logSettings: { level: LogLevel } = { level: "warn" };
+
+export function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  if (logSettings.level === "warn" || logSettings.level === "info") console.warn(`germ-js: ${message}`);
+}

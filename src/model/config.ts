@@ -1,0 +1,89 @@
+// config.json → GermConfig. Missing keys take DNABERT-2-117M's values; unknown keys are ignored.
+// `attn_softmax` is our extension (released configs lack it): the attnSoftmax option overrides it.
+import { ConfigError } from "../errors.js";
+import type { SoftmaxKind } from "../ops/spec.js";
+
+export interface GermConfig {
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  vocabSize: number;
+  typeVocabSize: number;
+  layerNormEps: number;
+  /** "vanilla" for DNABERT-2, "softmax1" for GERM. */
+  attnSoftmax: SoftmaxKind;
+  /** Where attnSoftmax came from, so callers can warn when it was only a default. */
+  attnSoftmaxSource: "option" | "config" | "default";
+  /** Activation of the MLM head transform only (the encoder MLP is always exact GELU). */
+  hiddenAct: string;
+  architectures: string[];
+  /** Label names by class index (`id2label`), length = number of labels. */
+  labels: string[];
+}
+
+/** Documented defaults: DNABERT-2-117M's config.json. */
+export const DEFAULT_CONFIG = {
+  hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
+  vocab_size: 4096, type_vocab_size: 2, layer_norm_eps: 1e-12, hidden_act: "gelu",
+} as const;
+
+export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: SoftmaxKind): GermConfig {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ConfigError(`${file}: expected a JSON object`);
+  const c = json as Record<string, unknown>;
+  const int = (key: keyof typeof DEFAULT_CONFIG): number => {
+    const v = c[key] ?? DEFAULT_CONFIG[key];
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new ConfigError(`${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const hiddenSize = int("hidden_size"), numAttentionHeads = int("num_attention_heads");
+  if (hiddenSize % numAttentionHeads !== 0) {
+    throw new ConfigError(`${file}: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numAttentionHeads}`);
+  }
+  const eps = c.layer_norm_eps ?? DEFAULT_CONFIG.layer_norm_eps;
+  if (typeof eps !== "number" || !(eps >= 0)) throw new ConfigError(`${file}: "layer_norm_eps" must be a non-negative number`);
+
+  let softmax: SoftmaxKind = "vanilla";
+  let attnSoftmaxSource: GermConfig["attnSoftmaxSource"] = "default";
+  if (c.attn_softmax !== undefined) {
+    if (c.attn_softmax !== "vanilla" && c.attn_softmax !== "softmax1") {
+      throw new ConfigError(`${file}: "attn_softmax" must be "vanilla" or "softmax1", got ${JSON.stringify(c.attn_softmax)}`);
+    }
+    softmax = c.attn_softmax;
+    attnSoftmaxSource = "config";
+  }
+  if (attnSoftmax !== undefined) {
+    if (attnSoftmax !== "vanilla" && attnSoftmax !== "softmax1") throw new ConfigError(`attnSoftmax option must be "vanilla" or "softmax1", got ${JSON.stringify(attnSoftmax)}`);
+    softmax = attnSoftmax;
+    attnSoftmaxSource = "option";
+  }
+
+  return {
+    hiddenSize, numAttentionHeads,
+    numHiddenLayers: int("num_hidden_layers"),
+    intermediateSize: int("intermediate_size"),
+    vocabSize: int("vocab_size"),
+    typeVocabSize: int("type_vocab_size"),
+    layerNormEps: eps,
+    attnSoftmax: softmax,
+    attnSoftmaxSource,
+    hiddenAct: typeof c.hidden_act === "string" ? c.hidden_act : DEFAULT_CONFIG.hidden_act,
+    architectures: Array.isArray(c.architectures) ? c.architectures.map(String) : [],
+    labels: parseLabels(c, file),
+  };
+}
+
+/** `id2label` as an array; HF's default is 2 labels named LABEL_0, LABEL_1. */
+function parseLabels(c: Record<string, unknown>, file: string): string[] {
+  const id2label = c.id2label;
+  const n = typeof c.num_labels === "number" ? c.num_labels : id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2;
+  const labels = Array.from({ length: n }, (_, i) => `LABEL_${i}`);
+  if (id2label && typeof id2label === "object") {
+    for (const [k, v] of Object.entries(id2label as Record<string, unknown>)) {
+      const i = Number(k);
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new ConfigError(`${file}: id2label key "${k}" is not a label index below ${n}`);
+      labels[i] = String(v);
+    }
+  }
+  return labels;
+}
