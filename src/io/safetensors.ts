@@ -1,0 +1,120 @@
+// safetensors reader and writer: an 8-byte little-endian header length, a JSON header, then raw tensor bytes.
+// The reader validates every offset before handing out zero-copy views, so a hostile file fails with a
+// FormatError naming the file and tensor instead of reading out of bounds.
+import { FormatError, ShapeError } from "../errors.js";
+import { DTYPE_SIZE, isSafeDType, numel, type RawTensor, type SafeDType, type TensorMap } from "./raw-tensor.js";
+
+/** Largest header the format allows (the Rust reference rejects more than 100 MB). */
+const MAX_HEADER = 100_000_000;
+
+/**
+ * Parse a safetensors file. Tensors are views into `bytes` (no copy); `file` only names errors.
+ * @example
+ * const { tensors, metadata } = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+ */
+export function readSafetensors(bytes: Uint8Array, file: string): { tensors: TensorMap; metadata: Record<string, string> } {
+  if (bytes.byteLength < 8) throw new FormatError(`${file}: ${bytes.byteLength} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lo = dv.getUint32(0, true), hi = dv.getUint32(4, true);
+  const headerLen = hi * 2 ** 32 + lo;
+  if (headerLen > bytes.byteLength - 8 || headerLen > MAX_HEADER) {
+    throw new FormatError(`${file}: safetensors header length ${headerLen} runs past the end of the ${bytes.byteLength}-byte file`);
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+  } catch (e) {
+    throw new FormatError(`${file}: safetensors header is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isPlainObject(header)) throw new FormatError(`${file}: safetensors header must be a JSON object`);
+
+  const data = bytes.subarray(8 + headerLen);
+  const metadata: Record<string, string> = {};
+  const tensors: TensorMap = new Map();
+  const spans: { name: string; begin: number; end: number }[] = [];
+  for (const [name, info] of Object.entries(header)) {
+    if (name === "__metadata__") {
+      if (!isPlainObject(info)) throw new FormatError(`${file}: __metadata__ must be an object of strings`);
+      for (const [k, v] of Object.entries(info)) {
+        if (typeof v !== "string") throw new FormatError(`${file}: __metadata__["${k}"] must be a string, got ${typeof v}`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    const where = `${file}: tensor "${name}"`;
+    if (!isPlainObject(info)) throw new FormatError(`${where}: header entry must be an object`);
+    const { dtype, shape, data_offsets: off } = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (!isSafeDType(dtype)) throw new FormatError(`${where}: unknown or unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(", ")})`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw new FormatError(`${where}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount)) throw new FormatError(`${where}: data_offsets ${JSON.stringify(off)} must be [begin, end]`);
+    const [begin, end] = off as [number, number];
+    if (begin > end) throw new FormatError(`${where}: data_offsets begin ${begin} > end ${end}`);
+    if (end > data.byteLength) throw new FormatError(`${where}: data_offsets [${begin}, ${end}] out of range (data section is ${data.byteLength} bytes)`);
+    const want = numel(shape) * DTYPE_SIZE[dtype];
+    if (want !== end - begin) throw new FormatError(`${where}: ${dtype} [${shape.join(", ")}] needs ${want} bytes but data_offsets span ${end - begin}`);
+    spans.push({ name, begin, end });
+    tensors.set(name, { dtype, shape: shape.slice(), bytes: data.subarray(begin, end) });
+  }
+  // Two tensors sharing bytes would alias silently (a write-through hazard and a sign of a forged file).
+  // Empty tensors own no bytes, so they never overlap anything.
+  const nonEmpty = spans.filter((s) => s.end > s.begin).sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < nonEmpty.length; i++) {
+    const p = nonEmpty[i - 1], c = nonEmpty[i];
+    if (c.begin < p.end) {
+      throw new FormatError(`${file}: tensor "${c.name}" bytes [${c.begin}, ${c.end}] overlap tensor "${p.name}" [${p.begin}, ${p.end}]`);
+    }
+  }
+  return { tensors, metadata };
+}
+
+/** Input to writeSafetensors: `data` holds exactly numel(shape)·itemsize bytes, little-endian. */
+export interface TensorToWrite {
+  dtype: SafeDType;
+  shape: number[];
+  data: ArrayBufferView;
+}
+
+/**
+ * Serialize tensors as safetensors. Data is laid out widest dtype first so every tensor stays aligned to
+ * its element size (the header is padded to 8 bytes), which lets readers take typed-array views.
+ * @example
+ * const bytes = writeSafetensors(new Map([["w", { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }]]));
+ */
+export function writeSafetensors(tensors: Map<string, TensorToWrite>, metadata?: Record<string, string>): Uint8Array {
+  const items = [...tensors].map(([name, t]) => {
+    if (name === "__metadata__") throw new ShapeError(`writeSafetensors: "__metadata__" is reserved and cannot name a tensor`);
+    if (!isSafeDType(t.dtype)) throw new ShapeError(`writeSafetensors: tensor "${name}": unknown dtype ${String(t.dtype)}`);
+    if (!t.shape.every(isCount)) throw new ShapeError(`writeSafetensors: tensor "${name}": invalid shape ${JSON.stringify(t.shape)}`);
+    const want = numel(t.shape) * DTYPE_SIZE[t.dtype];
+    if (t.data.byteLength !== want) {
+      throw new ShapeError(`writeSafetensors: tensor "${name}": ${t.data.byteLength} bytes for ${t.dtype} [${t.shape.join(", ")}] (want ${want})`);
+    }
+    return { name, t, bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
+  });
+  const layout = items.slice().sort((a, b) => DTYPE_SIZE[b.t.dtype] - DTYPE_SIZE[a.t.dtype]); // stable sort
+  const offsets = new Map<string, [number, number]>();
+  let pos = 0;
+  for (const it of layout) {
+    offsets.set(it.name, [pos, pos + it.bytes.byteLength]);
+    pos += it.bytes.byteLength;
+  }
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  for (const it of items) header[it.name] = { dtype: it.t.dtype, shape: it.t.shape, data_offsets: offsets.get(it.name) };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.byteLength / 8) * 8;
+  const out = new Uint8Array(8 + padded + pos);
+  new DataView(out.buffer).setUint32(0, padded, true); // high 32 bits stay 0: headers are < 100 MB
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.byteLength, 8 + padded); // spaces: still valid JSON
+  for (const it of layout) out.set(it.bytes, 8 + padded + offsets.get(it.name)![0]);
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}

@@ -1,0 +1,119 @@
+// pytorch_model.bin reader (torch.save zip, torch >= 1.6): unpickles <prefix>/data.pkl with the restricted
+// unpickler, resolves each storage to the zero-copy <prefix>/data/<key> entry, and checks that every tensor
+// is a contiguous, in-bounds slice of its storage. Tied tensors come back as views of the same bytes.
+import { FormatError } from "../errors.js";
+import { PickleGlobal, unpickle } from "./pickle.js";
+import { DTYPE_SIZE, numel, type SafeDType, type TensorMap } from "./raw-tensor.js";
+import { readZip, type ZipEntry } from "./zip.js";
+
+const STORAGE_DTYPE: Readonly<Record<string, SafeDType>> = {
+  FloatStorage: "F32", HalfStorage: "F16", BFloat16Storage: "BF16", LongStorage: "I64",
+  IntStorage: "I32", CharStorage: "I8", ByteStorage: "U8",
+};
+
+/** A persistent id resolved to the storage's bytes; dtype null = a storage type we cannot read (reported per
+ *  tensor). A class, so a hostile pickle cannot forge one out of plain dicts or tuples. */
+class StorageRef {
+  /** One view per (offset, length), so tied tensors share the very same Uint8Array. */
+  readonly views = new Map<string, Uint8Array>();
+  constructor(readonly key: string, readonly type: string, readonly dtype: SafeDType | null, readonly bytes: Uint8Array) {}
+  view(begin: number, end: number): Uint8Array {
+    const k = `${begin}:${end}`;
+    let v = this.views.get(k);
+    if (!v) this.views.set(k, (v = this.bytes.subarray(begin, end)));
+    return v;
+  }
+}
+/** What _rebuild_tensor_v2 returns: a strided view of a storage, checked once its name is known. */
+class TensorRef {
+  constructor(readonly storage: StorageRef, readonly offset: number, readonly size: number[], readonly stride: number[]) {}
+}
+
+/**
+ * Read a `torch.save(state_dict)` zip. Values are views into `bytes`; `file` only names errors.
+ * @example
+ * const tensors = readTorchBin(bytes, "pytorch_model.bin");
+ * tensors.get("cls.predictions.decoder.weight")!.bytes === tensors.get("bert.embeddings.word_embeddings.weight")!.bytes;
+ */
+export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
+  if (bytes.byteLength >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
+    throw new FormatError(`${file}: legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with a newer torch or convert it to safetensors`);
+  }
+  const entries = readZip(bytes, file);
+  const pkls = [...entries.keys()].filter((n) => n === "data.pkl" || n.endsWith("/data.pkl"));
+  // torch writes exactly one <prefix>/data.pkl (prefix "archive" or the file stem); prefer the shallowest.
+  pkls.sort((a, b) => a.split("/").length - b.split("/").length);
+  if (pkls.length === 0) throw new FormatError(`${file}: zip has no <prefix>/data.pkl, so it is not a torch.save checkpoint (entries: ${[...entries.keys()].slice(0, 8).join(", ")})`);
+  const prefix = pkls[0].slice(0, -"data.pkl".length);
+  const pklFile = `${file}:${pkls[0]}`;
+
+  const storages = new Map<string, StorageRef>();
+  const root = unpickle(entries.get(pkls[0])!.data(), {
+    file: pklFile,
+    persistentLoad(pid, pos) {
+      if (!Array.isArray(pid) || pid.length < 5 || pid[0] !== "storage" || !(pid[1] instanceof PickleGlobal) || typeof pid[2] !== "string") {
+        throw new FormatError(`${pklFile}: persistent id at byte ${pos} is not ('storage', <StorageType>, key, location, numel)`);
+      }
+      const [, type, key, , count] = pid as [string, PickleGlobal, string, unknown, unknown];
+      const seen = storages.get(key);
+      if (seen) return seen;
+      const dtype = type.module === "torch" ? STORAGE_DTYPE[type.name] ?? null : null;
+      const entry: ZipEntry | undefined = entries.get(`${prefix}data/${key}`);
+      if (!entry) throw new FormatError(`${file}: storage "${key}" has no entry ${prefix}data/${key}`);
+      const data = entry.data();
+      if (dtype && (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0 || count * DTYPE_SIZE[dtype] > data.byteLength)) {
+        throw new FormatError(`${file}: storage "${key}" claims ${String(count)} ${dtype} elements but ${prefix}data/${key} holds ${data.byteLength} bytes`);
+      }
+      const ref = new StorageRef(key, type.qualified, dtype, dtype ? data.subarray(0, (count as number) * DTYPE_SIZE[dtype]) : data);
+      storages.set(key, ref);
+      return ref;
+    },
+    callGlobal(fn, args, pos) {
+      if (fn.qualified === "torch._utils._rebuild_tensor_v2") {
+        const [storage, offset, size, stride] = args;
+        if (!(storage instanceof StorageRef) || !isCount(offset) || !isCountList(size) || !isCountList(stride) || size.length !== stride.length) {
+          throw new FormatError(`${pklFile}: _rebuild_tensor_v2 at byte ${pos} has malformed arguments`);
+        }
+        return new TensorRef(storage, offset, size.slice(), stride.slice());
+      }
+      if (fn.qualified === "torch._utils._rebuild_parameter") {
+        if (!(args[0] instanceof TensorRef)) throw new FormatError(`${pklFile}: _rebuild_parameter at byte ${pos} wraps no tensor`);
+        return args[0];
+      }
+      throw new FormatError(`${pklFile}: ${fn.qualified} at byte ${pos} cannot be called`);
+    },
+  });
+
+  if (!(root instanceof Map)) throw new FormatError(`${pklFile}: top-level object is not a state dict`);
+  const tensors: TensorMap = new Map();
+  for (const [name, value] of root) {
+    if (typeof name !== "string") throw new FormatError(`${pklFile}: state dict key ${String(name)} is not a string`);
+    if (!(value instanceof TensorRef)) throw new FormatError(`${file}: "${name}" is not a tensor; only a flat state dict of tensors is supported`);
+    const { storage, offset, size, stride } = value;
+    const where = `${file}: tensor "${name}"`;
+    if (!storage.dtype) throw new FormatError(`${where}: storage type ${storage.type} is not supported (supported: ${Object.keys(STORAGE_DTYPE).join(", ")})`);
+    let expect = 1;
+    for (let d = size.length - 1; d >= 0; d--) {
+      // Strides of size-1 dims are arbitrary in torch; only dims that step through memory must be row-major.
+      if (size[d] !== 1 && stride[d] !== expect) {
+        throw new FormatError(`${where}: size [${size.join(", ")}] stride [${stride.join(", ")}] is not contiguous; save it with .contiguous()`);
+      }
+      expect *= size[d];
+    }
+    const item = DTYPE_SIZE[storage.dtype];
+    const n = numel(size);
+    const begin = offset * item, end = begin + n * item;
+    if (end > storage.bytes.byteLength) {
+      throw new FormatError(`${where}: offset ${offset} + ${n} elements runs past storage "${storage.key}" (${storage.bytes.byteLength / item} elements)`);
+    }
+    tensors.set(name, { dtype: storage.dtype, shape: size, bytes: storage.view(begin, end) });
+  }
+  return tensors;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+function isCountList(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every(isCount);
+}
