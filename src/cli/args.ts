@@ -1,0 +1,148 @@
+// Command-line parsing for `germ`: node:util parseArgs plus validation into one typed CliOptions.
+// Every mistake here is a UsageError (exit code 2); nothing is loaded before the arguments are known good.
+import { parseArgs } from "node:util";
+import { InputError } from "../errors.js";
+import type { SequenceFormat } from "../io/fasta.js";
+
+/** A mistake in the command line itself: exit code 2, with a pointer to --help. */
+export class UsageError extends InputError {}
+
+export const COMMANDS = ["embed", "classify", "tokenize"] as const;
+export type Command = (typeof COMMANDS)[number];
+export type Device = "reference" | "wasm" | "webgpu" | "auto";
+export type OutputFormat = "jsonl" | "tsv" | "npy";
+export type Pooling = "mean" | "cls" | "pooler";
+
+export interface CliOptions {
+  command: Command;
+  /** Path of the sequence file, or "-" for stdin. */
+  input: string;
+  model: string;
+  revision?: string;
+  device: Device;
+  threads?: number;
+  pooling: Pooling;
+  format: OutputFormat;
+  inputFormat: SequenceFormat;
+  batchSize: number;
+  out?: string;
+  keepCase: boolean;
+  maxLength?: number;
+  attnSoftmax?: "vanilla" | "softmax1";
+}
+
+export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
+
+export const HELP = `Usage: germ <command> <input> --model <dir|url|hub-id> [options]
+
+Commands:
+  embed       one vector per sequence (mean or [CLS] pooling)
+  classify    logits, probabilities and label (needs a checkpoint with a classifier head)
+  tokenize    BPE token ids and tokens
+
+Input:
+  <input>                 FASTA, FASTQ, CSV with a 'sequence' column (GUE: sequence,label), or one
+                          sequence per line; '-' reads stdin
+  --input-format F        auto (default) | fasta | fastq | csv | plain
+  --keep-case             keep letter case. By default sequences are upper-cased: soft-masked genome
+                          regions are lower-case, and the DNABERT-2/GERM vocabulary has only upper-case
+                          tokens, so 'acgt' would be read as [UNK]
+
+Model:
+  -m, --model M           local directory, http(s) URL of a directory, or hub id (magicslabnu/GERM)
+  --revision R            hub branch, tag or commit (default: main)
+  --device D              auto (default) | reference | wasm | webgpu
+  --threads N             worker threads for the wasm backend
+  --attn-softmax S        vanilla | softmax1 (overrides config.json; GERM checkpoints use softmax1)
+  --max-length N          truncate to N tokens including [CLS] and [SEP]
+
+Output:
+  -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
+                          rows in input order)
+  -o, --out FILE          write there instead of stdout
+  --pooling P             embed: mean (default) | cls | pooler
+  -b, --batch-size N      sequences per forward pass (default 16)
+
+  -h, --help              this text
+  --version               print the version
+
+Progress is drawn on stderr when it is a terminal. Exit codes: 0 ok, 1 runtime error, 2 usage error.
+`;
+
+const OPTIONS = {
+  model: { type: "string", short: "m" },
+  revision: { type: "string" },
+  device: { type: "string" },
+  threads: { type: "string" },
+  pooling: { type: "string" },
+  format: { type: "string", short: "f" },
+  "input-format": { type: "string" },
+  "batch-size": { type: "string", short: "b" },
+  out: { type: "string", short: "o" },
+  "keep-case": { type: "boolean" },
+  "max-length": { type: "string" },
+  "attn-softmax": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/** Parse argv (without `node` and the script path). Throws UsageError. */
+export function parseCliArgs(argv: string[]): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { kind: "help" };
+  if (v.version) return { kind: "version" };
+  const [command, input, ...extra] = positionals;
+  if (command === undefined) throw new UsageError("missing command (embed, classify or tokenize)");
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`unknown command '${command}' (expected embed, classify or tokenize)`);
+  }
+  if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
+  if (extra.length) throw new UsageError(`${command}: unexpected extra argument '${extra[0]}'`);
+  if (v.model === undefined || v.model === "") throw new UsageError(`${command}: --model is required`);
+  const cmd = command as Command;
+  const format = oneOf("--format", v.format ?? "jsonl", ["jsonl", "tsv", "npy"] as const);
+  if (format === "npy" && cmd !== "embed") {
+    throw new UsageError(`${cmd}: --format npy holds one float32 matrix, so it is only for embed; use jsonl or tsv`);
+  }
+  if (v.pooling !== undefined && cmd !== "embed") throw new UsageError(`${cmd}: --pooling applies to embed only`);
+  return {
+    kind: "run",
+    options: {
+      command: cmd,
+      input,
+      model: v.model,
+      revision: v.revision,
+      device: oneOf("--device", v.device ?? "auto", ["auto", "reference", "wasm", "webgpu"] as const),
+      threads: v.threads === undefined ? undefined : positiveInt("--threads", v.threads),
+      pooling: oneOf("--pooling", v.pooling ?? "mean", ["mean", "cls", "pooler"] as const),
+      format,
+      inputFormat: oneOf("--input-format", v["input-format"] ?? "auto", ["auto", "fasta", "fastq", "csv", "plain"] as const),
+      batchSize: v["batch-size"] === undefined ? 16 : positiveInt("--batch-size", v["batch-size"]),
+      out: v.out,
+      keepCase: v["keep-case"] ?? false,
+      // [CLS] and [SEP] alone take two tokens.
+      maxLength: v["max-length"] === undefined ? undefined : positiveInt("--max-length", v["max-length"], 2),
+      attnSoftmax: v["attn-softmax"] === undefined ? undefined
+        : oneOf("--attn-softmax", v["attn-softmax"], ["vanilla", "softmax1"] as const),
+    },
+  };
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(", ")}; got '${value}'`);
+}
+
+function positiveInt(flag: string, value: string, min = 1): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be an integer ≥ ${min}; got '${value}'`);
+  }
+  return n;
+}

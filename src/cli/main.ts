@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Entry point of the `germ` command: wires runCli (commands.ts) to the real process and GermModel.
+// GermModel is imported lazily so `germ --help` works without loading any backend code.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli, type CliModel, type ModelLoader } from "./commands.js";
+
+const loadGermModel: ModelLoader = async (dirOrUrl, opts) => {
+  const { GermModel } = await import("../pipeline/germ-model.js");
+  const model: CliModel = await GermModel.fromPretrained(dirOrUrl, opts);
+  return model;
+};
+
+/** The package version: package.json is found by walking up (build/src/cli/ in development, dist/ when published). */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "germ-js" && pkg.version) return pkg.version;
+    } catch {
+      // not here; keep walking up
+    }
+  }
+  return "unknown";
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write("germ: reading sequences from stdin (end with Ctrl-D)\n");
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+// A closed pipe (`germ embed x.fa ... | head`) is a normal way to stop reading, not a crash.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  readStdin,
+  version: packageVersion(),
+}, loadGermModel);

@@ -1,0 +1,96 @@
+// Output encoders for the CLI: JSON lines, TSV, and NPY v1.0 (float32, C order) for embeddings.
+// Each encoder turns one batch into one chunk, so output streams while later batches still run.
+
+export interface EmbedRow { id: string; embedding: Float32Array }
+export interface ClassifyRow { id: string; label: string; logits: Float32Array; probs: Float32Array }
+export interface TokenizeRow { id: string; ids: number[]; tokens: string[] }
+
+/** Shortest decimal that reads back as the same float32 (0.1f prints "0.1", not 0.10000000149011612). */
+export function formatF32(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "NaN" : x > 0 ? "Infinity" : "-Infinity";
+  for (let p = 6; p < 9; p++) {
+    const s = Number(x.toPrecision(p));
+    if (Math.fround(s) === x) return String(s);
+  }
+  return String(Number(x.toPrecision(9))); // 9 significant digits always round-trip a float32
+}
+
+/** JSON has no NaN/Infinity: those become null so every line stays valid JSON. */
+function jsonF32(values: Float32Array): string {
+  let s = "[";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    s += (i ? "," : "") + (Number.isFinite(v) ? formatF32(v) : "null");
+  }
+  return s + "]";
+}
+
+function tsvCell(text: string): string {
+  return text.replace(/[\t\r\n]+/g, " ");
+}
+
+function tsvF32(values: Float32Array): string {
+  let s = "";
+  for (let i = 0; i < values.length; i++) s += (i ? "\t" : "") + formatF32(values[i]!);
+  return s;
+}
+
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+export function embedJsonl(rows: EmbedRow[]): string {
+  return rows.map((r) => `{"id":${JSON.stringify(r.id)},"embedding":${jsonF32(r.embedding)}}\n`).join("");
+}
+
+export function classifyJsonl(rows: ClassifyRow[]): string {
+  return rows.map((r) =>
+    `{"id":${JSON.stringify(r.id)},"label":${JSON.stringify(r.label)},"probs":${jsonF32(r.probs)},"logits":${jsonF32(r.logits)}}\n`).join("");
+}
+
+export function tokenizeJsonl(rows: TokenizeRow[]): string {
+  return rows.map((r) => JSON.stringify({ id: r.id, ids: r.ids, tokens: r.tokens }) + "\n").join("");
+}
+
+/** TSV for a batch; `header` is true for the first batch only. */
+export function embedTsv(rows: EmbedRow[], header: boolean): string {
+  const head = header && rows.length ? ["id", ...range(rows[0]!.embedding.length, "emb_")].join("\t") + "\n" : "";
+  return head + rows.map((r) => `${tsvCell(r.id)}\t${tsvF32(r.embedding)}\n`).join("");
+}
+
+export function classifyTsv(rows: ClassifyRow[], header: boolean): string {
+  const head = header && rows.length ? ["id", "label", ...range(rows[0]!.probs.length, "prob_")].join("\t") + "\n" : "";
+  return head + rows.map((r) => `${tsvCell(r.id)}\t${tsvCell(r.label)}\t${tsvF32(r.probs)}\n`).join("");
+}
+
+export function tokenizeTsv(rows: TokenizeRow[], header: boolean): string {
+  const head = header ? "id\tids\ttokens\n" : "";
+  return head + rows.map((r) => `${tsvCell(r.id)}\t${r.ids.join(" ")}\t${r.tokens.map(tsvCell).join(" ")}\n`).join("");
+}
+
+/**
+ * NPY v1.0 header for a little-endian float32 C-order array of `shape`.
+ * The whole preamble is padded to a multiple of 64 bytes (numpy's alignment) and ends in '\n'.
+ */
+export function npyHeader(shape: readonly number[]): Uint8Array {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
+  let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
+  const preamble = 10; // magic (6) + version (2) + header length (2)
+  const total = Math.ceil((preamble + dict.length + 1) / 64) * 64;
+  dict = dict.padEnd(total - preamble - 1, " ") + "\n";
+  const out = new Uint8Array(total);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]); // \x93NUMPY v1.0
+  new DataView(out.buffer).setUint16(8, dict.length, true);
+  for (let i = 0; i < dict.length; i++) out[preamble + i] = dict.charCodeAt(i);
+  return out;
+}
+
+/** Rows of equal length as little-endian float32 bytes (DataView: correct on big-endian hosts too). */
+export function npyRows(rows: Float32Array[]): Uint8Array {
+  const width = rows[0]?.length ?? 0;
+  const out = new Uint8Array(rows.length * width * 4);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++, at += 4) view.setFloat32(at, row[i]!, true);
+  }
+  return out;
+}

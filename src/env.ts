@@ -1,0 +1,91 @@
+// Runtime settings (a mutable `env`, as in transformers.js) and frozen facts about the host runtime.
+// Isomorphic: no static node: imports, so browser bundles stay clean; Node/Deno values are probed via globals.
+import { logSettings, type LogLevel } from "./log.js";
+
+export type { LogLevel };
+
+/** Which JavaScript host we run in; decides between disk cache + fs and Cache API + fetch only. */
+export type Runtime = "node" | "deno" | "browser" | "worker" | "unknown";
+
+interface HostGlobals {
+  Deno?: { version?: { deno?: string } };
+  process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
+  window?: unknown;
+  document?: unknown;
+  importScripts?: unknown;
+}
+
+function detectRuntime(): Runtime {
+  const g = globalThis as HostGlobals;
+  // Deno 2 also defines `process`, so test for Deno first.
+  if (typeof g.Deno?.version?.deno === "string") return "deno";
+  if (typeof g.process?.versions?.node === "string") return "node";
+  if (g.window !== undefined && g.document !== undefined) return "browser";
+  if (typeof g.importScripts === "function") return "worker";
+  return "unknown";
+}
+
+/** The host runtime, detected once at load. */
+export const runtime: Runtime = detectRuntime();
+
+/** True where `node:fs/promises` can be imported (Node, Deno): local directories and the disk cache work. */
+export const hasFileSystem: boolean = runtime === "node" || runtime === "deno";
+
+/** An environment variable, or undefined (also when Deno denies --allow-env). */
+function readEnvVar(name: string): string | undefined {
+  try {
+    const v = (globalThis as HostGlobals).process?.env?.[name];
+    return v === undefined || v === "" ? undefined : v;
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultCacheDir(): string | null {
+  if (!hasFileSystem) return null; // browsers and workers use the Cache API instead
+  const explicit = readEnvVar("GERM_CACHE");
+  if (explicit) return explicit;
+  const xdg = readEnvVar("XDG_CACHE_HOME");
+  if (xdg) return `${xdg}/germ-js`;
+  const home = readEnvVar("HOME") ?? readEnvVar("USERPROFILE");
+  return home ? `${home}/.cache/germ-js` : null;
+}
+
+export interface GermEnv {
+  /** Base URL of the model hub; mirrors and test servers replace it. */
+  remoteHost: string;
+  /** Path under `remoteHost`; `{model}`, `{revision}` and `{file}` are substituted. */
+  remotePathTemplate: string;
+  /** When false, hub ids resolve only from the cache and URLs are refused (offline mode). */
+  allowRemote: boolean;
+  /** On-disk cache root (Node/Deno). null disables the disk cache; browsers use the Cache API "germ-js". */
+  cacheDir: string | null;
+  /** Read and write the cache at all. */
+  useCache: boolean;
+  /** The fetch used for every download: swap it for auth headers, proxies or tests. */
+  fetch: typeof fetch;
+  /** Which console messages germ-js prints; shared with src/log.ts (one setting, two names). */
+  logLevel: LogLevel;
+}
+
+/**
+ * Mutable settings read at each call, so they may be changed at any time.
+ * @example
+ * import { env } from "germ-js";
+ * env.remoteHost = "https://hf-mirror.com";
+ * env.cacheDir = "/tmp/germ-cache";
+ */
+export const env: GermEnv = {
+  remoteHost: "https://huggingface.co",
+  remotePathTemplate: "{model}/resolve/{revision}/{file}",
+  allowRemote: true,
+  cacheDir: defaultCacheDir(),
+  useCache: true,
+  // Late-bound so a fetch installed on globalThis after import (polyfills, test mocks) is still used.
+  fetch: (input, init) => globalThis.fetch(input, init),
+  get logLevel(): LogLevel { return logSettings.level; },
+  set logLevel(level: LogLevel) { logSettings.level = level; },
+};
+
+/** Name of the Cache API store used in browsers and workers. */
+export const BROWSER_CACHE_NAME = "germ-js";

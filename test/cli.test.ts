@@ -1,0 +1,195 @@
+// The germ CLI: runCli with a fake model (arguments, formats, exit codes), plus one end-to-end run of the
+// compiled CLI on the tiny golden checkpoint when fixtures and GermModel are both present.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli, type CliModel, type LoadOptions } from "../src/cli/commands.js";
+import { formatF32, npyHeader } from "../src/cli/output.js";
+import { FormatError } from "../src/errors.js";
+import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "germ-cli-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const FASTA = join(tmp, "in.fa");
+writeFileSync(FASTA, ">a first\nacgtNN\n>b\nGGCC\nTT\n>c\nA\n");
+
+/** Fake model: embedding = [length, code of first char, pooling flag]; labels by length parity. */
+function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: number }, fail?: Error) {
+  return async (_dir: string, opts: LoadOptions): Promise<CliModel> => {
+    log.opts = opts;
+    opts.onProgress?.({ file: "config.json", loaded: 10, total: 10, status: "done" });
+    if (fail) throw fail;
+    return {
+      tokenizer: { encode: (t, o) => ({ ids: [...t].slice(0, o?.maxLength).map((c) => c.charCodeAt(0)), tokens: [...t] }) },
+      async embed(texts, { pooling }) {
+        log.texts.push(texts);
+        return texts.map((t) => new Float32Array([t.length, t.charCodeAt(0), pooling === "cls" ? 1 : 0.1]));
+      },
+      async classify(texts) {
+        log.texts.push(texts);
+        return texts.map((t) => ({ logits: new Float32Array([0, t.length]), probs: new Float32Array([0.25, 0.75]), label: t.length % 2 ? "odd" : "even" }));
+      },
+      dispose() { log.disposed++; },
+    };
+  };
+}
+
+class Sink extends Writable {
+  chunks: Buffer[] = [];
+  isTTY = false;
+  override _write(chunk: Buffer, _enc: string, cb: () => void) { this.chunks.push(Buffer.from(chunk)); cb(); }
+  get text() { return Buffer.concat(this.chunks).toString("utf8"); }
+}
+
+async function run(argv: string[], opts: { stdin?: string; fail?: Error; progress?: boolean } = {}) {
+  const stdout = new Sink();
+  const errText: string[] = [];
+  const log = { texts: [] as string[][], opts: undefined as LoadOptions | undefined, disposed: 0 };
+  const code = await runCli(argv, {
+    stdout, stderr: { write: (s: string) => errText.push(s), isTTY: false }, readStdin: async () => opts.stdin ?? "",
+    version: "9.9.9", progress: opts.progress,
+  }, fakeModel(log, opts.fail));
+  return { code, out: stdout.text, raw: Buffer.concat(stdout.chunks), err: errText.join(""), log };
+}
+
+test("--help / -h / --version", async () => {
+  for (const flag of ["--help", "-h"]) {
+    const r = await run([flag]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /Usage: germ <command>/);
+    assert.match(r.out, /--keep-case[\s\S]*upper-cased/);
+  }
+  assert.equal((await run(["--version"])).out, "germ-js 9.9.9\n");
+});
+
+test("usage errors exit 2 with 'germ: <message>' and no stack", async () => {
+  const cases: [string[], RegExp][] = [
+    [[], /missing command/],
+    [["frobnicate", FASTA, "--model", "m"], /unknown command 'frobnicate'/],
+    [["embed", FASTA], /--model is required/],
+    [["embed", "--model", "m"], /missing <input>/],
+    [["embed", FASTA, "--model", "m", "--bogus"], /Unknown option '--bogus'/],
+    [["embed", FASTA, "--model", "m", "--device", "tpu"], /--device must be one of/],
+    [["embed", FASTA, "--model", "m", "--batch-size", "0"], /--batch-size must be an integer/],
+    [["classify", FASTA, "--model", "m", "--format", "npy"], /npy .* only for embed/],
+    [["tokenize", FASTA, "--model", "m", "--pooling", "cls"], /--pooling applies to embed only/],
+  ];
+  for (const [argv, re] of cases) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, /^germ: /);
+    assert.match(r.err, re);
+    assert.doesNotMatch(r.err, /\n\s+at /);
+    assert.equal(r.log.opts, undefined, "model not loaded");
+  }
+});
+
+test("embed jsonl: upper-cases by default, batches, passes model options", async () => {
+  const r = await run(["embed", FASTA, "-m", "dir", "--batch-size", "2", "--device", "reference",
+    "--attn-softmax", "softmax1", "--max-length", "128", "--threads", "2"]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.log.texts, [["ACGTNN", "GGCCTT"], ["A"]]);
+  assert.equal(r.log.opts?.device, "reference");
+  assert.equal(r.log.opts?.attnSoftmax, "softmax1");
+  assert.equal(r.log.opts?.maxLength, 128);
+  assert.equal(r.log.opts?.threads, 2);
+  assert.equal(r.log.disposed, 1);
+  const lines = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.id), ["a", "b", "c"]);
+  assert.deepEqual(lines[0].embedding, [6, 65, 0.1]); // 0.1f printed as 0.1, not 0.10000000149011612
+  assert.equal(r.err, "", "no progress when stderr is not a TTY");
+});
+
+test("--keep-case, stdin input, cls pooling, tsv", async () => {
+  const r = await run(["embed", "-", "-m", "dir", "--keep-case", "--pooling", "cls", "-f", "tsv"], { stdin: "acgt\nGG\n" });
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.log.texts, [["acgt", "GG"]]);
+  assert.equal(r.out, "id\temb_0\temb_1\temb_2\nseq1\t4\t97\t1\nseq2\t2\t71\t1\n");
+});
+
+test("embed npy: a valid NPY v1.0 float32 [n, d] array, written to --out", async () => {
+  const file = join(tmp, "emb.npy");
+  const r = await run(["embed", FASTA, "-m", "dir", "-f", "npy", "-o", file, "-b", "2"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "");
+  const bytes = readFileSync(file);
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x93, 78, 85, 77, 80, 89, 1, 0]);
+  const hlen = bytes.readUInt16LE(8);
+  assert.equal((10 + hlen) % 64, 0);
+  const header = bytes.subarray(10, 10 + hlen).toString("latin1");
+  assert.match(header, /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(3, 3\), \} *\n$/);
+  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 10 + hlen, bytes.byteOffset + bytes.length));
+  assert.deepEqual([...data], [6, 65, Math.fround(0.1), 6, 71, Math.fround(0.1), 1, 65, Math.fround(0.1)]);
+  assert.match(new TextDecoder().decode(npyHeader([5])), /'shape': \(5,\)/);
+});
+
+test("classify jsonl and tsv; tokenize jsonl with --max-length", async () => {
+  let r = await run(["classify", FASTA, "-m", "dir"]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out.split("\n")[1]!), { id: "b", label: "even", probs: [0.25, 0.75], logits: [0, 6] });
+  r = await run(["classify", FASTA, "-m", "dir", "-f", "tsv"]);
+  assert.equal(r.out.split("\n").slice(0, 2).join("\n"), "id\tlabel\tprob_0\tprob_1\na\teven\t0.25\t0.75");
+  r = await run(["tokenize", FASTA, "-m", "dir", "--max-length", "3"]);
+  assert.deepEqual(JSON.parse(r.out.split("\n")[2]!), { id: "c", ids: [65], tokens: ["A"] });
+  assert.deepEqual(JSON.parse(r.out.split("\n")[0]!).ids, [65, 67, 71]);
+});
+
+test("runtime errors exit 1: bad input file, malformed FASTA, model failure; no stack for GermError", async () => {
+  let r = await run(["embed", join(tmp, "nope.fa"), "-m", "dir"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^germ: cannot read input '.*nope\.fa': no such file\n$/);
+  const bad = join(tmp, "bad.fa");
+  writeFileSync(bad, ">a\nAC\n>b\n");
+  r = await run(["embed", bad, "-m", "dir"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^germ: .*bad\.fa: line 3: FASTA record 'b' has no sequence\n$/);
+  r = await run(["embed", FASTA, "-m", "dir"], { fail: new FormatError("dir/config.json: invalid JSON") });
+  assert.equal(r.code, 1);
+  assert.equal(r.err, "germ: dir/config.json: invalid JSON\n");
+  r = await run(["embed", FASTA, "-m", "dir", "-o", join(tmp, "no-dir", "x.jsonl")]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /cannot write .*x\.jsonl': ENOENT/);
+  r = await run(["embed", FASTA, "-m", "dir"], { fail: new TypeError("boom") });
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^germ: internal error: TypeError: boom\n\s+at /, "unexpected errors keep their stack");
+});
+
+test("progress bar draws on stderr only when enabled", async () => {
+  const r = await run(["embed", FASTA, "-m", "dir"], { progress: true });
+  assert.equal(r.code, 0);
+  assert.match(r.err, /3\/3 sequences/);
+  assert.ok(r.err.endsWith("\r\x1b[2K"), "status line erased at the end");
+});
+
+test("formatF32 prints the shortest round-tripping float32", () => {
+  for (const x of [0.1, 1 / 3, -2.5e-8, 123456.789, 0]) {
+    const f = Math.fround(x);
+    assert.equal(Math.fround(Number(formatF32(f))), f);
+  }
+  assert.equal(formatF32(Math.fround(0.1)), "0.1");
+});
+
+const root = resolve(fileURLToPath(new URL("../../", import.meta.url)));
+const fixtures = fixturesDir();
+const haveModel = existsSync(join(root, "build/src/pipeline/germ-model.js"));
+test("end to end: compiled CLI embeds a FASTA with the tiny softmax1 checkpoint", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const args = [join(root, "build/src/cli/main.js"), "embed", FASTA, "--model", join(fixtures!, "tiny-softmax1"), "--device", "reference"];
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+    execFile(process.execPath, args, (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+  });
+  assert.equal(code, 0, stderr);
+  const rows = stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const hidden = JSON.parse(readFileSync(join(fixtures!, "tiny-softmax1", "config.json"), "utf8")).hidden_size;
+  assert.deepEqual(rows.map((r) => r.id), ["a", "b", "c"]);
+  for (const r of rows) {
+    assert.equal(r.embedding.length, hidden);
+    assert.ok(r.embedding.every(Number.isFinite));
+  }
+});
