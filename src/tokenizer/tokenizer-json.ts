@@ -1,0 +1,145 @@
+// Parses and validates a Hugging Face `tokenizer.json` (BPE model) into a plain spec for DnaTokenizer.
+// Everything unsupported is rejected here with a FormatError, so encode never meets a surprise.
+import { FormatError } from "../errors.js";
+
+/** One entry of `added_tokens` (matched in the raw text before pre-tokenizing). */
+export interface AddedTokenSpec {
+  id: number;
+  content: string;
+  special: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  singleWord: boolean;
+}
+
+/** A piece of a post-processor template: fixed special ids, or sequence A (0) / B (1). */
+export type TemplatePiece =
+  | { kind: "special"; ids: number[]; tokens: string[]; typeId: number }
+  | { kind: "sequence"; seq: 0 | 1; typeId: number };
+
+export type PreTokenizerKind = "whitespace" | "whitespace-split" | "none";
+
+export interface TokenizerSpec {
+  vocab: Map<string, number>;
+  merges: Array<[string, string]>;
+  unkToken: string | null;
+  fuseUnk: boolean;
+  ignoreMerges: boolean;
+  addedTokens: AddedTokenSpec[];
+  preTokenizer: PreTokenizerKind;
+  single: TemplatePiece[];
+  pair: TemplatePiece[];
+}
+
+const fail = (what: string): never => { throw new FormatError(`tokenizer.json: ${what}`); };
+const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/** Reads the parts of tokenizer.json that HF `tokenizers` uses for a BPE model; throws FormatError naming the bad field. */
+export function parseTokenizerJson(json: string | object): TokenizerSpec {
+  let root: unknown = json;
+  if (typeof json === "string") {
+    try { root = JSON.parse(json); } catch (e) { fail(`not valid JSON (${(e as Error).message})`); }
+  }
+  if (!isObj(root)) return fail("top level must be an object");
+  const model = root.model;
+  if (!isObj(model)) return fail("`model` is missing");
+  if (model.type !== undefined && model.type !== "BPE") fail(`model.type is ${JSON.stringify(model.type)}; only "BPE" is supported`);
+  if (model.type === undefined && !("merges" in model)) fail("model.type is missing and model has no merges (not a BPE model)");
+  if (model.dropout != null && model.dropout !== 0) fail(`model.dropout ${model.dropout} is unsupported (encoding would be random)`);
+  if (model.continuing_subword_prefix != null) fail("model.continuing_subword_prefix is unsupported");
+  if (model.end_of_word_suffix != null) fail("model.end_of_word_suffix is unsupported");
+  if (model.byte_fallback === true) fail("model.byte_fallback is unsupported");
+  if (root.normalizer != null) fail(`normalizer ${JSON.stringify(root.normalizer.type ?? root.normalizer)} is unsupported (DNABERT-2 has none)`);
+
+  if (!isObj(model.vocab)) return fail("model.vocab is missing (expected an object token → id)");
+  const vocab = new Map<string, number>();
+  for (const [tok, id] of Object.entries(model.vocab)) {
+    if (!isId(id)) fail(`model.vocab[${JSON.stringify(tok)}] = ${JSON.stringify(id)} is not a non-negative integer id`);
+    vocab.set(tok, id as number);
+  }
+  if (vocab.size === 0) fail("model.vocab is empty");
+
+  if (!Array.isArray(model.merges)) return fail("model.merges is missing (expected an array)");
+  const merges: Array<[string, string]> = [];
+  model.merges.forEach((m: unknown, i: number) => {
+    // Two serializations exist: "a b" (tokenizers < 0.20) and ["a", "b"] (newer).
+    const parts = typeof m === "string" ? m.split(" ") : m;
+    if (!Array.isArray(parts) || parts.length !== 2 || typeof parts[0] !== "string" || typeof parts[1] !== "string") {
+      fail(`model.merges[${i}] = ${JSON.stringify(m)} is not a pair "a b" or ["a", "b"]`);
+    }
+    const [a, b] = parts as [string, string];
+    for (const t of [a, b, a + b]) if (!vocab.has(t)) fail(`model.merges[${i}] ${JSON.stringify(m)}: ${JSON.stringify(t)} is not in model.vocab`);
+    merges.push([a, b]);
+  });
+
+  const unkToken = model.unk_token ?? null;
+  if (unkToken !== null && (typeof unkToken !== "string" || !vocab.has(unkToken))) {
+    fail(`model.unk_token ${JSON.stringify(unkToken)} is not in model.vocab`);
+  }
+
+  const addedTokens: AddedTokenSpec[] = [];
+  if (root.added_tokens != null && !Array.isArray(root.added_tokens)) fail("added_tokens must be an array");
+  (root.added_tokens ?? []).forEach((t: any, i: number) => {
+    if (!isObj(t) || !isId(t.id) || typeof t.content !== "string" || t.content === "") {
+      fail(`added_tokens[${i}] needs an integer id and a non-empty string content`);
+    }
+    addedTokens.push({ id: t.id, content: t.content, special: !!t.special, lstrip: !!t.lstrip, rstrip: !!t.rstrip, singleWord: !!t.single_word });
+  });
+
+  const preTokenizer = parsePreTokenizer(root.pre_tokenizer);
+  const tokenId = (tok: string, where: string): number => {
+    const id = addedTokens.find((t) => t.content === tok)?.id ?? vocab.get(tok);
+    return id ?? fail(`${where}: token ${JSON.stringify(tok)} is not in the vocabulary`);
+  };
+  const { single, pair } = parsePostProcessor(root.post_processor, tokenId);
+  return { vocab, merges, unkToken, fuseUnk: !!model.fuse_unk, ignoreMerges: !!model.ignore_merges, addedTokens, preTokenizer, single, pair };
+}
+
+function parsePreTokenizer(p: any): PreTokenizerKind {
+  if (p == null) return "none";
+  if (p.type === "Whitespace") return "whitespace";
+  if (p.type === "WhitespaceSplit") return "whitespace-split";
+  // A Sequence of one supported pre-tokenizer is what some exporters write.
+  if (p.type === "Sequence" && Array.isArray(p.pretokenizers) && p.pretokenizers.length === 1) return parsePreTokenizer(p.pretokenizers[0]);
+  return fail(`pre_tokenizer ${JSON.stringify(p.type)} is unsupported (expected Whitespace, WhitespaceSplit or null)`);
+}
+
+function parsePostProcessor(p: any, tokenId: (t: string, where: string) => number): { single: TemplatePiece[]; pair: TemplatePiece[] } {
+  const seq = (s: 0 | 1, typeId: number): TemplatePiece => ({ kind: "sequence", seq: s, typeId });
+  if (p == null) return { single: [seq(0, 0)], pair: [seq(0, 0), seq(1, 1)] };
+  if (p.type === "BertProcessing") {
+    const sp = (pairv: unknown, name: string, typeId: number): TemplatePiece => {
+      if (!Array.isArray(pairv) || typeof pairv[0] !== "string") return fail(`post_processor.${name} must be [token, id]`);
+      return { kind: "special", ids: [tokenId(pairv[0], `post_processor.${name}`)], tokens: [pairv[0]], typeId };
+    };
+    return {
+      single: [sp(p.cls, "cls", 0), seq(0, 0), sp(p.sep, "sep", 0)],
+      pair: [sp(p.cls, "cls", 0), seq(0, 0), sp(p.sep, "sep", 0), seq(1, 1), sp(p.sep, "sep", 1)],
+    };
+  }
+  if (p.type !== "TemplateProcessing") return fail(`post_processor ${JSON.stringify(p.type)} is unsupported`);
+  const specials = isObj(p.special_tokens) ? p.special_tokens : {};
+  const pieces = (list: unknown, name: string): TemplatePiece[] => {
+    if (!Array.isArray(list)) return fail(`post_processor.${name} must be an array`);
+    return list.map((item: any, i: number): TemplatePiece => {
+      const where = `post_processor.${name}[${i}]`;
+      if (isObj(item?.Sequence)) {
+        const id = item.Sequence.id;
+        if (id !== "A" && id !== "B") fail(`${where}: sequence id must be "A" or "B"`);
+        return seq(id === "A" ? 0 : 1, item.Sequence.type_id ?? 0);
+      }
+      if (isObj(item?.SpecialToken)) {
+        const name2 = item.SpecialToken.id;
+        const def = specials[name2];
+        // The template names a special; its ids/tokens come from special_tokens (may be several ids).
+        if (isObj(def) && Array.isArray(def.ids) && Array.isArray(def.tokens) && def.ids.every(isId)) {
+          return { kind: "special", ids: def.ids, tokens: def.tokens, typeId: item.SpecialToken.type_id ?? 0 };
+        }
+        return { kind: "special", ids: [tokenId(name2, where)], tokens: [name2], typeId: item.SpecialToken.type_id ?? 0 };
+      }
+      return fail(`${where} is neither a Sequence nor a SpecialToken`);
+    });
+  };
+  return { single: pieces(p.single, "single"), pair: pieces(p.pair, "pair") };
+}

@@ -1,0 +1,187 @@
+// DNABERT-2 tokenizer: HF `tokenizer.json` BPE with the exact HF `tokenizers` pipeline
+// (added tokens → Whitespace pre-tokenizer → BPE → `[CLS] $A [SEP]` template) and HF-Python truncation.
+import { FormatError, InputError } from "../errors.js";
+import { Bpe } from "./bpe.js";
+import { AddedTokenMatcher, forEachWord } from "./pre-tokenize.js";
+import { parseTokenizerJson, type PreTokenizerKind, type TemplatePiece } from "./tokenizer-json.js";
+
+export interface EncodeOptions {
+  /** Total length including [CLS]/[SEP]; content is cut to maxLength − added specials (HF-Python rule). */
+  maxLength?: number;
+}
+
+export interface Encoding {
+  ids: number[];
+  tokens: string[];
+  /** token_type_ids from the post-processor template (all 0 for a single sequence). */
+  typeIds: number[];
+}
+
+export interface BatchOptions extends EncodeOptions {
+  /** Right-pad every row with [PAD] to the longest row (what DNABERT-2's train.py asks for). */
+  padding?: boolean;
+}
+
+export interface SpecialIds { unk: number; cls: number; sep: number; pad: number; mask: number }
+
+/**
+ * DNABERT-2 / GERM tokenizer, token-for-token identical to HF `tokenizers` on DNABERT-2's tokenizer.json.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from "node:fs";
+ * const tok = DnaTokenizer.fromJSON(readFileSync("tokenizer.json", "utf8"));
+ * tok.encode("ACGTAGCA").ids;                  // [1, 5, 194, 32, 2]
+ * tok.encode("ACGT".repeat(1000), { maxLength: 512 }).ids.length; // 512, last id [SEP] = 2
+ * tok.decode([1, 5, 194, 32, 2]);              // "[CLS] A CGTA GCA [SEP]"
+ * ```
+ */
+export class DnaTokenizer {
+  /** Number of embedding rows the ids address: max id + 1 over vocab and added tokens. */
+  readonly vocabSize: number;
+  readonly specialIds: Readonly<SpecialIds>;
+  private readonly bpe: Bpe;
+  private readonly matcher: AddedTokenMatcher;
+  private readonly preTokenizer: PreTokenizerKind;
+  private readonly single: TemplatePiece[];
+  private readonly pair: TemplatePiece[];
+  private readonly idToTok: string[] = [];
+  private readonly tokToId = new Map<string, number>();
+  private readonly specialSet = new Set<number>();
+
+  private constructor(json: string | object) {
+    const spec = parseTokenizerJson(json);
+    for (const [t, id] of spec.vocab) { this.idToTok[id] = t; this.tokToId.set(t, id); }
+    // HF looks added tokens up before the model vocab, so they win on a clash.
+    for (const t of spec.addedTokens) {
+      this.idToTok[t.id] = t.content;
+      this.tokToId.set(t.content, t.id);
+      if (t.special) this.specialSet.add(t.id);
+    }
+    this.vocabSize = this.idToTok.length;
+    const need = (name: string, tok: string | null): number =>
+      (tok === null ? undefined : this.tokToId.get(tok)) ?? fail(`special token ${name} ${JSON.stringify(tok)} is not in the vocabulary`);
+    this.specialIds = Object.freeze({
+      unk: need("unk", spec.unkToken), cls: need("cls", "[CLS]"), sep: need("sep", "[SEP]"),
+      pad: need("pad", "[PAD]"), mask: need("mask", "[MASK]"),
+    });
+    this.bpe = new Bpe({ vocab: spec.vocab, merges: spec.merges, unkId: this.specialIds.unk, fuseUnk: spec.fuseUnk, ignoreMerges: spec.ignoreMerges });
+    this.matcher = new AddedTokenMatcher(spec.addedTokens);
+    this.preTokenizer = spec.preTokenizer;
+    this.single = spec.single;
+    this.pair = spec.pair;
+  }
+
+  /** Parses tokenizer.json (text or parsed object). Throws FormatError naming what is wrong. */
+  static fromJSON(json: string | object): DnaTokenizer {
+    if (typeof json !== "string" && (typeof json !== "object" || json === null)) {
+      throw new FormatError(`tokenizer.json: expected a JSON string or object, got ${describe(json)}`);
+    }
+    return new DnaTokenizer(json);
+  }
+
+  /** Encodes one sequence as `[CLS] … [SEP]`. */
+  encode(text: string, opts: EncodeOptions = {}): Encoding {
+    const content = this.content(text, "encode");
+    const limit = this.contentLimit(this.single, opts.maxLength, "encode");
+    return this.assemble(this.single, [content.length > limit ? content.slice(0, limit) : content]);
+  }
+
+  /** Encodes a pair as `[CLS] A [SEP] B [SEP]` (type ids 0 then 1); truncation is HF's longest_first. */
+  encodePair(a: string, b: string, opts: EncodeOptions = {}): Encoding {
+    let ca = this.content(a, "encodePair"), cb = this.content(b, "encodePair");
+    const limit = this.contentLimit(this.pair, opts.maxLength, "encodePair");
+    if (ca.length + cb.length > limit) {
+      // tokenizers' truncate_encodings, LongestFirst with a pair.
+      let n1 = Math.min(ca.length, cb.length), n2 = Math.max(ca.length, cb.length);
+      n2 = n1 > limit ? n1 : Math.max(n1, limit - n1);
+      if (n1 + n2 > limit) { n1 = Math.floor(limit / 2); n2 = n1 + (limit % 2); }
+      const [la, lb] = ca.length > cb.length ? [n2, n1] : [n1, n2];
+      ca = ca.slice(0, la);
+      cb = cb.slice(0, lb);
+    }
+    return this.assemble(this.pair, [ca, cb]);
+  }
+
+  /** Encodes many sequences; with `padding` every row is right-padded with [PAD] to the longest. */
+  encodeBatch(texts: string[], opts: BatchOptions = {}): { ids: number[]; attentionMask: number[] }[] {
+    if (!Array.isArray(texts)) throw new InputError(`DnaTokenizer.encodeBatch: texts must be an array of strings, got ${describe(texts)}`);
+    const rows = texts.map((t, i) => {
+      if (typeof t !== "string") throw new InputError(`DnaTokenizer.encodeBatch: texts[${i}] must be a string, got ${describe(t)}`);
+      const ids = this.encode(t, opts).ids;
+      return { ids, attentionMask: ids.map(() => 1) };
+    });
+    if (opts.padding) {
+      const width = rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
+      for (const r of rows) {
+        while (r.ids.length < width) { r.ids.push(this.specialIds.pad); r.attentionMask.push(0); }
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Ids back to text as HF does without a decoder: tokens joined by single spaces
+   * (`[CLS] A CGTA GCA [SEP]`). `skipSpecialTokens` drops special tokens first.
+   */
+  decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    if (!Array.isArray(ids)) throw new InputError(`DnaTokenizer.decode: ids must be an array, got ${describe(ids)}`);
+    const parts: string[] = [];
+    ids.forEach((id, i) => {
+      const tok = Number.isInteger(id) ? this.idToTok[id] : undefined;
+      if (tok === undefined) throw new InputError(`DnaTokenizer.decode: ids[${i}] = ${String(id)} is not a token id (vocab size ${this.vocabSize})`);
+      if (!(opts.skipSpecialTokens && this.specialSet.has(id))) parts.push(tok);
+    });
+    return parts.join(" ");
+  }
+
+  idToToken(id: number): string | undefined {
+    return Number.isInteger(id) ? this.idToTok[id] : undefined;
+  }
+
+  tokenToId(t: string): number | undefined {
+    return this.tokToId.get(t);
+  }
+
+  /** Content ids of one text (no template specials). */
+  private content(text: string, op: string): number[] {
+    if (typeof text !== "string") throw new InputError(`DnaTokenizer.${op}: text must be a string, got ${describe(text)}`);
+    const ids: number[] = [];
+    const word = (s: number, e: number): void => this.bpe.encodeWord(text, s, e, ids);
+    for (const [s, e, id] of this.matcher.split(text)) {
+      if (id >= 0) ids.push(id);
+      else forEachWord(this.preTokenizer, text, s, e, word);
+    }
+    return ids;
+  }
+
+  /** Content tokens allowed by maxLength after the template's specials (Infinity when none). */
+  private contentLimit(template: TemplatePiece[], maxLength: number | undefined, op: string): number {
+    if (maxLength === undefined) return Infinity;
+    const added = template.reduce((n, p) => n + (p.kind === "special" ? p.ids.length : 0), 0);
+    if (!Number.isInteger(maxLength) || maxLength < added) {
+      throw new InputError(`DnaTokenizer.${op}: maxLength ${String(maxLength)} must be an integer ≥ ${added} (the special tokens it adds)`);
+    }
+    return maxLength - added;
+  }
+
+  private assemble(template: TemplatePiece[], seqs: number[][]): Encoding {
+    const ids: number[] = [], tokens: string[] = [], typeIds: number[] = [];
+    for (const p of template) {
+      if (p.kind === "special") {
+        p.ids.forEach((id, k) => { ids.push(id); tokens.push(p.tokens[k] ?? this.idToTok[id]); typeIds.push(p.typeId); });
+      } else {
+        for (const id of seqs[p.seq] ?? []) { ids.push(id); tokens.push(this.idToTok[id]); typeIds.push(p.typeId); }
+      }
+    }
+    return { ids, tokens, typeIds };
+  }
+}
+
+function fail(what: string): never {
+  throw new FormatError(`tokenizer.json: ${what}`);
+}
+
+function describe(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
+}
