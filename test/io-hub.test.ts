@@ -2,11 +2,10 @@
 // cache hits with the server gone, 404 → null, 500 → FetchError, env.remoteHost, local dirs, offline mode.
 import { test, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AddressInfo } from "node:net";
+import { startHub } from "./helpers/hub-server.js";
 import { env } from "../src/env.js";
 import { openSource, type ProgressInfo } from "../src/io/source.js";
 import { FetchError, InputError } from "../src/errors.js";
@@ -31,31 +30,12 @@ function makeFixture() {
   return { root, big, cache };
 }
 
-/** Serves `<root>/<repo>/<rev>/<file>` at `/<repo>/resolve/<rev>/<file>`; `boom.bin` answers 500. */
-async function startHub(root: string) {
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
-    requests.push(path);
-    const m = /^\/(.+?\/.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-    if (m && m[3] === "boom.bin") { res.writeHead(500); res.end("nope"); return; }
-    const file = m ? join(root, m[1]!, m[2]!, m[3]!) : "";
-    if (!m || !existsSync(file)) { res.writeHead(404); res.end("not found"); return; }
-    const data = readFileSync(file);
-    res.writeHead(200, { "content-length": String(data.length) });
-    // Two writes so the client sees more than one chunk.
-    res.write(data.subarray(0, data.length >> 1));
-    setTimeout(() => res.end(data.subarray(data.length >> 1)), 5);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
-  return { url, requests, close };
-}
+/** The hub layout over makeFixture's `<root>/<repo>/<rev>/<file>`. */
+const startFixtureHub = (root: string) => startHub((repo, rev, file) => join(root, repo, rev, file));
 
 test("hub id: downloads with streamed progress, writes the disk cache", async () => {
   const fx = makeFixture();
-  const hub = await startHub(fx.root);
+  const hub = await startFixtureHub(fx.root);
   try {
     env.remoteHost = hub.url;
     env.cacheDir = fx.cache;
@@ -79,7 +59,7 @@ test("hub id: downloads with streamed progress, writes the disk cache", async ()
 
 test("hub id: second open is served from the cache with the server stopped", async () => {
   const fx = makeFixture();
-  const hub = await startHub(fx.root);
+  const hub = await startFixtureHub(fx.root);
   env.remoteHost = hub.url;
   env.cacheDir = fx.cache;
   const first = await openSource("org/tiny");
@@ -100,7 +80,7 @@ test("hub id: second open is served from the cache with the server stopped", asy
 
 test("hub id: 404 → null, 500 → FetchError naming URL and status", async () => {
   const fx = makeFixture();
-  const hub = await startHub(fx.root);
+  const hub = await startFixtureHub(fx.root);
   try {
     env.remoteHost = hub.url;
     env.useCache = false;
@@ -116,8 +96,8 @@ test("hub id: 404 → null, 500 → FetchError naming URL and status", async () 
 
 test("env.remoteHost, revision and path template are respected", async () => {
   const fx = makeFixture();
-  const a = await startHub(fx.root);
-  const b = await startHub(fx.root);
+  const a = await startFixtureHub(fx.root);
+  const b = await startFixtureHub(fx.root);
   try {
     env.useCache = false;
     env.remoteHost = b.url + "/";
@@ -136,7 +116,7 @@ test("env.remoteHost, revision and path template are respected", async () => {
 
 test("http(s) directory URL: <url>/<file>, 404 → null", async () => {
   const fx = makeFixture();
-  const hub = await startHub(fx.root);
+  const hub = await startFixtureHub(fx.root);
   try {
     const src = await openSource(`${hub.url}/org/tiny/resolve/main/`);
     assert.equal(src.location, `${hub.url}/org/tiny/resolve/main`);
@@ -163,7 +143,7 @@ test("local directory: files, ENOENT → null, missing dir and plain file reject
 
 test("allowRemote = false: cache still serves; uncached files and URLs give a clear error", async () => {
   const fx = makeFixture();
-  const hub = await startHub(fx.root);
+  const hub = await startFixtureHub(fx.root);
   try {
     env.remoteHost = hub.url;
     env.cacheDir = fx.cache;
