@@ -13,6 +13,7 @@ import { warnOnce } from "../log.js";
 import type { SoftmaxKind } from "../ops/spec.js";
 import { Tensor } from "../tensor/tensor.js";
 import { splitRows, softmaxRow } from "./outputs.js";
+import { summarize, tokenStats, type LayerStats, type OutlierReport } from "./outliers.js";
 
 export interface FromPretrainedOptions {
   /** "auto" picks WebGPU when an adapter exists, else Wasm, else the reference backend. */
@@ -124,6 +125,35 @@ export class GermModel {
       const logits = mlmLogits(this.weights, hidden);
       try { return splitRows(await logits.data(), batch.seqLens, V); } finally { logits.dispose(); }
     });
+  }
+
+  /**
+   * The GERM paper's outlier statistics: per-token ∞-norm and kurtosis at every layer's `mlp.wo` and
+   * `mlp.layernorm` output, and validate_sc.py's summary over all tokens of `texts`.
+   * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each).
+   */
+  async outliers(texts: string[] | { inputIds: number[][] }, opts: { activations?: boolean } = {}): Promise<OutlierReport> {
+    const rows = this.rows(texts);
+    const H = this.config.hiddenSize;
+    const size = this.opts.batchSize ?? 16;
+    const sequences: { layers: LayerStats[] }[] = [];
+    for (let s = 0; s < rows.length; s += size) {
+      const batch = packBatch(rows.slice(s, s + size));
+      const perSeq: LayerStats[][] = batch.seqLens.map(() => []);
+      const hidden = await encode(this.weights, this.config, batch, {
+        onLayer: async (tap) => {
+          const wo = splitRows(await tap.wo.data(), batch.seqLens, H);
+          const ln = splitRows(await tap.layernorm.data(), batch.seqLens, H);
+          batch.seqLens.forEach((n, i) => perSeq[i].push({
+            wo: tokenStats(wo[i], n, H), layernorm: tokenStats(ln[i], n, H),
+            ...(opts.activations ? { woActivations: wo[i], layernormActivations: ln[i] } : {}),
+          }));
+        },
+      });
+      hidden.dispose();
+      sequences.push(...perSeq.map((layers) => ({ layers })));
+    }
+    return { sequences, summary: summarize(sequences, this.config.numHiddenLayers) };
   }
 
   /** Free every backend buffer. The model is unusable afterwards. */

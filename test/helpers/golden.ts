@@ -75,6 +75,30 @@ export function runGoldenSuite(device: BackendName, opts: { threads?: number } =
               assert.equal(cls[i].probs.reduce((a, b) => a + b, 0).toFixed(5), "1.00000");
             });
           }
+          // Outlier statistics (validate_sc.py): per-token ∞-norm and kurtosis, raw layer outputs where stored,
+          // and the summary metrics per sequence and over the whole batch.
+          const report = await model.outliers(texts, { activations: true });
+          seqs.forEach((s, i) => {
+            report.sequences[i].layers.forEach((l, j) => {
+              for (const kind of ["wo", "layernorm"] as const) {
+                const base = `${s.name}/layer.${j}.mlp.${kind}`;
+                track(assertClose(l[kind].infNorm, want(`${base}.inf_norm`), `${base}.inf_norm`));
+                assertClose(l[kind].kurtosis, want(`${base}.kurtosis`), `${base}.kurtosis`, 1e-3, 1e-3);
+                if (s.layer_outputs_stored) track(assertClose(l[`${kind}Activations`]!, want(base), base));
+              }
+            });
+          });
+          const single = await Promise.all(texts.map((t) => model.outliers([t])));
+          const checkSummary = (got: typeof report.summary, m: any, what: string) => {
+            for (const [name, v] of Object.entries(got.modules)) {
+              assertClose([v.infNormMean], [m[name]], `${what} ${name} inf-norm mean`);
+              assertClose([v.kurtosisMean], [m.kurtosis_avg_per_module[name]], `${what} ${name} kurtosis mean`, 1e-3, 1e-3);
+            }
+            assertClose([got.maxFfnOutInfNorm, got.maxLnOutInfNorm], [m.max_ffn_out_inf_norm, m.max_LN_out_inf_norm], `${what} max inf-norms`);
+            assertClose([got.avgKurtosis, got.maxKurtosis], [m.avg_kurtosis, m.max_kurtosis], `${what} kurtosis summary`, 1e-3, 1e-3);
+          };
+          seqs.forEach((s, i) => checkSummary(single[i].summary, s.validate_sc_metrics, s.name));
+          checkSummary(report.summary, g.batch.validate_sc_metrics, "batch");
           for (const m of (g.mlm ?? []) as any[]) {
             const [logits] = await model.maskedLM({ inputIds: [m.input_ids] });
             track(assertClose(logits, want(`mlm:${m.name}/mlm_logits`), `${m.name} mlm_logits`));
