@@ -42,7 +42,9 @@ function attentionCase(seqLens: number[], heads: number, headDim: number, softma
   const H = heads * headDim;
   return {
     op: "attention", name: `attention ${softmax} seqs [${seqLens.join(",")}] h${heads} d${headDim}${maskEvery ? ` mask/${maskEvery}` : ""}${scale !== 1 ? ` ×${scale}` : ""}`,
-    atol: 2e-5, rtol: 2e-5,
+    // ×60 makes scores ~3e3, where one f32 ulp is 2.4e-4: rounding the scores to f32 alone (a fround emulation of
+    // the reference) moves outputs by up to 5.2e-3 at |ref| ≈ 25; WebGPU on lavapipe measured 6.0e-4.
+    ...(scale === 1 ? { atol: 2e-5, rtol: 2e-5 } : { atol: 1e-2, rtol: 1e-3 }),
     run: (b, keep) => {
       const nnz = seqLens.reduce((a, c) => a + c, 0);
       const r = rng(nnz * 13 + heads * 101 + headDim);

@@ -1,0 +1,49 @@
+// layerNorm: out = (v − mean) / √(var + eps) · gamma + beta with v = x (+ residual), biased variance, per row.
+// Bindings: 0 x [rows·cols] · 1 residual (a dummy unless HAS_RESIDUAL) · 2 gamma [cols] · 3 beta [cols] · 4 out · 5 params.
+// Dispatch: one 256-thread workgroup per row, rows folded as (gridX, ⌈rows/gridX⌉). Two-pass mean/variance.
+override HAS_RESIDUAL: bool = false;
+
+struct Params { rows: u32, cols: u32, eps: f32, gridX: u32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> residual: array<f32>;
+@group(0) @binding(2) var<storage, read> gamma: array<f32>;
+@group(0) @binding(3) var<storage, read> beta: array<f32>;
+@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+var<workgroup> red: array<f32, 256>;
+
+fn value(i: u32) -> f32 {
+  if (HAS_RESIDUAL) { return x[i] + residual[i]; }
+  return x[i];
+}
+
+fn workgroupSum(v: f32, lid: u32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let r = wg.y * params.gridX + wg.x;
+  if (r >= params.rows) { return; }
+  let cols = params.cols;
+  let base = r * cols;
+  var s = 0.0;
+  for (var c = lid; c < cols; c += 256u) { s += value(base + c); }
+  let mean = workgroupSum(s, lid) / f32(cols);
+  var s2 = 0.0;
+  for (var c = lid; c < cols; c += 256u) { let d = value(base + c) - mean; s2 = fma(d, d, s2); }
+  let inv = 1.0 / sqrt(workgroupSum(s2, lid) / f32(cols) + params.eps);
+  for (var c = lid; c < cols; c += 256u) {
+    out[base + c] = (value(base + c) - mean) * inv * gamma[c] + beta[c];
+  }
+}

@@ -1,0 +1,21 @@
+// attention → shaders/attention.wgsl: a block table (one entry per 64 queries of a sequence) lets one dispatch
+// cover a whole varlen batch; host arrays (blocks, slopes, key mask) go to small storage buffers.
+import type { OpArgs } from "../../../ops/spec.js";
+import type { KernelContext } from "./context.js";
+
+export const ATTENTION_MAX_HEAD_DIM = 128;
+const BQ = 64;
+
+export function attention(k: KernelContext, a: OpArgs["attention"]): void {
+  const blocks: number[] = [];
+  let start = 0;
+  for (const n of a.seqLens) {
+    for (let q = 0; q < n; q += BQ) blocks.push(start, n, q, 0);
+    start += n;
+  }
+  if (blocks.length === 0) return;
+  const mask = a.keyMask ? k.host(Uint32Array.from(a.keyMask)) : k.opt(undefined);
+  k.dispatch("attention", { SOFTMAX1: a.softmax === "softmax1", HAS_MASK: a.keyMask !== undefined },
+    [k.buf(a.qkv), k.host(Uint32Array.from(blocks)), k.host(Float32Array.from(a.slopes)), mask, k.buf(a.out)],
+    { heads: a.heads, headDim: a.headDim, scale: 1 / Math.sqrt(a.headDim) }, [blocks.length / 4, a.heads]);
+}
