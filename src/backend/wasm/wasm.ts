@@ -1,4 +1,239 @@
-// Wasm backend entry (AssemblyScript SIMD kernels). Not built yet: reports itself unavailable so `auto` skips it.
-import type { BackendFactory } from "../backend.js";
+// Wasm backend: AssemblyScript SIMD kernels (assembly/) on one WebAssembly.Memory arena, optionally with worker
+// threads sharing that memory. Ops run synchronously inside run(); flush() has nothing left to wait for.
+// Weights used by linear() are repacked in place into 8-column panels on first use (no second copy).
+import type { Backend, BackendCaps, BackendFactory, BackendOptions, BufferId } from "../backend.js";
+import type { OpArgs, OpName } from "../../ops/spec.js";
+import { BackendError } from "../../errors.js";
+import { runtime } from "../../env.js";
+import { warnOnce } from "../../log.js";
+import { Arena, MAX_PAGES, PAGE } from "./arena.js";
+import { compiled, instantiate, pickVariant, type GermExports, type Variant } from "./loader.js";
+import { CTRL, ThreadPool } from "./threads.js";
+import { KERNELS, OP, type KernelHost } from "./kernels.js";
 
-export const createWasmBackend: BackendFactory = async () => ({ unavailable: "the Wasm backend is not implemented yet" });
+interface Buf { ptr: number; bytes: number; packed: { n: number; k: number } | null }
+
+const ARG_SLOTS = 32;
+
+/**
+ * Create the Wasm backend. `threads` defaults to the core count (at most 8); threads need shared memory,
+ * which browsers give only to cross-origin-isolated pages (COOP/COEP headers): elsewhere it runs on one thread.
+ * @example
+ * const b = await createBackend("wasm", { threads: 2 });
+ */
+export const createWasmBackend: BackendFactory = async (opts: BackendOptions) => {
+  let threads = Math.max(1, Math.floor(opts.threads ?? (await defaultThreads())));
+  if (threads > 1 && !sharedMemoryUsable()) {
+    warnOnce("wasm:threads", `wasm: running on 1 thread instead of ${threads}: SharedArrayBuffer needs a cross-origin-isolated page ` +
+      "(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)");
+    threads = 1;
+  }
+  const variant = await pickVariant(threads > 1);
+  if (typeof variant !== "string") return variant;
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: threads > 1 } as WebAssembly.MemoryDescriptor);
+  const exports = await instantiate(await compiled(variant), memory);
+  const arena = new Arena(memory, exports.heapBase());
+  const ctrl = arena.alloc(CTRL.BYTES + ARG_SLOTS * 4);
+  let pool: ThreadPool | null = null;
+  if (threads > 1) {
+    try {
+      pool = await ThreadPool.start(variant, memory, ctrl, threads);
+    } catch (e) {
+      warnOnce("wasm:workers", `wasm: running on 1 thread: ${(e as Error).message}`);
+      return new WasmBackend(await loadSingle(), null, 1);
+    }
+  }
+  return new WasmBackend({ variant, memory, exports, arena, ctrl }, pool, threads);
+
+  async function loadSingle(): Promise<Parts> {
+    const v = (await pickVariant(false)) as Variant;
+    const mem = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+    const ex = await instantiate(await compiled(v), mem);
+    const ar = new Arena(mem, ex.heapBase());
+    return { variant: v, memory: mem, exports: ex, arena: ar, ctrl: ar.alloc(CTRL.BYTES + ARG_SLOTS * 4) };
+  }
+};
+
+interface Parts { variant: Variant; memory: WebAssembly.Memory; exports: GermExports; arena: Arena; ctrl: number }
+
+async function defaultThreads(): Promise<number> {
+  const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (hc) return Math.min(hc, 8);
+  if (runtime === "node") return Math.min((await import("node:os")).availableParallelism(), 8);
+  return 1;
+}
+
+function sharedMemoryUsable(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return runtime === "node" || runtime === "deno" || g.crossOriginIsolated === true;
+}
+
+export class WasmBackend implements Backend, KernelHost {
+  readonly name = "wasm" as const;
+  readonly caps: Readonly<BackendCaps>;
+  private readonly bufs = new Map<number, Buf>();
+  private nextId = 1;
+  private dispatches = 0;
+  private readonly args: number;
+  private staging = { ptr: 0, bytes: 0 };
+  private scratchBlock = { ptr: 0, bytes: 0 };
+  private u8 = new Uint8Array(0);
+  private disposed = false;
+
+  constructor(private readonly p: Parts, private readonly pool: ThreadPool | null, readonly threads: number) {
+    this.args = p.ctrl + CTRL.BYTES;
+    const relaxed = p.variant.startsWith("relaxed");
+    this.caps = {
+      threads, simd: true, relaxedSimd: relaxed, f16: false, maxBufferBytes: MAX_PAGES * PAGE,
+      description: `AssemblyScript ${p.variant} build, ${threads} thread${threads > 1 ? "s" : ""}`,
+    };
+  }
+
+  supports(): true { return true; }
+
+  alloc(byteLength: number): BufferId {
+    this.live();
+    if (!Number.isInteger(byteLength) || byteLength < 0) throw new BackendError(`wasm: alloc(${byteLength}): not a byte length`);
+    if (byteLength > MAX_PAGES * PAGE) throw new BackendError(`wasm: alloc(${byteLength}): larger than the 4 GiB a wasm32 memory can address`);
+    const ptr = this.p.arena.alloc(byteLength);
+    const id = this.nextId++;
+    this.bufs.set(id, { ptr, bytes: byteLength, packed: null });
+    return id as BufferId;
+  }
+
+  upload(dst: BufferId, src: ArrayBufferView, dstByteOffset = 0): void {
+    const b = this.get(dst);
+    if (dstByteOffset < 0 || dstByteOffset + src.byteLength > b.bytes) {
+      throw new BackendError(`wasm: upload of ${src.byteLength} bytes at ${dstByteOffset} overflows buffer of ${b.bytes}`);
+    }
+    if (b.packed) {
+      if (dstByteOffset === 0 && src.byteLength === b.bytes) b.packed = null;
+      else this.raw(dst);
+    }
+    this.mem().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), b.ptr + dstByteOffset);
+  }
+
+  async download(src: BufferId, byteOffset = 0, byteLength?: number): Promise<Uint8Array> {
+    const b = this.get(src);
+    const len = byteLength ?? b.bytes - byteOffset;
+    if (byteOffset < 0 || byteOffset + len > b.bytes) throw new BackendError(`wasm: download of ${len} bytes at ${byteOffset} overflows buffer of ${b.bytes}`);
+    this.raw(src); // a packed weight is unpacked (rare: weights are not normally read back)
+    return this.mem().slice(b.ptr + byteOffset, b.ptr + byteOffset + len);
+  }
+
+  free(buf: BufferId): void {
+    const b = this.bufs.get(buf);
+    if (!b) return;
+    this.bufs.delete(buf);
+    this.p.arena.release(b.ptr, b.bytes);
+  }
+
+  run<K extends OpName>(op: K, args: OpArgs[K]): void {
+    this.live();
+    this.dispatches++;
+    (KERNELS[op] as (h: KernelHost, a: OpArgs[K]) => void)(this, args);
+  }
+
+  async flush(): Promise<void> {}
+
+  stats() {
+    let bytesLive = 0;
+    for (const b of this.bufs.values()) bytesLive += b.bytes;
+    return { bytesLive, buffers: this.bufs.size, dispatches: this.dispatches };
+  }
+
+  /** Bytes of the WebAssembly.Memory (weights, activations, scratch and free space). */
+  get memoryBytes(): number { return this.p.memory.buffer.byteLength; }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool?.dispose();
+    this.bufs.clear();
+  }
+
+  // ---- KernelHost ----
+
+  raw(id: BufferId): number {
+    const b = this.get(id);
+    if (b.packed) {
+      this.repack(OP.UNPACK, b, b.packed.n, b.packed.k);
+      b.packed = null;
+    }
+    return b.ptr;
+  }
+
+  packed(id: BufferId, n: number, k: number): number {
+    const b = this.get(id);
+    if (n * k * 4 > b.bytes) throw new BackendError(`wasm: linear: weight buffer of ${b.bytes} bytes is smaller than [${n}, ${k}]`);
+    if (b.packed && (b.packed.n !== n || b.packed.k !== k)) this.raw(id);
+    if (!b.packed) {
+      this.repack(OP.PACK, b, n, k);
+      b.packed = { n, k };
+    }
+    return b.ptr;
+  }
+
+  table(id: BufferId, cols: number): { ptr: number; packedRows: number } {
+    const b = this.get(id);
+    if (b.packed && b.packed.k !== cols) this.raw(id);
+    return { ptr: b.ptr, packedRows: b.packed ? b.packed.n & ~7 : 0 };
+  }
+
+  stage(...arrays: ArrayBufferView[]): number[] {
+    const offs: number[] = [];
+    let total = 0;
+    for (const a of arrays) { offs.push(total); total += Math.ceil(a.byteLength / 16) * 16; }
+    if (total > this.staging.bytes) {
+      if (this.staging.bytes) this.p.arena.release(this.staging.ptr, this.staging.bytes);
+      this.staging = { ptr: this.p.arena.alloc(total * 2), bytes: total * 2 };
+    }
+    const mem = this.mem();
+    arrays.forEach((a, i) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), this.staging.ptr + offs[i]));
+    return offs.map((o) => this.staging.ptr + o);
+  }
+
+  scratch(bytes: number): [number, number] {
+    const stride = Math.ceil(bytes / 64) * 64;
+    const need = stride * this.threads;
+    if (need > this.scratchBlock.bytes) {
+      if (this.scratchBlock.bytes) this.p.arena.release(this.scratchBlock.ptr, this.scratchBlock.bytes);
+      this.scratchBlock = { ptr: this.p.arena.alloc(need), bytes: need };
+    }
+    return [this.scratchBlock.ptr, stride];
+  }
+
+  call(op: number, ints: number[], floats: Record<number, number> = {}): void {
+    const buf = this.p.memory.buffer;
+    const u32 = new Uint32Array(buf, this.args, ARG_SLOTS), f32 = new Float32Array(buf, this.args, ARG_SLOTS);
+    u32[0] = op;
+    u32[1] = 0;
+    for (let i = 0; i < ints.length; i++) u32[2 + i] = ints[i];
+    for (const [slot, v] of Object.entries(floats)) f32[Number(slot)] = v;
+    if (this.pool) this.pool.run(this.p.exports.exec, this.args);
+    else this.p.exports.exec(this.args, 0);
+  }
+
+  private repack(op: number, b: Buf, n: number, k: number): void {
+    if (n < 8) return; // fewer than 8 rows: no full panel, the layout is row-major either way
+    const [base, stride] = this.scratch(k * 32);
+    this.call(op, [b.ptr, n, k, base, stride]);
+  }
+
+  private mem(): Uint8Array {
+    const buf = this.p.memory.buffer;
+    if (this.u8.buffer !== buf || this.u8.byteLength !== buf.byteLength) this.u8 = new Uint8Array(buf);
+    return this.u8;
+  }
+
+  private get(id: BufferId): Buf {
+    const b = this.bufs.get(id);
+    if (!b) throw new BackendError(`wasm: buffer ${id} was freed or never allocated`);
+    return b;
+  }
+
+  private live(): void {
+    if (this.disposed) throw new BackendError("wasm: the backend was disposed");
+  }
+}

@@ -1,0 +1,105 @@
+// attention: varlen ALiBi self-attention, one (sequence, head) per chunk. K and V of the head are packed into
+// 8-wide panels in per-thread scratch; 4 query rows at a time get a 4×n score strip (never n×n), an exact
+// two-pass softmax (vanilla, or softmax1 with the extra e^(−m) in the denominator), then P·V through the GEMM tile.
+import { arg, argf, argp, claim, COUNTER } from "./sched";
+import { tile1x8, tile4x8 } from "./gemm-tile";
+import { exp4, expf1, hmax, hsum } from "./vec";
+
+// args: 2 qkv, 3 out, 4 seqs (i32 pairs start,len), 5 nseq, 6 heads, 7 headDim, 8 softmax1, 9 slopes (f32[heads]),
+// 10 keyMask (u8[nnz], 0 = none), 11 scratch base, 12 scratch bytes per thread, 13 scale (f32)
+export function attention(a: usize, tid: i32): void {
+  const qkv = argp(a, 2), out = argp(a, 3), seqs = argp(a, 4), nseq = arg(a, 5);
+  const heads = arg(a, 6), d = arg(a, 7), softmax1 = arg(a, 8) != 0, slopes = argp(a, 9), mask = argp(a, 10);
+  const scratch = argp(a, 11) + <usize>tid * argp(a, 12);
+  const scale = argf(a, 13);
+  const H = heads * d, ld = <usize>(3 * H) << 2, dPad = (d + 7) & ~7;
+  const tasks = nseq * heads;
+  for (let t = claim(a + COUNTER); t < tasks; t = claim(a + COUNTER)) {
+    const s = t / heads, h = t % heads;
+    const start = load<i32>(seqs + (<usize>s << 3)), n = load<i32>(seqs + (<usize>s << 3) + 4);
+    if (n == 0) continue;
+    const nPad = (n + 7) & ~7;
+    // scratch: KT panels [nPad/8][d][8] | V panels [dPad/8][nPad][8] | maskAdd [nPad] | S [4][nPad] | O [4][dPad] | inv [4]
+    const kt = scratch, vp = kt + (<usize>nPad * d << 2), maskRow = vp + (<usize>nPad * dPad << 2);
+    const S = maskRow + (<usize>nPad << 2), O = S + (<usize>nPad << 4), inv = O + (<usize>dPad << 4);
+    const q0 = qkv + <usize>start * ld + (<usize>(h * d) << 2);
+    const k0 = q0 + (<usize>H << 2), v0 = q0 + (<usize>(2 * H) << 2);
+    packHead(k0, v0, ld, n, nPad, d, dPad, kt, vp);
+    for (let j = 0; j < nPad; j++) {
+      const ok = j < n && (mask == 0 || load<u8>(mask + start + j) != 0);
+      store<f32>(maskRow + (<usize>j << 2), ok ? 0 : -Infinity);
+    }
+    const slope = load<f32>(slopes + (<usize>h << 2));
+    const o0 = out + (<usize>start * H + h * d << 2);
+    let i = 0;
+    for (; i < n; i += 4) {
+      const rows = min(4, n - i);
+      const qa = q0 + <usize>i * ld;
+      for (let p = 0; p < nPad >> 3; p++) {
+        const pb = kt + (<usize>p * d << 5), pc = S + (<usize>p << 5);
+        if (rows == 4) tile4x8(qa, ld, pb, d, pc, <usize>nPad << 2, 0, 0);
+        else for (let r = 0; r < rows; r++) tile1x8(qa + <usize>r * ld, pb, d, pc + (<usize>(r * nPad) << 2), 0, 0);
+      }
+      for (let r = 0; r < rows; r++) {
+        store<f32>(inv + (<usize>r << 2), softmaxRow(S + (<usize>(r * nPad) << 2), maskRow, nPad, i + r, scale, slope, softmax1));
+      }
+      for (let e = 0; e < dPad >> 3; e++) {
+        const pb = vp + (<usize>e * nPad << 5), pc = O + (<usize>e << 5);
+        if (rows == 4) tile4x8(S, <usize>nPad << 2, pb, n, pc, <usize>dPad << 2, 0, 0);
+        else for (let r = 0; r < rows; r++) tile1x8(S + (<usize>(r * nPad) << 2), pb, n, pc + (<usize>(r * dPad) << 2), 0, 0);
+      }
+      for (let r = 0; r < rows; r++) {
+        const f = f32x4.splat(load<f32>(inv + (<usize>r << 2)));
+        const src = O + (<usize>(r * dPad) << 2), dst = o0 + (<usize>(i + r) * H << 2);
+        let e = 0;
+        for (; e + 4 <= d; e += 4) v128.store(dst + (<usize>e << 2), f32x4.mul(v128.load(src + (<usize>e << 2)), f));
+        for (; e < d; e++) store<f32>(dst + (<usize>e << 2), load<f32>(src + (<usize>e << 2)) * f32x4.extract_lane(f, 0));
+      }
+    }
+  }
+}
+
+/** K of one head → [nPad/8][d][8] (zero keys past n), V → [dPad/8][nPad][8] (zero columns past d). */
+function packHead(k0: usize, v0: usize, ld: usize, n: i32, nPad: i32, d: i32, dPad: i32, kt: usize, vp: usize): void {
+  for (let j = 0; j < nPad; j++) {
+    const kr = k0 + <usize>j * ld, vr = v0 + <usize>j * ld;
+    const kdst = kt + ((<usize>(j >> 3) * d * 8 + (j & 7)) << 2);
+    for (let e = 0; e < d; e++) store<f32>(kdst + (<usize>e << 5), j < n ? load<f32>(kr + (<usize>e << 2)) : 0);
+    if (j >= n) continue;
+    for (let e = 0; e < dPad; e++) {
+      store<f32>(vp + ((<usize>(e >> 3) * nPad * 8 + <usize>j * 8 + (e & 7)) << 2), e < d ? load<f32>(vr + (<usize>e << 2)) : 0);
+    }
+  }
+}
+
+/** Scores of query row i → unnormalised probabilities in place; returns 1/denominator (0 for a row with no keys). */
+function softmaxRow(row: usize, maskAdd: usize, nPad: i32, i: i32, scale: f32, slope: f32, softmax1: bool): f32 {
+  const vs = f32x4.splat(scale), vslope = f32x4.splat(slope), vi = f32x4.splat(<f32>i), four = f32x4.splat(4);
+  let vj = f32x4(0, 1, 2, 3);
+  let vm = f32x4.splat(-Infinity);
+  for (let j = 0; j < nPad; j += 4) {
+    const p = row + (<usize>j << 2);
+    const dist = f32x4.abs(f32x4.sub(vi, vj));
+    const sc = f32x4.add(f32x4.sub(f32x4.mul(v128.load(p), vs), f32x4.mul(vslope, dist)), v128.load(maskAdd + (<usize>j << 2)));
+    v128.store(p, sc);
+    vm = f32x4.max(vm, sc);
+    vj = f32x4.add(vj, four);
+  }
+  const m = hmax(vm);
+  if (m == -Infinity) {
+    memory.fill(row, 0, <usize>nPad << 2);
+    return 0;
+  }
+  const mv = f32x4.splat(m);
+  let sum = f32x4.splat(0);
+  for (let j = 0; j < nPad; j += 4) {
+    const p = row + (<usize>j << 2);
+    const e = exp4(f32x4.sub(v128.load(p), mv));
+    v128.store(p, e);
+    sum = f32x4.add(sum, e);
+  }
+  let denom = hsum(sum);
+  if (softmax1) denom += expf1(-m);
+  // softmax1 with m < −88: e^(−m) overflows and the row is 0, as in float32 PyTorch.
+  return denom == Infinity ? 0 : 1 / denom;
+}

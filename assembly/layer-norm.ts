@@ -1,0 +1,50 @@
+// layerNorm: out = (v − mean)/√(var + eps)·γ + β with v = x (+ residual), biased variance, two passes over the row.
+// Rows are claimed in chunks of 8; out may alias x.
+import { arg, argf, argp, claim, COUNTER } from "./sched";
+import { hsum } from "./vec";
+
+// args: 2 x, 3 residual (0 = none), 4 gamma, 5 beta, 6 out, 7 rows, 8 cols, 9 eps (f32)
+export function layerNorm(a: usize): void {
+  const x = argp(a, 2), res = argp(a, 3), g = argp(a, 4), b = argp(a, 5), out = argp(a, 6);
+  const rows = arg(a, 7), cols = arg(a, 8), eps = argf(a, 9);
+  const chunks = (rows + 7) >> 3, c4 = cols & ~3;
+  for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
+    for (let r = c << 3, r1 = min(rows, r + 8); r < r1; r++) {
+      const xr = x + (<usize>r * cols << 2), o = out + (<usize>r * cols << 2);
+      const rr = res + (<usize>r * cols << 2);
+      let s = f32x4.splat(0);
+      let j = 0;
+      for (; j < c4; j += 4) {
+        let v = v128.load(xr + (<usize>j << 2));
+        if (res != 0) v = f32x4.add(v, v128.load(rr + (<usize>j << 2)));
+        v128.store(o + (<usize>j << 2), v);
+        s = f32x4.add(s, v);
+      }
+      let sum = hsum(s);
+      for (; j < cols; j++) {
+        let v = load<f32>(xr + (<usize>j << 2));
+        if (res != 0) v += load<f32>(rr + (<usize>j << 2));
+        store<f32>(o + (<usize>j << 2), v);
+        sum += v;
+      }
+      const mean = sum / <f32>cols, vmean = f32x4.splat(mean);
+      s = f32x4.splat(0);
+      for (j = 0; j < c4; j += 4) {
+        const dv = f32x4.sub(v128.load(o + (<usize>j << 2)), vmean);
+        s = f32x4.add(s, f32x4.mul(dv, dv));
+      }
+      let vs = hsum(s);
+      for (; j < cols; j++) { const dv = load<f32>(o + (<usize>j << 2)) - mean; vs += dv * dv; }
+      const inv: f32 = 1 / Mathf.sqrt(vs / <f32>cols + eps), vinv = f32x4.splat(inv);
+      for (j = 0; j < c4; j += 4) {
+        const p = o + (<usize>j << 2);
+        const nv = f32x4.mul(f32x4.sub(v128.load(p), vmean), vinv);
+        v128.store(p, f32x4.add(f32x4.mul(nv, v128.load(g + (<usize>j << 2))), v128.load(b + (<usize>j << 2))));
+      }
+      for (; j < cols; j++) {
+        const p = o + (<usize>j << 2);
+        store<f32>(p, (load<f32>(p) - mean) * inv * load<f32>(g + (<usize>j << 2)) + load<f32>(b + (<usize>j << 2)));
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+// linear: out[m,n] = x[m,k]·w[n,k]ᵀ + bias. w is packed in place once (see packPanels): each full group of 8
+// rows becomes a k×8 panel at the same offset; the n mod 8 tail rows stay row-major and use dot().
+// Work is cut into (row block × column group) chunks claimed dynamically; k is blocked so a B sub-panel stays in L1.
+import { arg, argp, claim, COUNTER } from "./sched";
+import { dot, tile1x8, tile4x8 } from "./gemm-tile";
+
+const MB = 64;   // rows per chunk
+const PG = 8;    // 8-column panels per chunk (64 columns)
+const KC = 256;  // k block: a 256×8 B sub-panel is 8 KiB
+
+// args: 2 x, 3 w (packed), 4 bias (0 = none), 5 out, 6 m, 7 n, 8 k
+export function linear(a: usize): void {
+  const x = argp(a, 2), w = argp(a, 3), bias = argp(a, 4), out = argp(a, 5);
+  const m = arg(a, 6), n = arg(a, 7), K = arg(a, 8);
+  const panels = n >> 3, hasTail = (n & 7) != 0;
+  const groups = (panels + PG - 1) / PG + (hasTail ? 1 : 0);
+  const rowBlocks = (m + MB - 1) / MB;
+  const chunks = groups * rowBlocks;
+  const lda = <usize>K << 2, ldc = <usize>n << 2;
+  for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
+    const g = c % groups, rb = c / groups;
+    const i0 = rb * MB, i1 = min(m, i0 + MB);
+    if (hasTail && g == groups - 1) { tailColumns(x, w, bias, out, i0, i1, n, K); continue; }
+    const p0 = g * PG, p1 = min(panels, p0 + PG);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const mode = k0 > 0 ? 2 : bias != 0 ? 1 : 0;
+      for (let p = p0; p < p1; p++) {
+        const pb = w + ((<usize>p * 8 * K + <usize>k0 * 8) << 2);
+        const pbias = bias + (<usize>p << 5);
+        let i = i0;
+        for (; i + 4 <= i1; i += 4) {
+          tile4x8(x + ((<usize>i * K + k0) << 2), lda, pb, kc, out + ((<usize>i * n + (p << 3)) << 2), ldc, pbias, mode);
+        }
+        for (; i < i1; i++) {
+          tile1x8(x + ((<usize>i * K + k0) << 2), pb, kc, out + ((<usize>i * n + (p << 3)) << 2), pbias, mode);
+        }
+      }
+    }
+  }
+}
+
+function tailColumns(x: usize, w: usize, bias: usize, out: usize, i0: i32, i1: i32, n: i32, K: i32): void {
+  for (let j = n & ~7; j < n; j++) {
+    const wr = w + (<usize>j * K << 2);
+    const b: f32 = bias != 0 ? load<f32>(bias + (<usize>j << 2)) : 0;
+    for (let i = i0; i < i1; i++) store<f32>(out + ((<usize>i * n + j) << 2), dot(x + (<usize>i * K << 2), wr, K) + b);
+  }
+}
+
+// Pack / unpack w [n,k] in place, one 8-row panel per chunk: 8 rows (8k floats) ⇄ k×8 through per-thread scratch.
+// args: 2 w, 3 n, 4 k, 5 scratch base, 6 scratch bytes per thread; tid selects the scratch slice.
+export function packPanels(a: usize, tid: i32, unpack: bool): void {
+  const w = argp(a, 2), n = arg(a, 3), K = arg(a, 4);
+  const scratch = argp(a, 5) + <usize>tid * argp(a, 6);
+  const panels = n >> 3, bytes = <usize>K << 5;
+  for (let p = claim(a + COUNTER); p < panels; p = claim(a + COUNTER)) {
+    const base = w + <usize>p * bytes;
+    memory.copy(scratch, base, bytes);
+    if (!unpack) {
+      for (let r = 0; r < 8; r++) {
+        const src = scratch + (<usize>r * K << 2);
+        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + r) << 2), load<f32>(src + (<usize>k << 2)));
+      }
+    } else {
+      for (let r = 0; r < 8; r++) {
+        const dst = base + (<usize>r * K << 2);
+        for (let k = 0; k < K; k++) store<f32>(dst + (<usize>k << 2), load<f32>(scratch + ((<usize>k * 8 + r) << 2)));
+      }
+    }
+  }
+}
