@@ -4,6 +4,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { execFile } from "node:child_process";
+import { goldenArrays } from "./helpers/golden.js";
+import { assertClose } from "./helpers/compare.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -34,6 +36,8 @@ function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: numbe
         log.texts.push(texts);
         return texts.map((t) => ({ logits: new Float32Array([0, t.length]), probs: new Float32Array([0.25, 0.75]), label: t.length % 2 ? "odd" : "even" }));
       },
+      async outliers() { throw new Error("not used by these tests"); },
+      config: { numHiddenLayers: 1 },
       dispose() { log.disposed++; },
     };
   };
@@ -192,4 +196,34 @@ test("end to end: compiled CLI embeds a FASTA with the tiny softmax1 checkpoint"
     assert.equal(r.embedding.length, hidden);
     assert.ok(r.embedding.every(Number.isFinite));
   }
+});
+
+/** Run the compiled CLI; resolves with its exit code and output. */
+function runBuiltCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [join(root, "build/src/cli/main.js"), ...args], { maxBuffer: 1 << 26 },
+      (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+test("end to end: embed and outliers reproduce the goldens for the README example", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const dir = join(fixtures!, "tiny-softmax1");
+  const golden = JSON.parse(readFileSync(join(dir, "golden.json"), "utf8"));
+  const seq = golden.sequences.find((s: { name: string }) => s.name === "readme_example");
+  const fasta = join(tmp, "readme.fa");
+  writeFileSync(fasta, `>readme\n${seq.text}\n`);
+  const emb = await runBuiltCli(["embed", fasta, "--model", dir, "--device", "reference"]);
+  assert.equal(emb.code, 0, emb.stderr);
+  const want = goldenArrays(dir)("readme_example/mean_pooled");
+  assertClose(JSON.parse(emb.stdout).embedding, want, "CLI embed vs golden mean_pooled");
+  const out = await runBuiltCli(["outliers", fasta, "--model", dir, "--device", "reference"]);
+  assert.equal(out.code, 0, out.stderr);
+  const [row, all] = out.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.equal(row.id, "readme");
+  assert.equal(all.id, "ALL");
+  const m = seq.validate_sc_metrics;
+  assertClose([row.maxFfnOutInfNorm, row.maxLnOutInfNorm], [m.max_ffn_out_inf_norm, m.max_LN_out_inf_norm], "CLI outliers inf-norms");
+  assertClose([row.avgKurtosis, row.maxKurtosis], [m.avg_kurtosis, m.max_kurtosis], "CLI outliers kurtosis", 1e-3, 1e-3);
 });

@@ -7,7 +7,7 @@ import type { SequenceFormat } from "../io/fasta.js";
 /** A mistake in the command line itself: exit code 2, with a pointer to --help. */
 export class UsageError extends InputError {}
 
-export const COMMANDS = ["embed", "classify", "tokenize"] as const;
+export const COMMANDS = ["embed", "classify", "tokenize", "outliers"] as const;
 export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
 export type OutputFormat = "jsonl" | "tsv" | "npy";
@@ -39,6 +39,8 @@ Commands:
   embed       one vector per sequence (mean or [CLS] pooling)
   classify    logits, probabilities and label (needs a checkpoint with a classifier head)
   tokenize    BPE token ids and tokens
+  outliers    GERM paper outlier statistics (validate_sc.py): per sequence and overall, the mean
+              per-token inf-norm and kurtosis of each layer's mlp.wo and mlp.layernorm output
 
 Input:
   <input>                 FASTA, FASTQ, CSV with a 'sequence' column (GUE: sequence,label), or one
@@ -98,9 +100,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
   const [command, input, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (embed, classify or tokenize)");
+  if (command === undefined) throw new UsageError("missing command (embed, classify, tokenize or outliers)");
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command '${command}' (expected embed, classify or tokenize)`);
+    throw new UsageError(`unknown command '${command}' (expected embed, classify, tokenize or outliers)`);
   }
   if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
   if (extra.length) throw new UsageError(`${command}: unexpected extra argument '${extra[0]}'`);

@@ -8,6 +8,7 @@ import { FormatError, GermError, InputError } from "../errors.js";
 import { parseSequences, type SequenceRecord } from "../io/fasta.js";
 import { HELP, UsageError, parseCliArgs, type CliOptions } from "./args.js";
 import * as fmt from "./output.js";
+import { summarize, type LayerStats, type OutlierReport } from "../pipeline/outliers.js";
 import { createProgress, type Progress, type ProgressSink } from "./progress.js";
 
 /** The part of GermModel the CLI uses; a fake with this shape is enough for tests. */
@@ -15,6 +16,8 @@ export interface CliModel {
   tokenizer: { encode(text: string, opts?: { maxLength?: number }): { ids: number[]; tokens: string[] } };
   embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler" }): Promise<Float32Array[]>;
   classify(texts: string[]): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
+  outliers(texts: string[]): Promise<OutlierReport>;
+  readonly config: { numHiddenLayers: number };
   dispose(): void;
 }
 
@@ -157,6 +160,20 @@ const COMMAND_RUNNERS: Record<CliOptions["command"], Runner> = {
         const rows = batch.map((r, i) => ({ id: r.id, ids: enc[i]!.ids, tokens: enc[i]!.tokens }));
         await out.write(opts.format === "tsv" ? fmt.tokenizeTsv(rows, first) : fmt.tokenizeJsonl(rows));
       });
+  },
+  async outliers(model, records, opts, out, progress) {
+    // The closing summary averages over every token of every input, as validate_sc.py does over a dataset.
+    const all: { layers: LayerStats[] }[] = [];
+    const layers = model.config.numHiddenLayers;
+    await eachBatch(records, opts.batchSize, progress, "outliers",
+      async (b) => (await model.outliers(b.map((r) => r.sequence))).sequences,
+      async (batch, seqs, first) => {
+        all.push(...seqs);
+        const rows = batch.map((r, i) => ({ id: r.id, nTokens: seqs[i]!.layers[0]?.wo.infNorm.length ?? 0, summary: summarize([seqs[i]!], layers) }));
+        await out.write(opts.format === "tsv" ? fmt.outliersTsv(rows, first) : fmt.outliersJsonl(rows));
+      });
+    const total = { id: "ALL", nTokens: all.reduce((a, s) => a + (s.layers[0]?.wo.infNorm.length ?? 0), 0), summary: summarize(all, layers) };
+    await out.write(opts.format === "tsv" ? fmt.outliersTsv([total], false) : fmt.outliersJsonl([total]));
   },
 };
 

@@ -1,9 +1,11 @@
 // Output encoders for the CLI: JSON lines, TSV, and NPY v1.0 (float32, C order) for embeddings.
 // Each encoder turns one batch into one chunk, so output streams while later batches still run.
+import type { OutlierSummary } from "../pipeline/outliers.js";
 
 export interface EmbedRow { id: string; embedding: Float32Array }
 export interface ClassifyRow { id: string; label: string; logits: Float32Array; probs: Float32Array }
 export interface TokenizeRow { id: string; ids: number[]; tokens: string[] }
+export interface OutliersRow { id: string; nTokens: number; summary: OutlierSummary }
 
 /** Shortest decimal that reads back as the same float32 (0.1f prints "0.1", not 0.10000000149011612). */
 export function formatF32(x: number): string {
@@ -64,6 +66,17 @@ export function classifyTsv(rows: ClassifyRow[], header: boolean): string {
 export function tokenizeTsv(rows: TokenizeRow[], header: boolean): string {
   const head = header ? "id\tids\ttokens\n" : "";
   return head + rows.map((r) => `${tsvCell(r.id)}\t${r.ids.join(" ")}\t${r.tokens.map(tsvCell).join(" ")}\n`).join("");
+}
+
+export function outliersJsonl(rows: OutliersRow[]): string {
+  return rows.map((r) => JSON.stringify({ id: r.id, n_tokens: r.nTokens, ...r.summary }) + "\n").join("");
+}
+
+/** One line per sequence and module: id, module, mean ∞-norm, mean kurtosis. */
+export function outliersTsv(rows: OutliersRow[], header: boolean): string {
+  const head = header ? "id\tn_tokens\tmodule\tinf_norm_mean\tkurtosis_mean\n" : "";
+  return head + rows.map((r) => Object.entries(r.summary.modules)
+    .map(([m, v]) => `${tsvCell(r.id)}\t${r.nTokens}\t${m}\t${v.infNormMean}\t${v.kurtosisMean}\n`).join("")).join("");
 }
 
 /**
