@@ -2,13 +2,21 @@
 // browser-unsafe at import time: Node-only modules are imported lazily where they are used.
 export { GermModel } from "./pipeline/germ-model.js";
 export type { FromPretrainedOptions, Pooling, Classification } from "./pipeline/germ-model.js";
+export type { OutlierReport, OutlierSummary, LayerStats, TokenStats } from "./pipeline/outliers.js";
 export type { GermConfig } from "./model/config.js";
 export { DnaTokenizer } from "./tokenizer/tokenizer.js";
+export type { SpecialIds, Encoding, EncodeOptions, BatchOptions } from "./tokenizer/tokenizer.js";
 export { env } from "./env.js";
+export type { GermEnv } from "./env.js";
+export type { LogLevel } from "./log.js";
 export type { ModelSource } from "./io/checkpoint.js";
+export type { TensorMap, RawTensor, SafeDType } from "./io/raw-tensor.js";
 export { readSafetensors, writeSafetensors } from "./io/safetensors.js";
+export type { TensorToWrite } from "./io/safetensors.js";
 export { readTorchBin } from "./io/torch-bin.js";
 export { parseSequences } from "./io/fasta.js";
+export type { SequenceRecord, SequenceFormat } from "./io/fasta.js";
 export { createBackend } from "./backend/backend.js";
-export type { Backend, BackendName, BackendCaps } from "./backend/backend.js";
+export type { Backend, BackendName, BackendCaps, BackendOptions, BufferId } from "./backend/backend.js";
+export type { OpArgs, OpName, SoftmaxKind, UnaryKind } from "./ops/spec.js";
 export * from "./errors.js";
