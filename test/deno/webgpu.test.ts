@@ -37,5 +37,6 @@ if ("Deno" in globalThis) {
     assert.equal(webgpu.stats().buffers, 0);
     webgpu.dispose();
   });
+  await load("test/webgpu-backend.test.js");
   await load("test/golden-webgpu.test.js");
 }

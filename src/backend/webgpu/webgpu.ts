@@ -60,6 +60,7 @@ export class WebGpuBackend implements Backend, KernelContext {
   private readonly live = new Map<number, Live>();
   private nextId = 1;
   private dispatches = 0;
+  private submits = 0;
   // The open forward pass, the tensor buffers it reads or writes, and what to recycle once it is submitted.
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -194,9 +195,10 @@ export class WebGpuBackend implements Backend, KernelContext {
     return { bytesLive, buffers: this.live.size, dispatches: this.dispatches };
   }
 
-  /** Pool and pipeline counts (beyond the Backend interface's stats). */
+  /** Pool, pipeline and forward-pass submit counts (beyond the Backend interface's stats). */
   gpuStats() {
-    return { bytesPooled: this.tensors.pooledBytes + this.uniforms.pooledBytes + this.hostData.pooledBytes, pipelines: this.pipelines.size };
+    const bytesPooled = this.tensors.pooledBytes + this.uniforms.pooledBytes + this.hostData.pooledBytes;
+    return { bytesPooled, pipelines: this.pipelines.size, submits: this.submits };
   }
 
   dispose(): void {
@@ -278,6 +280,7 @@ export class WebGpuBackend implements Backend, KernelContext {
     if (!this.encoder) return;
     this.pass!.end();
     this.device.queue.submit([this.encoder.finish()]);
+    this.submits++;
     this.scopes.push(this.device.popErrorScope(), this.device.popErrorScope());
     this.encoder = this.pass = null;
     this.touched.clear();

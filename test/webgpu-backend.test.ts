@@ -1,0 +1,79 @@
+// WebGPU backend behaviour beyond op values: one submit per forward, upload/free ordering against recorded work,
+// typed errors for oversize buffers, bad dispatches and device loss (never a hang). Skips without an adapter
+// unless CI=true (then golden-webgpu.test.ts fails on the missing adapter).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
+import { createBackend, type Backend } from "../src/backend/backend.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { gluGelu, layerNorm, linear } from "../src/ops/ops.js";
+import { BackendError } from "../src/errors.js";
+import { randn, rng } from "./helpers/rng.js";
+import { assertClose } from "./helpers/compare.js";
+
+const made = await createWebGpuBackend({});
+const skip = "unavailable" in made ? `skipped: ${made.unavailable}` : false;
+const fresh = async () => (await createWebGpuBackend({})) as WebGpuBackend;
+if (!("unavailable" in made)) made.dispose();
+
+/** linear → gluGelu → layerNorm on backend b; returns the output and every tensor made. */
+function chain(b: Backend, x0: Float32Array) {
+  const r = rng(5);
+  const x = Tensor.from(b, x0, [9, 16]), w = Tensor.from(b, randn(r, 32 * 16), [32, 16]);
+  const g = Tensor.from(b, randn(r, 16), [16]), be = Tensor.from(b, randn(r, 16), [16]);
+  const h = linear(x, w), a = gluGelu(h), out = layerNorm(a, g, be, 1e-12, x);
+  return { x, out, all: [x, w, g, be, h, a, out] };
+}
+
+test("a forward is one submit, and every tensor is returned to the pool", { skip }, async () => {
+  const b = await fresh();
+  const { out, all } = chain(b, randn(rng(1), 9 * 16));
+  const before = b.gpuStats().submits;
+  await out.data();
+  assert.equal(b.gpuStats().submits - before, 1, "three ops, one command buffer");
+  all.forEach((t) => t.dispose());
+  assert.equal(b.stats().buffers, 0);
+  assert.ok(b.gpuStats().bytesPooled > 0);
+  b.dispose();
+});
+
+test("upload and free after recording keep program order", { skip }, async () => {
+  const [b, ref] = [await fresh(), await createBackend("reference")];
+  const x0 = randn(rng(2), 9 * 16);
+  const want = await chain(ref, x0).out.data();
+  const { x, out, all } = chain(b, x0);
+  x.backend.upload(x.buf, new Float32Array(9 * 16).fill(7)); // the recorded ops must still see x0
+  all.filter((t) => t !== out).forEach((t) => t.dispose());   // freed while queued: recycled only after submit
+  const junk = Tensor.from(b, new Float32Array(4096).fill(-1), [4096]); // may reuse a pooled buffer
+  assertClose(await out.data(), want, "chain output", 1e-5, 1e-5);
+  junk.dispose(); out.dispose(); b.dispose();
+});
+
+test("oversize allocations and unsupported calls give reasons, not crashes", { skip }, async () => {
+  const b = await fresh();
+  assert.throws(() => b.alloc(2 ** 52), BackendError); // over any maxBufferSize; nothing is allocated
+  const qkv = b.alloc(4 * 3 * 256), out = b.alloc(4 * 256);
+  const r = b.supports("attention", { qkv, out, seqLens: [1], heads: 1, headDim: 256, softmax: "vanilla", slopes: new Float32Array(1) });
+  assert.notEqual(r, true);
+  assert.match((r as { reason: string }).reason, /headDim 256/);
+  b.free(qkv); b.free(out); b.dispose();
+});
+
+test("an invalid dispatch surfaces as BackendError at flush", { skip }, async () => {
+  const b = await fresh();
+  const x = b.alloc(64), w = b.alloc(64), out = b.alloc(64);
+  // Bypasses supports(): more workgroups than a dimension allows is a validation error.
+  b.run("linear", { x, w, out, m: 64 * (b.maxWorkgroups + 1), n: 1, k: 1 });
+  await assert.rejects(b.flush(), BackendError);
+  b.dispose();
+});
+
+test("device loss rejects pending and later work with BackendError", { skip }, async () => {
+  const b = await fresh();
+  const x = Tensor.from(b, randn(rng(3), 64), [8, 8]);
+  const y = linear(x, x);
+  (b as unknown as { device: GPUDevice }).device.destroy();
+  await assert.rejects(y.data(), BackendError);
+  assert.throws(() => linear(x, x), BackendError);
+  b.dispose();
+});
