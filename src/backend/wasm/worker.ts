@@ -10,8 +10,9 @@ async function serve(init: WorkerInit, reply: (msg: unknown) => void): Promise<v
   const ex = await instantiate(await compiled(init.variant), init.memory);
   // The control block sits in the first pages, so a view of the initial (shared, never detached) buffer covers it.
   const i32 = new Int32Array(init.memory.buffer, init.ctrl, CTRL.INTS);
-  reply("ready");
+  // Read the generation before saying ready: the caller may publish the first op as soon as it hears from us.
   let seen = Atomics.load(i32, CTRL.GEN);
+  reply("ready");
   for (;;) {
     let g = Atomics.load(i32, CTRL.GEN);
     for (let i = 0; g === seen && i < init.spin; i++) g = Atomics.load(i32, CTRL.GEN);
