@@ -2,7 +2,8 @@
 // Bindings: 0 qkv [nnz, 3·H] · 1 blocks: vec4u (seqStart, seqLen, qStart, 0), one per 64-query block
 //           2 slopes [heads] · 3 keyMask: u32 per token (a dummy unless HAS_MASK) · 4 out [nnz, H] · 5 params.
 // Dispatch: (blocks, heads, 1) workgroups of 64; one thread per query row; keys and values stream through
-// workgroup tiles of BK rows. softmax1 adds exp(−m) to the denominator; a row with no unmasked key → zeros.
+// workgroup tiles of min(64, 1024/headDim) rows (8.4 KB of workgroup memory, under the 16 KB default limit).
+// softmax1 adds exp(−m) to the denominator; a row with no unmasked key → zeros.
 override SOFTMAX1: bool = false;
 override HAS_MASK: bool = false;
 
@@ -16,11 +17,11 @@ struct Params { heads: u32, headDim: u32, scale: f32 }
 @group(0) @binding(5) var<uniform> params: Params;
 
 const BQ = 64u;
-const BK = 16u;
+const TILE = 1024u; // floats per K (and per V) tile: bk keys × headDim
 const MAX_D = 128u;
-var<workgroup> ks: array<f32, 2048>; // [BK][headDim]
-var<workgroup> vs: array<f32, 2048>;
-var<workgroup> kvalid: array<u32, 16>;
+var<workgroup> ks: array<f32, TILE>; // [bk][headDim]
+var<workgroup> vs: array<f32, TILE>;
+var<workgroup> kvalid: array<u32, BQ>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -40,15 +41,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let slope = slopes[h];
   var m = -3.0e38;
   var l = 0.0;
-  for (var kt = 0u; kt < blk.y; kt += BK) {
-    let nk = min(BK, blk.y - kt);
+  let bk = min(BQ, TILE / D);
+  for (var kt = 0u; kt < blk.y; kt += bk) {
+    let nk = min(bk, blk.y - kt);
     for (var e = lid; e < nk * D; e += BQ) {
       let j = e / D; let d = e % D;
       let src = (blk.x + kt + j) * stride + h * D + d;
       ks[e] = qkv[src + H];
       vs[e] = qkv[src + 2u * H];
     }
-    if (lid < BK) {
+    {
       var ok = lid < nk;
       if (HAS_MASK && ok) { ok = keyMask[blk.x + kt + lid] != 0u; }
       kvalid[lid] = select(0u, 1u, ok);

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
 import { createBackend, type Backend } from "../src/backend/backend.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { gluGelu, layerNorm, linear } from "../src/ops/ops.js";
+import { attention, gluGelu, layerNorm, linear } from "../src/ops/ops.js";
+import { alibiSlopes } from "../src/ops/math.js";
 import { BackendError } from "../src/errors.js";
 import { randn, rng } from "./helpers/rng.js";
 import { assertClose } from "./helpers/compare.js";
@@ -75,5 +76,19 @@ test("device loss rejects pending and later work with BackendError", { skip }, a
   (b as unknown as { device: GPUDevice }).device.destroy();
   await assert.rejects(y.data(), BackendError);
   assert.throws(() => linear(x, x), BackendError);
+  b.dispose();
+});
+
+test("attention at head dims the shared cases skip (96, 128) matches the reference", { skip }, async () => {
+  const [b, ref] = [await fresh(), await createBackend("reference")];
+  for (const [heads, headDim, softmax] of [[2, 128, "softmax1"], [3, 96, "vanilla"]] as const) {
+    const seqLens = [70, 5], qkv = randn(rng(headDim), 75 * 3 * heads * headDim);
+    const run = (be: Backend) => {
+      const t = Tensor.from(be, qkv, [75, 3 * heads * headDim]);
+      const out = attention(t, { seqLens, heads, softmax, slopes: alibiSlopes(heads) });
+      return out.data().finally(() => { t.dispose(); out.dispose(); });
+    };
+    assertClose(await run(b), await run(ref), `attention d${headDim}`, 2e-5, 2e-5);
+  }
   b.dispose();
 });

@@ -1,11 +1,11 @@
 // Finds a WebGPU implementation and opens a device: navigator.gpu in browsers and Deno; in Node, the optional npm
 // package `webgpu` (Dawn), imported only when navigator.gpu is absent so the library never hard-depends on it.
 
-/** Limits raised to the adapter's maximum (everything else stays at the spec default). */
-const WANTED_LIMITS = [
-  "maxBufferSize", "maxStorageBufferBindingSize", "maxComputeWorkgroupStorageSize",
-  "maxStorageBuffersPerShaderStage", "maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupsPerDimension",
-] as const;
+/**
+ * Limits raised to the adapter's maximum. Workgroup size/storage and bindings per stage stay at the spec defaults
+ * on purpose: the kernels fit them, and software adapters in CI (which offer more) then catch any kernel that doesn't.
+ */
+const WANTED_LIMITS = ["maxBufferSize", "maxStorageBufferBindingSize", "maxComputeWorkgroupsPerDimension"] as const;
 
 export interface OpenedDevice {
   device: GPUDevice;
