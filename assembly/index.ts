@@ -5,6 +5,7 @@ import { attention } from "./attention";
 import { layerNorm } from "./layer-norm";
 import { gluGelu, unary } from "./glu-gelu";
 import { gather, meanPool } from "./gather";
+import { erf4, exp4, gelu4 } from "./vec";
 
 // Opcodes; src/backend/wasm/kernels.ts holds the same table.
 const LINEAR = 1, PACK = 2, UNPACK = 3, ATTENTION = 4, LAYER_NORM = 5, GLU_GELU = 6, GATHER = 7, MEAN_POOL = 8, UNARY = 9;
@@ -26,3 +27,8 @@ export function exec(a: usize, tid: i32): void {
 
 /** First byte the host allocator may use (after any static data). */
 export function heapBase(): usize { return __heap_base; }
+
+// Scalar probes of the vector math, for test/wasm-backend.test.ts (accuracy against the float64 reference).
+export function probeErf(x: f32): f32 { return f32x4.extract_lane(erf4(f32x4.splat(x)), 0); }
+export function probeExp(x: f32): f32 { return f32x4.extract_lane(exp4(f32x4.splat(x)), 0); }
+export function probeGelu(x: f32): f32 { return f32x4.extract_lane(gelu4(f32x4.splat(x)), 0); }

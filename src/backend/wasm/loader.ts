@@ -58,6 +58,10 @@ export async function pickVariant(threads: boolean): Promise<Variant | { unavail
 export interface GermExports {
   exec(args: number, tid: number): void;
   heapBase(): number;
+  /** Test probes of the vector math (one lane). */
+  probeErf(x: number): number;
+  probeExp(x: number): number;
+  probeGelu(x: number): number;
 }
 
 export async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<GermExports> {

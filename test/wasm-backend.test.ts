@@ -1,0 +1,99 @@
+// Wasm-backend specifics the op conformance suite cannot see: vector-math accuracy, the 4 GiB wasm32 limit,
+// bit-identical results for 1 and N threads, and in-place weight packing being invisible to callers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createBackend, type Backend } from "../src/backend/backend.js";
+import { BackendError } from "../src/errors.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { attention, gather, linear } from "../src/ops/ops.js";
+import { alibiSlopes, erf, geluErf } from "../src/ops/math.js";
+import { compiled, instantiate } from "../src/backend/wasm/loader.js";
+import { randn, rng } from "./helpers/rng.js";
+
+test("erf, exp and gelu (float32, vectorised) against the float64 reference", async () => {
+  const ex = await instantiate(await compiled("simd"), new WebAssembly.Memory({ initial: 1, maximum: 65536 }));
+  let erfErr = 0, expRel = 0, geluErr = 0;
+  for (let x = -6; x <= 6; x += 1 / 4096) {
+    const xf = Math.fround(x);
+    erfErr = Math.max(erfErr, Math.abs(ex.probeErf(xf) - erf(xf)));
+    geluErr = Math.max(geluErr, Math.abs(ex.probeGelu(xf) - geluErf(xf)) / Math.max(1, Math.abs(xf)));
+  }
+  for (let x = -87; x <= 88; x += 1 / 64) {
+    const xf = Math.fround(x);
+    expRel = Math.max(expRel, Math.abs(ex.probeExp(xf) / Math.exp(xf) - 1));
+  }
+  console.log(`# erf max abs err ${erfErr.toExponential(2)}, exp max rel err ${expRel.toExponential(2)}, gelu max err/max(1,|x|) ${geluErr.toExponential(2)}`);
+  assert.ok(erfErr <= 1e-7, `erf max abs error ${erfErr}`);   // measured 5.7e-8
+  assert.ok(expRel <= 3e-7, `exp max rel error ${expRel}`);   // measured ~1.2e-7 (2 ulp)
+  assert.ok(geluErr <= 2e-7, `gelu error ${geluErr}`);
+  assert.equal(ex.probeExp(-Infinity), 0);
+  assert.equal(ex.probeExp(-100), 0);
+  assert.equal(ex.probeErf(10), 1);
+  assert.equal(ex.probeErf(-10), -1);
+});
+
+test("the 4 GiB wasm32 limit is a BackendError, and the backend stays usable", async () => {
+  const b = await createBackend("wasm", { threads: 1 });
+  try {
+    assert.throws(() => b.alloc(2 ** 32 + 64), (e: unknown) => e instanceof BackendError && /4 GiB/.test((e as Error).message));
+    const big = b.alloc(3 * 2 ** 30); // virtual only: untouched pages cost no RSS
+    assert.throws(() => b.alloc(2 ** 30 + 2 ** 29), (e: unknown) => e instanceof BackendError && /out of memory/.test((e as Error).message));
+    b.free(big);
+    const t = Tensor.from(b, Float32Array.from([1, 2, 3, 4]), [2, 2]);
+    assert.deepEqual(Array.from(await t.data()), [1, 2, 3, 4]);
+    t.dispose();
+    assert.equal(b.stats().buffers, 0);
+  } finally {
+    b.dispose();
+  }
+});
+
+async function layerOutputs(b: Backend): Promise<Float32Array[]> {
+  const r = rng(42);
+  const [m, k, n] = [133, 96, 3 * 96];
+  const x = Tensor.from(b, randn(r, m * k), [m, k]);
+  const w = Tensor.from(b, randn(r, n * k, 0.1), [n, k]);
+  const bias = Tensor.from(b, randn(r, n), [n]);
+  const qkv = linear(x, w, bias);
+  const ctx = attention(qkv, { seqLens: [60, 1, 72], heads: 6, softmax: "softmax1", slopes: alibiSlopes(6) });
+  const out = [await qkv.data(), await ctx.data()];
+  [x, w, bias, qkv, ctx].forEach((t) => t.dispose());
+  return out;
+}
+
+test("1, 2 and 3 threads give bit-identical results (each element is computed by exactly one thread)", async () => {
+  const results: Float32Array[][] = [];
+  for (const threads of [1, 2, 3]) {
+    const b = await createBackend("wasm", { threads });
+    assert.equal(b.caps.threads, threads);
+    try { results.push(await layerOutputs(b)); } finally { b.dispose(); }
+  }
+  for (const r of results.slice(1)) r.forEach((a, i) => assert.deepEqual(a, results[0][i]));
+});
+
+test("packing a weight in place is invisible: download, gather and partial upload see row-major data", async () => {
+  const b = await createBackend("wasm", { threads: 2 });
+  try {
+    const r = rng(7);
+    const [n, k] = [21, 10];
+    const wData = randn(r, n * k);
+    const w = Tensor.from(b, wData, [n, k]);
+    const x = Tensor.from(b, randn(r, 3 * k), [3, k]);
+    const y1 = linear(x, w);                       // packs w
+    assert.deepEqual(await w.data(), wData);       // unpacks for the read-back
+    const y2 = linear(x, w);                       // packs again
+    assert.deepEqual(await y1.data(), await y2.data());
+    const ids = Int32Array.from([0, 7, 8, 15, 16, 20, 3]);
+    const g = gather(w, ids);                      // reads the packed panels directly
+    const gd = await g.data();
+    ids.forEach((id, i) => assert.deepEqual(gd.subarray(i * k, (i + 1) * k), wData.subarray(id * k, (id + 1) * k)));
+    b.upload(w.buf, Float32Array.from([100]), 4 * 9 * k + 4);  // row 9, col 1: inside a packed panel
+    wData[9 * k + 1] = 100;
+    assert.deepEqual(await w.data(), wData);
+    [w, x, y1, y2, g].forEach((t) => t.dispose());
+    assert.equal(b.stats().buffers, 0);
+  } finally {
+    b.dispose();
+  }
+  assert.throws(() => b.alloc(4), BackendError);
+});
