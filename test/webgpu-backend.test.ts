@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
 import { createBackend, type Backend } from "../src/backend/backend.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { attention, gluGelu, layerNorm, linear } from "../src/ops/ops.js";
+import { attention, gather, gluGelu, layerNorm, linear, unary } from "../src/ops/ops.js";
 import { alibiSlopes } from "../src/ops/math.js";
 import { BackendError } from "../src/errors.js";
 import { randn, rng } from "./helpers/rng.js";
@@ -90,5 +90,26 @@ test("attention at head dims the shared cases skip (96, 128) matches the referen
     };
     assertClose(await run(b), await run(ref), `attention d${headDim}`, 2e-5, 2e-5);
   }
+  b.dispose();
+});
+
+test("tensors over maxStorageBufferBindingSize run in row chunks with the same results", { skip }, async () => {
+  const [b, ref] = [await fresh(), await createBackend("reference")];
+  b.maxBindingBytes = 64 * 1024; // as if the adapter allowed 64 KiB per binding: x, h, a, out below are all larger
+  const forward = (be: Backend) => {
+    const r = rng(9);
+    const x = Tensor.from(be, randn(r, 300 * 96), [300, 96]), w = Tensor.from(be, randn(r, 120 * 96, 0.2), [120, 96]);
+    const g = Tensor.from(be, randn(r, 60), [60]), bb = Tensor.from(be, randn(r, 60), [60]);
+    const h = linear(x, w), a = gluGelu(h), n = layerNorm(a, g, bb, 1e-12, a), u = unary(n, "gelu");
+    const e = gather(Tensor.from(be, randn(r, 20 * 100), [20, 100]), Int32Array.from({ length: 700 }, (_, i) => (i * 7) % 20));
+    return Promise.all([u.data(), e.data()]);
+  };
+  const [got, want] = [await forward(b), await forward(ref)];
+  assert.ok(b.stats().dispatches >= 10, `5 ops over 64 KiB bindings should take ≥ 10 dispatches, took ${b.stats().dispatches}`);
+  assertClose(got[0], want[0], "linear → gluGelu → layerNorm → gelu in chunks", 1e-5, 1e-5);
+  assertClose(got[1], want[1], "gather in chunks", 0, 0);
+  const big = b.alloc(4 * 64 * 1024), w = b.alloc(4 * 64 * 300);
+  assert.notEqual(b.supports("linear", { x: big, w: big, out: big, m: 256, n: 256, k: 256 }), true, "a weight must fit one binding");
+  assert.notEqual(b.supports("linear", { x: big, w, out: big, m: 300, n: 64, k: 300 }), true, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
   b.dispose();
 });

@@ -25,10 +25,13 @@ const KERNELS: { [K in OpName]: (k: KernelContext, a: OpArgs[K]) => void } = {
   linear, attention, layerNorm, gluGelu, gather, meanPool, unary,
 };
 
-/** Tensor-buffer arguments of each op (checked against maxStorageBufferBindingSize in supports()). */
-const BUFFER_ARGS: { [K in OpName]: readonly (keyof OpArgs[K])[] } = {
-  linear: ["x", "w", "bias", "out"], attention: ["qkv", "out"], layerNorm: ["x", "residual", "gamma", "beta", "out"],
-  gluGelu: ["x", "out"], gather: ["table", "addRow", "out"], meanPool: ["x", "out"], unary: ["x", "out"],
+/**
+ * Tensor arguments that must fit one storage binding (maxStorageBufferBindingSize). The others are row-wise and
+ * get bound in row chunks (kernels/context.ts rowChunks), so only their buffer size (maxBufferSize) limits them.
+ */
+const WHOLE_BINDINGS: { [K in OpName]: readonly (keyof OpArgs[K])[] } = {
+  linear: ["w", "bias"], attention: ["qkv", "out"], layerNorm: ["gamma", "beta"],
+  gluGelu: [], gather: ["table", "addRow"], meanPool: ["x", "out"], unary: [],
 };
 
 /**
@@ -49,8 +52,9 @@ export class WebGpuBackend implements Backend, KernelContext {
   readonly name = "webgpu" as const;
   readonly caps: Readonly<BackendCaps>;
   readonly maxWorkgroups: number;
+  /** maxStorageBufferBindingSize; tests lower it to exercise row chunking. */
+  maxBindingBytes: number;
   private readonly device: GPUDevice;
-  private readonly maxBinding: number;
   private readonly maxBuffer: number;
   private readonly tensors: BufferPool;
   private readonly uniforms: BufferPool;
@@ -75,12 +79,12 @@ export class WebGpuBackend implements Backend, KernelContext {
   constructor(o: OpenedDevice) {
     const d = o.device;
     this.device = d;
-    this.maxBinding = d.limits.maxStorageBufferBindingSize;
+    this.maxBindingBytes = d.limits.maxStorageBufferBindingSize;
     this.maxBuffer = d.limits.maxBufferSize;
     this.maxWorkgroups = d.limits.maxComputeWorkgroupsPerDimension;
     this.caps = {
       threads: 1, simd: false, relaxedSimd: false, f16: false,
-      maxBufferBytes: Math.min(this.maxBinding, this.maxBuffer),
+      maxBufferBytes: this.maxBuffer,
       description: `${o.description}${o.isFallback ? " (software fallback)" : ""}${o.f16 ? "; shader-f16 available (f32 kernels only)" : ""}`,
     };
     this.tensors = new BufferPool(d, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, "tensor");
@@ -100,13 +104,17 @@ export class WebGpuBackend implements Backend, KernelContext {
   }
 
   supports<K extends OpName>(op: K, args: OpArgs[K]): true | { reason: string } {
-    for (const key of BUFFER_ARGS[op]) {
+    for (const key of WHOLE_BINDINGS[op]) {
       const id = args[key] as BufferId | undefined;
       const l = id === undefined ? undefined : this.live.get(id);
-      if (l && l.bytes > this.maxBinding) {
-        return { reason: `${String(key)} is ${l.bytes} bytes, over this adapter's maxStorageBufferBindingSize ${this.maxBinding}` };
+      if (l && l.bytes > this.maxBindingBytes) {
+        return { reason: `${String(key)} is ${l.bytes} bytes, over this adapter's maxStorageBufferBindingSize ${this.maxBindingBytes}` };
       }
     }
+    const widest = op === "linear" ? 4 * 64 * Math.max((args as OpArgs["linear"]).k, (args as OpArgs["linear"]).n)
+      : op === "layerNorm" ? 4 * 64 * (args as OpArgs["layerNorm"]).cols
+      : op === "gluGelu" ? 8 * 64 * (args as OpArgs["gluGelu"]).inner : 0;
+    if (widest > this.maxBindingBytes) return { reason: `64 rows (${widest} bytes) exceed maxStorageBufferBindingSize ${this.maxBindingBytes}` };
     if (op === "attention") {
       const a = args as OpArgs["attention"];
       if (a.headDim > ATTENTION_MAX_HEAD_DIM) return { reason: `headDim ${a.headDim} > ${ATTENTION_MAX_HEAD_DIM} (shaders/attention.wgsl MAX_D)` };
@@ -216,10 +224,10 @@ export class WebGpuBackend implements Backend, KernelContext {
 
   // ---- KernelContext (used by kernels/*.ts while run() records) ----
 
-  buf(id: BufferId): Binding {
+  buf(id: BufferId, byteOffset = 0, byteSize?: number): Binding {
     const l = this.get(id);
     this.touched.add(l.buffer);
-    return { buffer: l.buffer, size: Math.max(4, align4(l.bytes)) };
+    return { buffer: l.buffer, offset: byteOffset, size: Math.max(4, align4(byteSize ?? l.bytes - byteOffset)) };
   }
 
   opt(id: BufferId | undefined): Binding {
@@ -240,7 +248,7 @@ export class WebGpuBackend implements Backend, KernelContext {
     const ub = this.uniforms.acquire(data.byteLength);
     this.device.queue.writeBuffer(ub, 0, data);
     this.afterSubmit.push([this.uniforms, ub]);
-    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: b.buffer, size: b.size } }));
+    const entries: GPUBindGroupEntry[] = bindings.map((b, i) => ({ binding: i, resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size } }));
     entries.push({ binding: bindings.length, resource: { buffer: ub, size: data.byteLength } });
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: kernel });
     this.pass!.setPipeline(pipeline);

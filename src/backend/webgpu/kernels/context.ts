@@ -4,11 +4,11 @@ import type { BufferId } from "../../backend.js";
 import type { KernelName } from "../generated/shaders.js";
 import type { Constants } from "../pipeline-cache.js";
 
-export interface Binding { buffer: GPUBuffer; size: number }
+export interface Binding { buffer: GPUBuffer; size: number; offset?: number }
 
 export interface KernelContext {
-  /** A tensor buffer (op argument), bound over its requested size. */
-  buf(id: BufferId): Binding;
+  /** A tensor buffer (op argument), bound over its requested size, or over [byteOffset, +byteSize) of it. */
+  buf(id: BufferId, byteOffset?: number, byteSize?: number): Binding;
   /** An optional tensor buffer, or a small dummy binding when absent (WGSL bindings cannot be optional). */
   opt(id: BufferId | undefined): Binding;
   /** A small read-only storage buffer holding host data (ids, offsets, slopes); recycled after submit. */
@@ -16,6 +16,19 @@ export interface KernelContext {
   /** Record one dispatch: bindings in the shader's order, then the `params` uniform is bound last. */
   dispatch(kernel: KernelName, constants: Constants, bindings: Binding[], params: Record<string, number>, groups: readonly number[]): void;
   readonly maxWorkgroups: number;
+  /** Largest storage binding (maxStorageBufferBindingSize); bigger row-wise tensors are bound in row chunks. */
+  readonly maxBindingBytes: number;
+}
+
+/**
+ * Row chunks for a row-wise op whose rows span `rowBytes` (the widest tensor): each chunk binds under the limit,
+ * and chunk starts are multiples of 64 rows, so every byte offset is a multiple of 256 (minStorageBufferOffsetAlignment).
+ */
+export function rowChunks(rows: number, rowBytes: number, maxBindingBytes: number): [start: number, count: number][] {
+  const per = Math.max(64, Math.floor(maxBindingBytes / Math.max(rowBytes, 1) / 64) * 64);
+  const out: [number, number][] = [];
+  for (let r = 0; r < rows; r += per) out.push([r, Math.min(per, rows - r)]);
+  return out;
 }
 
 /** Fold a 1-D workgroup count into (x, y) under the per-dimension limit; kernels rebuild the index with gridX. */

@@ -1,8 +1,11 @@
-// gluGelu → shaders/glu-gelu.wgsl: one thread per output element.
+// gluGelu → shaders/glu-gelu.wgsl: one thread per output element; row chunks when x exceeds one storage binding.
 import type { OpArgs } from "../../../ops/spec.js";
-import { elementGrid, type KernelContext } from "./context.js";
+import { elementGrid, rowChunks, type KernelContext } from "./context.js";
 
 export function gluGelu(k: KernelContext, a: OpArgs["gluGelu"]): void {
-  const { groups, gridX } = elementGrid(k, a.rows * a.inner);
-  k.dispatch("gluGelu", {}, [k.buf(a.x), k.buf(a.out)], { rows: a.rows, inner: a.inner, gridX }, groups);
+  for (const [r0, rows] of rowChunks(a.rows, 8 * a.inner, k.maxBindingBytes)) {
+    const { groups, gridX } = elementGrid(k, rows * a.inner);
+    k.dispatch("gluGelu", {}, [k.buf(a.x, 8 * r0 * a.inner, 8 * rows * a.inner), k.buf(a.out, 4 * r0 * a.inner, 4 * rows * a.inner)],
+      { rows, inner: a.inner, gridX }, groups);
+  }
 }
