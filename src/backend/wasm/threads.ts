@@ -9,7 +9,7 @@ import type { WorkerInit } from "./worker.js";
 /** Control block layout (i32 slots); DONE sits on its own cache line. */
 export const CTRL = { GEN: 0, ARGS: 1, ERROR: 2, DONE: 16, INTS: 32, BYTES: 128 } as const;
 
-interface AnyWorker { postMessage(m: unknown): void; terminate(): unknown }
+interface AnyWorker { postMessage(m: unknown): void; terminate(): unknown; unref?(): void }
 
 export class ThreadPool {
   private readonly i32: Int32Array;
@@ -32,7 +32,12 @@ export class ThreadPool {
         const { worker, first } = await spawn();
         workers.push(worker);
         worker.postMessage(init);
-        ready.push(first.then((m) => { if (m !== "ready") throw new BackendError(`wasm: worker ${tid} failed to start: ${String(m)}`); }));
+        ready.push(first.then((m) => {
+          if (m !== "ready") throw new BackendError(`wasm: worker ${tid} failed to start: ${String(m)}`);
+          // Only now: an unref'd worker's messages do not keep Deno's event loop alive while we await "ready".
+          // Afterwards a forgotten dispose() must not keep the process alive.
+          worker.unref?.();
+        }));
       }
       await Promise.all(ready);
     } catch (e) {
@@ -76,7 +81,6 @@ async function spawn(): Promise<{ worker: AnyWorker; first: Promise<unknown> }> 
   if (runtime === "node" || runtime === "deno") {
     const { Worker } = await import("node:worker_threads");
     const worker = new Worker(new URL("./worker.js", import.meta.url));
-    worker.unref(); // a forgotten dispose() must not keep the process alive
     const first = new Promise<unknown>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
