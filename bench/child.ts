@@ -1,0 +1,108 @@
+// One bench child process: germ-js Wasm and onnxruntime-web at one thread count, runs interleaved so machine
+// noise hits both alike (see run.ts). "rss" measures peak memory of the Wasm backend alone at 8×128.
+import * as ort from "onnxruntime-web";
+import { createBackend, type Backend } from "../src/backend/backend.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { linear } from "../src/ops/ops.js";
+import { encode } from "../src/model/encoder.js";
+import type { ModelWeights } from "../src/model/weights.js";
+import { buildWeights, config, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
+
+export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number }
+export interface ForwardRow { batch: number; tokens: number; wasm: number; ort?: number; reference?: number; maxDiff?: number }
+export interface ChildResult {
+  kind: "compare" | "rss"; threads: number; wasm: string; ort?: string;
+  gemm: GemmRow[]; forward: ForwardRow[]; peakRssMB?: number; loadRssMB?: number; wasmMemoryMB?: number;
+}
+interface Opts { reps: number; layers: number; quick: boolean }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+
+/** Time `a` and `b` alternately (after one warm-up each); medians in seconds. */
+async function interleave(reps: number, a: () => Promise<void>, b?: () => Promise<void>): Promise<[number, number | undefined]> {
+  const ta: number[] = [], tb: number[] = [];
+  await a(); if (b) await b();
+  for (let r = 0; r < reps; r++) {
+    let t0 = performance.now(); await a(); ta.push((performance.now() - t0) / 1000);
+    if (b) { t0 = performance.now(); await b(); tb.push((performance.now() - t0) / 1000); }
+  }
+  return [median(ta), b ? median(tb) : undefined];
+}
+
+async function forward(b: Backend, w: ModelWeights, layers: number, batch: number, tokens: number): Promise<Float32Array> {
+  const x = await encode(w, config(layers), { ids: tokenIds(batch, tokens), seqLens: Array(batch).fill(tokens) });
+  try { return await x.data(); } finally { x.dispose(); }
+}
+
+async function ortSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+}
+
+export async function runChild(kind: "compare" | "rss", threads: number, o: Opts): Promise<ChildResult> {
+  const b = await createBackend("wasm", { threads });
+  const res: ChildResult = { kind, threads, wasm: b.caps.description, gemm: [], forward: [] };
+  if (kind === "rss") {
+    const w = buildWeights(b, o.layers);
+    gc();
+    res.loadRssMB = process.memoryUsage().rss / 2 ** 20;
+    for (let r = 0; r < 2; r++) await forward(b, w, o.layers, 8, 128);
+    res.peakRssMB = process.resourceUsage().maxRSS / 1024;
+    res.wasmMemoryMB = (b as unknown as { memoryBytes: number }).memoryBytes / 2 ** 20;
+    return res;
+  }
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = "error";
+  res.ort = `onnxruntime-web ${ort.env.versions?.web ?? ""} wasm EP, numThreads ${threads}`;
+
+  // GEMM at the four linear shapes of a layer.
+  const shapes: [number, number][] = [[3 * H, H], [H, H], [8 * H, H], [H, 4 * H]];
+  for (const m of o.quick ? [128] : [128, 1024]) {
+    for (const [n, k] of shapes) {
+      const xs = weight(`x${m}x${k}`, m * k, 1);
+      const x = Tensor.from(b, xs, [m, k]);
+      const w = Tensor.from(b, weight(`gemm${n}x${k}`, n * k, 0.05), [n, k]), bias = Tensor.from(b, weight(`bias${n}`, n, 0.05), [n]);
+      const s = await ortSession(onnxGemm(m, n, k));
+      const feeds = { x: new ort.Tensor("float32", xs, [m, k]) };
+      const reps = m >= 1024 ? Math.max(3, o.reps) : o.reps * 2;
+      const [tw, to] = await interleave(reps,
+        async () => { const y = linear(x, w, bias); await b.flush(); y.dispose(); },
+        async () => { const r = await s.run(feeds); r.y.dispose(); });
+      const flop = 2 * m * n * k;
+      res.gemm.push({ m, n, k, wasm: flop / tw / 1e9, ort: flop / to! / 1e9 });
+      await s.release();
+      [x, w, bias].forEach((t) => t.dispose());
+    }
+  }
+
+  // Full encoder forward.
+  const w = buildWeights(b, o.layers);
+  const shapesF: [number, number][] = o.quick ? [[1, 128], [2, 128]] : [[1, 128], [8, 128], [1, 512]];
+  for (const [batch, tokens] of shapesF) {
+    gc();
+    const s = await ortSession(onnxEncoder(batch, tokens, o.layers));
+    gc();
+    const ids = tokenIds(batch, tokens);
+    const feeds = { ids: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [ids.length]) };
+    const ours = await forward(b, w, o.layers, batch, tokens);
+    const theirs = (await s.run(feeds)).hidden.data as Float32Array;
+    let maxDiff = 0;
+    for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
+    const [tw, to] = await interleave(o.reps,
+      async () => { await forward(b, w, o.layers, batch, tokens); },
+      async () => { const r = await s.run(feeds); r.hidden.dispose(); });
+    res.forward.push({ batch, tokens, wasm: (batch * tokens) / tw, ort: (batch * tokens) / to!, maxDiff });
+    await s.release();
+  }
+  b.dispose();
+
+  // Reference backend: one layer at 1×128, scaled to the full depth (it is far too slow for 12).
+  if (threads === 1) {
+    const rb = await createBackend("reference");
+    const rw = buildWeights(rb, 1);
+    const [tr] = await interleave(1, async () => { await forward(rb, rw, 1, 1, 128); });
+    res.forward[0].reference = 128 / (tr * o.layers);
+    rb.dispose();
+  }
+  return res;
+}

@@ -1,0 +1,60 @@
+// `npm run bench`: Wasm backend vs onnxruntime-web (wasm EP) at DNABERT-2-117M shape, same threads, same process.
+// Per thread count a child process runs both engines interleaved (ort-web fixes its thread count per process):
+// GEMM GFLOP/s at the four layer shapes (128 and 1024 rows), full-encoder tokens/s at 1×128, 8×128, 1×512, and the
+// reference backend (1 layer, scaled). Another child measures peak RSS at 8×128. Table to stdout, JSON to bench-results/.
+// Options: --threads 1,2  --reps 5  --layers 12  --quick (2 layers, 3 reps, smaller shapes).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { cpus } from "node:os";
+import { runChild, type ChildResult } from "./child.js";
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: "string", default: "1,2" }, reps: { type: "string" }, layers: { type: "string" },
+    quick: { type: "boolean", default: false }, child: { type: "string" },
+  },
+});
+const quick = values.quick!;
+const opts = { reps: Number(values.reps ?? (quick ? 3 : 5)), layers: Number(values.layers ?? (quick ? 2 : 12)), quick };
+
+if (values.child) {
+  const r = await runChild(values.child as "compare" | "rss", Number(values.threads), opts);
+  console.log("RESULT " + JSON.stringify(r));
+  process.exit(0);
+}
+
+const self = fileURLToPath(import.meta.url);
+const results: ChildResult[] = [];
+const jobs: [string, number][] = values.threads!.split(",").map((t) => ["compare", Number(t)] as [string, number]);
+jobs.push(["rss", Math.max(...jobs.map((j) => j[1]))]);
+for (const [kind, t] of jobs) {
+  console.error(`# bench: ${kind}, ${t} thread(s)…`);
+  const p = spawnSync(process.execPath, ["--expose-gc", self, "--child", kind, "--threads", String(t), "--reps", String(opts.reps), "--layers", String(opts.layers), ...(quick ? ["--quick"] : [])],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
+  const line = p.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  if (!line) { console.error(p.stdout); throw new Error(`bench child ${kind}/${t} failed (status ${p.status})`); }
+  results.push(JSON.parse(line.slice(7)));
+}
+
+const f1 = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(1));
+const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : "–");
+console.log(`\nDNABERT-2-117M shape (${opts.layers} layers, H 768, 12 heads, I 3072, V 4096), random weights; median of ${opts.reps}; ${cpus().length} cores, ${cpus()[0]?.model ?? "?"}`);
+console.log("Machine shared with other work: timings are noisy, ratios (same process, interleaved runs) are the fairer number.\n");
+for (const r of results.filter((r) => r.kind === "compare")) {
+  console.log(`## ${r.threads} thread(s): germ-js ${r.wasm}; onnxruntime-web ${r.ort}`);
+  console.log("| kernel | m | germ-js GFLOP/s | ort-web GFLOP/s | ratio |\n|---|---|---|---|---|");
+  for (const g of r.gemm) console.log(`| linear ${g.k}→${g.n} | ${g.m} | ${f1(g.wasm)} | ${f1(g.ort)} | ${ratio(g.wasm, g.ort)} |`);
+  console.log("\n| forward | germ-js tokens/s | ort-web tokens/s | ratio | reference tokens/s | max |germ − ort| |\n|---|---|---|---|---|---|");
+  for (const f of r.forward) console.log(`| ${f.batch}×${f.tokens} | ${f1(f.wasm)} | ${f1(f.ort)} | ${ratio(f.wasm, f.ort)} | ${f.reference ? f1(f.reference) + " (1 layer, scaled)" : "–"} | ${f.maxDiff?.toExponential(1) ?? "–"} |`);
+  console.log("");
+}
+for (const r of results.filter((r) => r.kind === "rss")) {
+  console.log(`## memory, ${r.threads} thread(s), 8×128 forward: peak RSS ${f1(r.peakRssMB)} MB (after load ${f1(r.loadRssMB)} MB; wasm memory ${f1(r.wasmMemoryMB)} MB; target < 700 MB)`);
+}
+mkdirSync("bench-results", { recursive: true });
+const file = `bench-results/wasm-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
+writeFileSync(file, JSON.stringify({ opts, cpus: cpus().length, node: process.version, results }, null, 2));
+writeFileSync("bench-results/wasm-latest.json", JSON.stringify({ opts, cpus: cpus().length, node: process.version, results }, null, 2));
+console.log(`\nwrote ${file}`);
