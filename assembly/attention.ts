@@ -1,8 +1,11 @@
 // attention: varlen ALiBi self-attention, one (sequence, head) per chunk. K and V of the head are packed into
-// 8-wide panels in per-thread scratch; 4 query rows at a time get a 4×n score strip (never n×n), an exact
+// 8-wide panels in per-thread scratch; 8 query rows at a time get an 8×n score strip (never n×n), an exact
 // two-pass softmax (vanilla, or softmax1 with the extra e^(−m) in the denominator), then P·V through the GEMM tile.
 import { arg, argf, argp, claim, COUNTER } from "./sched";
-import { tile1x8, tile4x8 } from "./gemm-tile";
+import { gemmStrip } from "./gemm-tile";
+
+/** Query rows per score strip (S is QB × nPad floats per thread). */
+export const QB = 8;
 import { exp4, expf1, hmax, hsum } from "./vec";
 
 // args: 2 qkv, 3 out, 4 seqs (i32 pairs start,len), 5 nseq, 6 heads, 7 headDim, 8 softmax1, 9 slopes (f32[heads]),
@@ -19,9 +22,9 @@ export function attention(a: usize, tid: i32): void {
     const start = load<i32>(seqs + (<usize>s << 3)), n = load<i32>(seqs + (<usize>s << 3) + 4);
     if (n == 0) continue;
     const nPad = (n + 7) & ~7;
-    // scratch: KT panels [nPad/8][d][8] | V panels [dPad/8][nPad][8] | maskAdd [nPad] | S [4][nPad] | O [4][dPad] | inv [4]
+    // scratch: KT panels [nPad/8][d][8] | V panels [dPad/8][nPad][8] | maskAdd [nPad] | S [QB][nPad] | O [QB][dPad] | inv [QB]
     const kt = scratch, vp = kt + (<usize>nPad * d << 2), maskRow = vp + (<usize>nPad * dPad << 2);
-    const S = maskRow + (<usize>nPad << 2), O = S + (<usize>nPad << 4), inv = O + (<usize>dPad << 4);
+    const S = maskRow + (<usize>nPad << 2), O = S + (<usize>(QB * nPad) << 2), inv = O + (<usize>(QB * dPad) << 2);
     const q0 = qkv + <usize>start * ld + (<usize>(h * d) << 2);
     const k0 = q0 + (<usize>H << 2), v0 = q0 + (<usize>(2 * H) << 2);
     packHead(k0, v0, ld, n, nPad, d, dPad, kt, vp);
@@ -31,23 +34,13 @@ export function attention(a: usize, tid: i32): void {
     }
     const slope = load<f32>(slopes + (<usize>h << 2));
     const o0 = out + (<usize>start * H + h * d << 2);
-    let i = 0;
-    for (; i < n; i += 4) {
-      const rows = min(4, n - i);
-      const qa = q0 + <usize>i * ld;
-      for (let p = 0; p < nPad >> 3; p++) {
-        const pb = kt + (<usize>p * d << 5), pc = S + (<usize>p << 5);
-        if (rows == 4) tile4x8(qa, ld, pb, d, pc, <usize>nPad << 2, 0, 0);
-        else for (let r = 0; r < rows; r++) tile1x8(qa + <usize>r * ld, pb, d, pc + (<usize>(r * nPad) << 2), 0, 0);
-      }
+    for (let i = 0; i < n; i += QB) {
+      const rows = min(QB, n - i);
+      gemmStrip(q0 + <usize>i * ld, ld, rows, kt, <usize>d << 5, nPad >> 3, d, S, <usize>nPad << 2, 0, 0);
       for (let r = 0; r < rows; r++) {
         store<f32>(inv + (<usize>r << 2), softmaxRow(S + (<usize>(r * nPad) << 2), maskRow, nPad, i + r, scale, slope, softmax1));
       }
-      for (let e = 0; e < dPad >> 3; e++) {
-        const pb = vp + (<usize>e * nPad << 5), pc = O + (<usize>e << 5);
-        if (rows == 4) tile4x8(S, <usize>nPad << 2, pb, n, pc, <usize>dPad << 2, 0, 0);
-        else for (let r = 0; r < rows; r++) tile1x8(S + (<usize>(r * nPad) << 2), pb, n, pc + (<usize>(r * dPad) << 2), 0, 0);
-      }
+      gemmStrip(S, <usize>nPad << 2, rows, vp, <usize>nPad << 5, dPad >> 3, n, O, <usize>dPad << 2, 0, 0);
       for (let r = 0; r < rows; r++) {
         const f = f32x4.splat(load<f32>(inv + (<usize>r << 2)));
         const src = O + (<usize>(r * dPad) << 2), dst = o0 + (<usize>(i + r) * H << 2);

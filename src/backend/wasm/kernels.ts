@@ -39,8 +39,8 @@ export const KERNELS: Kernels = {
   attention(h, { qkv, out, seqLens, heads, headDim, softmax, slopes, keyMask }) {
     const maxN = Math.max(0, ...seqLens);
     const nPad = (maxN + 7) & ~7, dPad = (headDim + 7) & ~7;
-    // K panels + V panels + mask row + 4 score rows + 4 output rows + 4 inverses (attention.ts layout)
-    const [scratch, stride] = h.scratch(4 * (nPad * headDim + nPad * dPad + 5 * nPad + 4 * dPad + 4));
+    // K panels + V panels + mask row + QB score rows + QB output rows + QB inverses (attention.ts layout, QB = 8)
+    const [scratch, stride] = h.scratch(4 * (nPad * headDim + nPad * dPad + 9 * nPad + 8 * dPad + 8));
     const arrays: ArrayBufferView[] = [seqPairs(seqLens), slopes];
     if (keyMask) arrays.push(keyMask);
     const [seqs, sl, mask = 0] = h.stage(...arrays);
