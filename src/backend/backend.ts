@@ -2,6 +2,7 @@
 // Backends own raw buffers and run ops from src/ops/spec.ts; shapes and dtypes are checked above them in src/ops/.
 import type { OpArgs, OpName } from "../ops/spec.js";
 import { BackendError } from "../errors.js";
+import { warnOnce } from "../log.js";
 
 /** Opaque handle to a buffer owned by one backend. */
 export type BufferId = number & { readonly __buffer: unique symbol };
@@ -40,11 +41,13 @@ export interface Backend {
 
 export interface BackendOptions {
   threads?: number;
+  /** Accept a software (fallback) GPU adapter such as lavapipe or SwiftShader. `auto` says no: Wasm is ~20× faster there. */
+  allowSoftware?: boolean;
 }
 
 /**
  * Create a backend by name, importing its module only when asked (so browsers never load Node-only code).
- * `auto` prefers WebGPU when an adapter exists, then Wasm, then the reference backend.
+ * `auto` prefers WebGPU on a hardware adapter, then Wasm, then (with a one-time warning) the reference backend.
  */
 export async function createBackend(name: BackendName | "auto", opts: BackendOptions = {}): Promise<Backend> {
   if (name === "reference") {
@@ -53,11 +56,13 @@ export async function createBackend(name: BackendName | "auto", opts: BackendOpt
   }
   if (name === "auto") {
     for (const candidate of AUTO_ORDER) {
-      const backend = await tryCreate(candidate, opts);
+      const backend = await tryCreate(candidate, { allowSoftware: false, ...opts });
       if (backend) return backend;
     }
+    warnOnce("auto-reference", `no WebGPU or Wasm backend here (${AUTO_ORDER.map((n) => `${n}: ${lastReason.get(n)}`).join("; ")}); using the slow reference backend`);
     return createBackend("reference", opts);
   }
+  if (!(name in FACTORIES)) throw new BackendError(`unknown backend "${String(name)}" (expected "reference", "wasm", "webgpu" or "auto")`);
   const backend = await tryCreate(name, opts);
   if (!backend) throw new BackendError(`backend "${name}" is not available in this build or runtime (${lastReason.get(name) ?? "unknown reason"})`);
   return backend;

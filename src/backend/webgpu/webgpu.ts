@@ -40,9 +40,14 @@ const WHOLE_BINDINGS: { [K in OpName]: readonly (keyof OpArgs[K])[] } = {
  * const b = await createWebGpuBackend({});
  * if ("unavailable" in b) console.log(b.unavailable); else console.log(b.caps.description);
  */
-export const createWebGpuBackend: BackendFactory = async () => {
+export const createWebGpuBackend: BackendFactory = async (opts) => {
   const opened = await openDevice();
-  return typeof opened === "string" ? { unavailable: opened } : new WebGpuBackend(opened);
+  if (typeof opened === "string") return { unavailable: opened };
+  if (opened.isFallback && opts.allowSoftware === false) {
+    opened.device.destroy();
+    return { unavailable: `only a software adapter (${opened.description}) is present; the Wasm backend is faster there` };
+  }
+  return new WebGpuBackend(opened);
 };
 
 interface Live { buffer: GPUBuffer; bytes: number }
