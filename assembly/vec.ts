@@ -16,11 +16,11 @@
 }
 
 /** e^x, about 1 ulp (Cephes expf): x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, 2^n built in the exponent bits.
- *  Below −87.3 (and for −inf) the result is exactly 0, so masked scores vanish. */
+ *  Inputs are clamped to [−87.3, 88] (every caller passes x ≤ 88); below −87.3 (and −inf) the result is exactly 0. */
 export function exp4(x: v128): v128 {
   const lo = f32x4.splat(-87.33654);
   const under = f32x4.lt(x, lo);
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88.37626)), lo);
+  x = f32x4.max(f32x4.min(x, f32x4.splat(88)), lo);
   const n = f32x4.floor(madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -31,13 +31,9 @@ export function exp4(x: v128): v128 {
   p = madd(p, r, f32x4.splat(1.6666665459e-1));
   p = madd(p, r, f32x4.splat(5.0000001201e-1));
   p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
-  // 2^n: n ∈ [−127, 128]; split in two factors so n = 128 (x near 88.4) does not overflow the exponent field.
-  const ni = i32x4.trunc_sat_f32x4_s(n);
-  const h = i32x4.shr_s(ni, 1);
-  const s1 = i32x4.shl(i32x4.add(h, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), i32x4.splat(127)), 23);
-  p = f32x4.mul(f32x4.mul(p, s1), s2);
-  return v128.andnot(p, under);
+  // 2^n with n ∈ [−126, 127]: a normal float straight from the exponent field.
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(p, scale), under);
 }
 
 // erf: |x| < 1: x + x·P(x²); 1 ≤ |x| < 4: 1 − e^(−x²)·Q(1/x); beyond: ±1 (erfc(4) = 1.5e-8).
@@ -53,6 +49,9 @@ export function erf4(x: v128): v128 {
   p = madd(p, t, f32x4.splat(-0.3761262893676758));
   p = madd(p, t, f32x4.splat(0.12837916612625122));
   const r1 = madd(ax, p, ax);
+  const small = f32x4.lt(ax, f32x4.splat(1));
+  // Most activations fall in the first range: skip the e^(−x²) branch when all four lanes do.
+  if (i32x4.all_true(small)) return v128.or(r1, v128.and(x, i32x4.splat(0x80000000)));
   const u = f32x4.div(f32x4.splat(1), f32x4.max(ax, f32x4.splat(1)));
   let q = f32x4.splat(0.028217963874340057);
   q = madd(q, u, f32x4.splat(-0.16583316028118134));
@@ -65,7 +64,7 @@ export function erf4(x: v128): v128 {
   q = madd(q, u, f32x4.splat(0.561540424823761));
   q = madd(q, u, f32x4.splat(0.00013353824033401906));
   const r2 = f32x4.sub(f32x4.splat(1), f32x4.mul(exp4(f32x4.neg(t)), q));
-  let r = v128.bitselect(r1, r2, f32x4.lt(ax, f32x4.splat(1)));
+  let r = v128.bitselect(r1, r2, small);
   r = v128.bitselect(f32x4.splat(1), r, f32x4.ge(ax, f32x4.splat(4)));
   // copysign(r, x)
   return v128.or(r, v128.and(x, i32x4.splat(0x80000000)));
