@@ -18,16 +18,36 @@ interface Opts { reps: number; layers: number; quick: boolean }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
+/** Idle gap before each timed block: the other engine's thread pool (ort-web's spins after a run) settles first. */
+const settle = () => new Promise((r) => setTimeout(r, 200));
 
-/** Time `a` and `b` alternately (after one warm-up each); medians in seconds. */
+/** Time `a` and `b` alternately (after one warm-up each); medians in seconds. For long runs (a forward pass). */
 async function interleave(reps: number, a: () => Promise<void>, b?: () => Promise<void>): Promise<[number, number | undefined]> {
   const ta: number[] = [], tb: number[] = [];
   await a(); if (b) await b();
   for (let r = 0; r < reps; r++) {
+    await settle();
     let t0 = performance.now(); await a(); ta.push((performance.now() - t0) / 1000);
-    if (b) { t0 = performance.now(); await b(); tb.push((performance.now() - t0) / 1000); }
+    if (b) { await settle(); t0 = performance.now(); await b(); tb.push((performance.now() - t0) / 1000); }
   }
   return [median(ta), b ? median(tb) : undefined];
+}
+
+/**
+ * Short runs (one GEMM): alternate blocks of `reps` runs, each after a pause and an untimed warm-up run, 3 rounds.
+ * Back-to-back alternation would time each engine while the other's idle threads still spin (ort-web's keep a
+ * core busy for milliseconds after a run), which on 2 cores halved the 2-thread GEMM numbers (measured).
+ */
+async function blocks(reps: number, a: () => Promise<void>, b: () => Promise<void>): Promise<[number, number]> {
+  const ta: number[] = [], tb: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const [f, t] of [[a, ta], [b, tb]] as const) {
+      await settle();
+      await f();
+      for (let r = 0; r < reps; r++) { const t0 = performance.now(); await f(); t.push((performance.now() - t0) / 1000); }
+    }
+  }
+  return [median(ta), median(tb)];
 }
 
 async function forward(b: Backend, w: ModelWeights, layers: number, batch: number, tokens: number): Promise<Float32Array> {
@@ -64,8 +84,8 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
       const w = Tensor.from(b, weight(`gemm${n}x${k}`, n * k, 0.05), [n, k]), bias = Tensor.from(b, weight(`bias${n}`, n, 0.05), [n]);
       const s = await ortSession(onnxGemm(m, n, k));
       const feeds = { x: new ort.Tensor("float32", xs, [m, k]) };
-      const reps = m >= 1024 ? Math.max(3, o.reps) : o.reps * 2;
-      const [tw, to] = await interleave(reps,
+      const reps = m >= 1024 ? o.reps : o.reps * 2;
+      const [tw, to] = await blocks(reps,
         async () => { const y = linear(x, w, bias); await b.flush(); y.dispose(); },
         async () => { const r = await s.run(feeds); r.y.dispose(); });
       const flop = 2 * m * n * k;

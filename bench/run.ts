@@ -2,7 +2,8 @@
 // Per thread count a child process runs both engines interleaved (ort-web fixes its thread count per process):
 // GEMM GFLOP/s at the four layer shapes (128 and 1024 rows), full-encoder tokens/s at 1×128, 8×128, 1×512, and the
 // reference backend (1 layer, scaled). Another child measures peak RSS at 8×128. Table to stdout, JSON to bench-results/.
-// Options: --threads 1,2  --reps 5  --layers 12  --quick (2 layers, 3 reps, smaller shapes).
+// Options: --threads 1,2  --reps 5  --layers 12  --quick (2 layers, 3 reps, smaller shapes)  --relaxed (also with
+// Node 20's --experimental-wasm-relaxed-simd, i.e. the FMA build that Deno/Chromium/Node ≥ 22 load by default).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,7 @@ import { runChild, type ChildResult } from "./child.js";
 const { values } = parseArgs({
   options: {
     threads: { type: "string", default: "1,2" }, reps: { type: "string" }, layers: { type: "string" },
-    quick: { type: "boolean", default: false }, child: { type: "string" },
+    quick: { type: "boolean", default: false }, relaxed: { type: "boolean", default: false }, child: { type: "string" },
   },
 });
 const quick = values.quick!;
@@ -27,11 +28,16 @@ if (values.child) {
 
 const self = fileURLToPath(import.meta.url);
 const results: ChildResult[] = [];
-const jobs: [string, number][] = values.threads!.split(",").map((t) => ["compare", Number(t)] as [string, number]);
-jobs.push(["rss", Math.max(...jobs.map((j) => j[1]))]);
-for (const [kind, t] of jobs) {
-  console.error(`# bench: ${kind}, ${t} thread(s)…`);
-  const p = spawnSync(process.execPath, ["--expose-gc", self, "--child", kind, "--threads", String(t), "--reps", String(opts.reps), "--layers", String(opts.layers), ...(quick ? ["--quick"] : [])],
+const threadCounts = values.threads!.split(",").map(Number);
+// --relaxed: also run with Node 20's flag, so the relaxed-SIMD (FMA) build is measured as Deno, Chromium and
+// Node ≥ 22 run it by default. Node 20 without the flag gets the plain SIMD build.
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+const jobs: [kind: string, threads: number, flags: string[]][] = threadCounts.map((t) => ["compare", t, []]);
+if (values.relaxed) threadCounts.forEach((t) => jobs.push(["compare", t, [RELAXED_FLAG]]));
+jobs.push(["rss", Math.max(...threadCounts), []]);
+for (const [kind, t, flags] of jobs) {
+  console.error(`# bench: ${kind}, ${t} thread(s) ${flags.join(" ")}…`);
+  const p = spawnSync(process.execPath, [...flags, "--expose-gc", self, "--child", kind, "--threads", String(t), "--reps", String(opts.reps), "--layers", String(opts.layers), ...(quick ? ["--quick"] : [])],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
   const line = p.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) { console.error(p.stdout); throw new Error(`bench child ${kind}/${t} failed (status ${p.status})`); }
@@ -43,7 +49,7 @@ const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : 
 console.log(`\nDNABERT-2-117M shape (${opts.layers} layers, H 768, 12 heads, I 3072, V 4096), random weights; median of ${opts.reps}; ${cpus().length} cores, ${cpus()[0]?.model ?? "?"}`);
 console.log("Machine shared with other work: timings are noisy, ratios (same process, interleaved runs) are the fairer number.\n");
 for (const r of results.filter((r) => r.kind === "compare")) {
-  console.log(`## ${r.threads} thread(s): germ-js ${r.wasm}; onnxruntime-web ${r.ort}`);
+  console.log(`## ${r.threads} thread(s): germ-js ${r.wasm}; ${r.ort}`);
   console.log("| kernel | m | germ-js GFLOP/s | ort-web GFLOP/s | ratio |\n|---|---|---|---|---|");
   for (const g of r.gemm) console.log(`| linear ${g.k}→${g.n} | ${g.m} | ${f1(g.wasm)} | ${f1(g.ort)} | ${ratio(g.wasm, g.ort)} |`);
   console.log("\n| forward | germ-js tokens/s | ort-web tokens/s | ratio | reference tokens/s | max |germ − ort| |\n|---|---|---|---|---|---|");
