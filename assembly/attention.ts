@@ -75,7 +75,7 @@ function softmaxRow(row: usize, maskAdd: usize, nPad: i32, i: i32, scale: f32, s
     const dist = f32x4.abs(f32x4.sub(vi, vj));
     const sc = f32x4.add(f32x4.sub(f32x4.mul(v128.load(p), vs), f32x4.mul(vslope, dist)), v128.load(maskAdd + (<usize>j << 2)));
     v128.store(p, sc);
-    vm = f32x4.max(vm, sc);
+    vm = f32x4.pmax(vm, sc);
     vj = f32x4.add(vj, four);
   }
   const m = hmax(vm);

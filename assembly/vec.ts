@@ -11,17 +11,22 @@
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
+/** Horizontal max (lanes are never NaN here). */
 @inline export function hmax(v: v128): f32 {
   return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
 
 /** e^x, about 1 ulp (Cephes expf): x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial, 2^n built in the exponent bits.
- *  Inputs are clamped to [−87.3, 88] (every caller passes x ≤ 88); below −87.3 (and −inf) the result is exactly 0. */
+ *  Inputs are clamped to [−87.3, 88] (every caller passes x ≤ 88); below −87.3 (and −inf) the result is exactly 0.
+ *  Rounding by adding 1.5·2^23 leaves n in the low mantissa bits (no floor/trunc_sat, which V8 expands on x64),
+ *  and pmin/pmax are single instructions where min/max must handle NaN and −0. */
 export function exp4(x: v128): v128 {
   const lo = f32x4.splat(-87.33654);
   const under = f32x4.lt(x, lo);
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88)), lo);
-  const n = f32x4.floor(madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88)), lo);
+  const magic = f32x4.splat(12582912); // 1.5·2^23
+  const t = madd(x, f32x4.splat(1.44269504088896341), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
@@ -31,8 +36,8 @@ export function exp4(x: v128): v128 {
   p = madd(p, r, f32x4.splat(1.6666665459e-1));
   p = madd(p, r, f32x4.splat(5.0000001201e-1));
   p = madd(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
-  // 2^n with n ∈ [−126, 127]: a normal float straight from the exponent field.
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // t's bits = bits(1.5·2^23) + n, and bits(1.5·2^23) << 23 wraps to 0: (t << 23) + (127 << 23) = bits of 2^n.
+  const scale = i32x4.add(i32x4.shl(t, 23), i32x4.splat(0x3f800000));
   return v128.andnot(f32x4.mul(p, scale), under);
 }
 
@@ -52,7 +57,7 @@ export function erf4(x: v128): v128 {
   const small = f32x4.lt(ax, f32x4.splat(1));
   // Most activations fall in the first range: skip the e^(−x²) branch when all four lanes do.
   if (i32x4.all_true(small)) return v128.or(r1, v128.and(x, i32x4.splat(0x80000000)));
-  const u = f32x4.div(f32x4.splat(1), f32x4.max(ax, f32x4.splat(1)));
+  const u = f32x4.div(f32x4.splat(1), f32x4.pmax(ax, f32x4.splat(1)));
   let q = f32x4.splat(0.028217963874340057);
   q = madd(q, u, f32x4.splat(-0.16583316028118134));
   q = madd(q, u, f32x4.splat(0.4047321677207947));
