@@ -18,9 +18,16 @@ mkdir -p node_modules && [ -e node_modules/webgpu ] || ln -sfn "../$dev/node_mod
 # The Vulkan loader (and glvnd's libGLdispatch, which NVIDIA's ICD links) when the machine has none.
 ldconfig -p | grep -q 'libvulkan.so.1 ' || export LD_LIBRARY_PATH="$PWD/$dev/lib:${LD_LIBRARY_PATH:-}"
 unset VK_ICD_FILENAMES
+# The device README's recipe: Vulkan/EGL loaders from .gl/*.deb, and NVIDIA's own ICD file when the loader finds none.
+if ls .gl/*.deb >/dev/null 2>&1; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
+nv=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -f "$nv" ]; then
+  export VK_DRIVER_FILES=$nv __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+  echo "using $nv: $(tr -d '\n ' < "$nv")"
+fi
 icds=$(ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json 2>/dev/null | tr '\n' ' ')
 echo "Vulkan ICDs: ${icds:-none}"
-if ! grep -qs nvidia /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json; then
+if [ -z "${VK_DRIVER_FILES:-}" ] && ! grep -qs nvidia /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json; then
   lib=$(ldconfig -p | awk '/libGLX_nvidia.so.0 /{print $NF; exit}')
   if [ -n "$lib" ]; then
     printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" > /tmp/nvidia_icd.json
