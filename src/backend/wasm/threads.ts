@@ -64,7 +64,7 @@ export class ThreadPool {
       done = Atomics.load(c, CTRL.DONE);
     }
     const err = Atomics.exchange(c, CTRL.ERROR, 0);
-    if (err !== 0) throw new BackendError(`wasm: worker ${err} trapped while running an op (see its message above)`);
+    if (err !== 0) throw new BackendError(`wasm: worker thread ${err} trapped while running an op (its message is on stderr)`);
   }
 
   dispose(): void {
@@ -76,21 +76,22 @@ export class ThreadPool {
   }
 }
 
-/** A worker running worker.js, and its first message. */
+/** A worker running worker.js; `first` is its first message ("ready"), later ones (trap reports) go to stderr. */
 async function spawn(): Promise<{ worker: AnyWorker; first: Promise<unknown> }> {
+  let resolve!: (m: unknown) => void, reject!: (e: Error) => void, started = false;
+  const first = new Promise<unknown>((res, rej) => { resolve = res; reject = rej; });
+  const onMessage = (m: unknown) => {
+    if (!started) { started = true; resolve(m); } else console.error(`germ-js wasm worker: ${String(m)}`);
+  };
   if (runtime === "node" || runtime === "deno") {
     const { Worker } = await import("node:worker_threads");
     const worker = new Worker(new URL("./worker.js", import.meta.url));
-    const first = new Promise<unknown>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    });
+    worker.on("message", onMessage);
+    worker.once("error", reject);
     return { worker, first };
   }
   const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-  const first = new Promise<unknown>((resolve, reject) => {
-    worker.addEventListener("message", (e) => resolve(e.data), { once: true });
-    worker.addEventListener("error", (e) => reject(new Error(e.message)), { once: true });
-  });
+  worker.addEventListener("message", (e) => onMessage(e.data));
+  worker.addEventListener("error", (e) => reject(new Error(e.message)), { once: true });
   return { worker, first };
 }

@@ -28,31 +28,28 @@ export const createWasmBackend: BackendFactory = async (opts: BackendOptions) =>
       "(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)");
     threads = 1;
   }
-  const variant = await pickVariant(threads > 1);
-  if (typeof variant !== "string") return variant;
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: threads > 1 } as WebAssembly.MemoryDescriptor);
-  const exports = await instantiate(await compiled(variant), memory);
-  const arena = new Arena(memory, exports.heapBase());
-  const ctrl = arena.alloc(CTRL.BYTES + ARG_SLOTS * 4);
-  let pool: ThreadPool | null = null;
   if (threads > 1) {
     try {
-      pool = await ThreadPool.start(variant, memory, ctrl, threads);
+      const parts = await setup(true);
+      if (!("unavailable" in parts)) return new WasmBackend(parts, await ThreadPool.start(parts.variant, parts.memory, parts.ctrl, threads), threads);
+      warnOnce("wasm:mt", `wasm: running on 1 thread: ${parts.unavailable}`);
     } catch (e) {
       warnOnce("wasm:workers", `wasm: running on 1 thread: ${(e as Error).message}`);
-      return new WasmBackend(await loadSingle(), null, 1);
     }
   }
-  return new WasmBackend({ variant, memory, exports, arena, ctrl }, pool, threads);
-
-  async function loadSingle(): Promise<Parts> {
-    const v = (await pickVariant(false)) as Variant;
-    const mem = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-    const ex = await instantiate(await compiled(v), mem);
-    const ar = new Arena(mem, ex.heapBase());
-    return { variant: v, memory: mem, exports: ex, arena: ar, ctrl: ar.alloc(CTRL.BYTES + ARG_SLOTS * 4) };
-  }
+  const parts = await setup(false);
+  return "unavailable" in parts ? parts : new WasmBackend(parts, null, 1);
 };
+
+/** Pick and instantiate a build on a fresh memory (shared for threads); the control + argument block comes first. */
+async function setup(shared: boolean): Promise<Parts | { unavailable: string }> {
+  const variant = await pickVariant(shared);
+  if (typeof variant !== "string") return variant;
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
+  const exports = await instantiate(await compiled(variant), memory);
+  const arena = new Arena(memory, exports.heapBase());
+  return { variant, memory, exports, arena, ctrl: arena.alloc(CTRL.BYTES + ARG_SLOTS * 4) };
+}
 
 interface Parts { variant: Variant; memory: WebAssembly.Memory; exports: GermExports; arena: Arena; ctrl: number }
 
