@@ -4,7 +4,7 @@ import { createBackend, type Backend, type BackendName } from "../backend/backen
 import { InputError, ConfigError, FormatError } from "../errors.js";
 import { parseConfig, type GermConfig } from "../model/config.js";
 import { loadWeights, disposeWeights, type ModelWeights } from "../model/weights.js";
-import { encode, packBatch, type PackedBatch } from "../model/encoder.js";
+import { encode, packBatch, type EncodeOptions, type PackedBatch } from "../model/encoder.js";
 import { classifierLogits, clsRows, meanPooled, mlmLogits, pooler } from "../model/heads.js";
 import { loadCheckpoint, type ModelSource } from "../io/checkpoint.js";
 import { openSource } from "../io/source.js";
@@ -133,14 +133,11 @@ export class GermModel {
    * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each).
    */
   async outliers(texts: string[] | { inputIds: number[][] }, opts: { activations?: boolean } = {}): Promise<OutlierReport> {
-    const rows = this.rows(texts);
     const H = this.config.hiddenSize;
-    const size = this.opts.batchSize ?? 16;
-    const sequences: { layers: LayerStats[] }[] = [];
-    for (let s = 0; s < rows.length; s += size) {
-      const batch = packBatch(rows.slice(s, s + size));
-      const perSeq: LayerStats[][] = batch.seqLens.map(() => []);
-      const hidden = await encode(this.weights, this.config, batch, {
+    let perSeq: LayerStats[][] = [];
+    const sequences = await this.mapBatches(this.rows(texts), async () => perSeq.map((layers) => ({ layers })), (batch) => {
+      perSeq = batch.seqLens.map(() => []);
+      return {
         onLayer: async (tap) => {
           const wo = splitRows(await tap.wo.data(), batch.seqLens, H);
           const ln = splitRows(await tap.layernorm.data(), batch.seqLens, H);
@@ -149,10 +146,8 @@ export class GermModel {
             ...(opts.activations ? { woActivations: wo[i], layernormActivations: ln[i] } : {}),
           }));
         },
-      });
-      hidden.dispose();
-      sequences.push(...perSeq.map((layers) => ({ layers })));
-    }
+      };
+    });
     return { sequences, summary: summarize(sequences, this.config.numHiddenLayers) };
   }
 
@@ -183,12 +178,14 @@ export class GermModel {
   }
 
   /** Encode rows in batches of `batchSize` sequences and collect per-sequence results in input order. */
-  private async mapBatches<T>(rows: number[][], fn: (batch: PackedBatch, hidden: Tensor) => Promise<T[]>): Promise<T[]> {
+  private async mapBatches<T>(
+    rows: number[][], fn: (batch: PackedBatch, hidden: Tensor) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
+  ): Promise<T[]> {
     const size = this.opts.batchSize ?? 16;
     const out: T[] = [];
     for (let s = 0; s < rows.length; s += size) {
       const batch = packBatch(rows.slice(s, s + size));
-      const hidden = await encode(this.weights, this.config, batch);
+      const hidden = await encode(this.weights, this.config, batch, hooks?.(batch));
       try { out.push(...(await fn(batch, hidden))); } finally { hidden.dispose(); }
     }
     return out;
