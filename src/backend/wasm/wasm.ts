@@ -76,6 +76,7 @@ export class WasmBackend implements Backend, KernelHost {
   private staging = { ptr: 0, bytes: 0 };
   private scratchBlock = { ptr: 0, bytes: 0 };
   private u8 = new Uint8Array(0);
+  private argViews = { u32: new Uint32Array(0), f32: new Float32Array(0) };
   private disposed = false;
 
   constructor(private readonly p: Parts, private readonly pool: ThreadPool | null, readonly threads: number) {
@@ -203,7 +204,10 @@ export class WasmBackend implements Backend, KernelHost {
 
   call(op: number, ints: number[], floats: Record<number, number> = {}): void {
     const buf = this.p.memory.buffer;
-    const u32 = new Uint32Array(buf, this.args, ARG_SLOTS), f32 = new Float32Array(buf, this.args, ARG_SLOTS);
+    if (this.argViews.u32.buffer !== buf) {
+      this.argViews = { u32: new Uint32Array(buf, this.args, ARG_SLOTS), f32: new Float32Array(buf, this.args, ARG_SLOTS) };
+    }
+    const { u32, f32 } = this.argViews;
     u32[0] = op;
     u32[1] = 0;
     for (let i = 0; i < ints.length; i++) u32[2 + i] = ints[i];
