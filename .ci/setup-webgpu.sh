@@ -28,9 +28,9 @@ germ_setup_webgpu() {
     local o=(-o "Dir::Etc::sourcelist=$lvp/sources.list" -o Dir::Etc::sourceparts=/dev/null
              -o "Dir::State::Lists=$lvp/lists" -o "Dir::Cache=$lvp/cache")
     if (cd "$lvp" && apt-get "${o[@]}" update -qq && apt-get "${o[@]}" download 'mesa-vulkan-drivers/bookworm-backports' \
-        && dpkg -x mesa-vulkan-drivers_25.*.deb root) >/dev/null 2>&1 && [ -f "$lvp/root/usr/share/vulkan/icd.d/lvp_icd.json" ]; then
-      sed "s#libvulkan_lvp.so#$lvp/root/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so#" \
-        "$lvp/root/usr/share/vulkan/icd.d/lvp_icd.json" > "$lvp/lvp25.json"
+        && dpkg -x mesa-vulkan-drivers_25.*.deb extracted) >/dev/null 2>&1 && [ -f "$lvp/extracted/usr/share/vulkan/icd.d/lvp_icd.json" ]; then
+      sed "s#libvulkan_lvp.so#$lvp/extracted/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so#" \
+        "$lvp/extracted/usr/share/vulkan/icd.d/lvp_icd.json" > "$lvp/lvp25.json"
     else
       echo "setup-webgpu: Mesa 25 lavapipe unavailable; Node/Dawn will use Chromium's SwiftShader ICD" >&2
     fi
