@@ -1,0 +1,31 @@
+// The published bundle (dist/, made by `npm run build:bundle`) loads and computes the same embeddings as the
+// sources, including the Wasm worker chunk with 2 threads and the `germ` bin.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
+import { GermModel } from "../src/pipeline/germ-model.js";
+import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
+
+const root = resolve(fileURLToPath(new URL("../../", import.meta.url)));
+const dist = join(root, "dist", "node.js");
+const fixtures = fixturesDir();
+const skip = !fixtures ? NO_FIXTURES : !existsSync(dist) ? "skipped: dist/ not built (npm run build:bundle)" : false;
+
+test("dist/node.js embeds like the sources (wasm, 2 threads)", { skip }, async () => {
+  const bundled = (await import(pathToFileURL(dist).href)) as { GermModel: typeof GermModel };
+  const dir = join(fixtures!, "tiny-softmax1");
+  const text = ["ACGTAGCATCGGATCTATCTATCGACACTTGG", "TTGACA"];
+  const a = await bundled.GermModel.fromPretrained(dir, { device: "wasm", threads: 2 });
+  const b = await GermModel.fromPretrained(dir, { device: "wasm", threads: 1 });
+  try {
+    assert.equal(a.backend, "wasm");
+    assert.deepEqual(await a.embed(text), await b.embed(text));
+  } finally { a.dispose(); b.dispose(); }
+});
+
+test("dist/cli.js answers --version", { skip: existsSync(join(root, "dist", "cli.js")) ? false : "skipped: dist/ not built" }, () => {
+  assert.match(execFileSync(process.execPath, [join(root, "dist", "cli.js"), "--version"], { encoding: "utf8" }), /^germ-js \d+\.\d+\.\d+/);
+});
