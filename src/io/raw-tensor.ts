@@ -1,6 +1,7 @@
 // RawTensor: the undecoded form every checkpoint reader returns (dtype, shape, little-endian bytes viewing
 // the file), and toFloat32(), the one place where those bytes become f32 values for the model loader.
 import { FormatError } from "../errors.js";
+import { f16BitsToF32 } from "../tensor/half.js";
 
 export type SafeDType = "F32" | "F16" | "BF16" | "I8" | "U8" | "I32" | "I64";
 
@@ -51,14 +52,7 @@ export function toFloat32(t: RawTensor, name: string): Float32Array {
       return new Float32Array(b.slice().buffer, 0, n);
     case "F16": {
       const out = new Float32Array(n);
-      const bits = new Uint32Array(out.buffer);
-      for (let i = 0; i < n; i++) {
-        const h = b[2 * i] | (b[2 * i + 1] << 8);
-        const e = h & 0x7c00;
-        if (e === 0x7c00) bits[i] = ((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13); // inf / NaN
-        else if (e !== 0) bits[i] = ((h & 0x8000) << 16) | (((h & 0x7fff) << 13) + 0x38000000); // rebias 15 → 127
-        else out[i] = (h & 0x8000 ? -1 : 1) * (h & 0x3ff) * 2 ** -24; // subnormal (or ±0): exact in f32
-      }
+      for (let i = 0; i < n; i++) out[i] = f16BitsToF32(b[2 * i] | (b[2 * i + 1] << 8));
       return out;
     }
     case "BF16": {
