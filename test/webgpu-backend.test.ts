@@ -64,7 +64,7 @@ test("an invalid dispatch surfaces as BackendError at flush", { skip }, async ()
   const b = await fresh();
   const x = b.alloc(64), w = b.alloc(64), out = b.alloc(64);
   // Bypasses supports(): more workgroups than a dimension allows is a validation error.
-  b.run("linear", { x, w, out, m: 64 * (b.maxWorkgroups + 1), n: 1, k: 1 });
+  b.run("linear", { x, w, wDtype: "f32", out, m: 64 * (b.maxWorkgroups + 1), n: 1, k: 1 });
   await assert.rejects(b.flush(), BackendError);
   b.dispose();
 });
@@ -109,7 +109,7 @@ test("tensors over maxStorageBufferBindingSize run in row chunks with the same r
   assertClose(got[0], want[0], "linear → gluGelu → layerNorm → gelu in chunks", 1e-5, 1e-5);
   assertClose(got[1], want[1], "gather in chunks", 0, 0);
   const big = b.alloc(4 * 64 * 1024), w = b.alloc(4 * 64 * 300);
-  assert.notEqual(b.supports("linear", { x: big, w: big, out: big, m: 256, n: 256, k: 256 }), true, "a weight must fit one binding");
-  assert.notEqual(b.supports("linear", { x: big, w, out: big, m: 300, n: 64, k: 300 }), true, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
+  assert.notEqual(b.supports("linear", { x: big, w: big, wDtype: "f32", out: big, m: 256, n: 256, k: 256 }), true, "a weight must fit one binding");
+  assert.notEqual(b.supports("linear", { x: big, w, wDtype: "f32", out: big, m: 300, n: 64, k: 300 }), true, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
   b.dispose();
 });

@@ -1,6 +1,7 @@
 // The Backend interface every compute backend implements, and the lazy factory that creates them.
 // Backends own raw buffers and run ops from src/ops/spec.ts; shapes and dtypes are checked above them in src/ops/.
 import type { OpArgs, OpName } from "../ops/spec.js";
+import type { DType } from "../tensor/tensor.js";
 import { BackendError } from "../errors.js";
 import { warnOnce } from "../log.js";
 
@@ -27,7 +28,13 @@ export interface Backend {
   readonly caps: Readonly<BackendCaps>;
   /** `true`, or why this backend cannot run that op call (the dispatcher then falls back, warning once). */
   supports<K extends OpName>(op: K, args: OpArgs[K]): true | { reason: string };
-  alloc(byteLength: number): BufferId;
+  /**
+   * A buffer of `byteLength` raw bytes. `dtype` says how the bytes will be read (default "f32"): the buffer still
+   * holds exactly the uploaded bytes (half bits for "f16") on every backend, but the reference backend, whose
+   * kernels read typed arrays, keeps a widened f32 copy of an f16 buffer; the others ignore it (ops carry the
+   * weight format in their arguments, e.g. linear's `wDtype`).
+   */
+  alloc(byteLength: number, dtype?: DType): BufferId;
   upload(dst: BufferId, src: ArrayBufferView, dstByteOffset?: number): void;
   download(src: BufferId, byteOffset?: number, byteLength?: number): Promise<Uint8Array>;
   /** Safe while queued work still uses the buffer. */

@@ -3,12 +3,17 @@
 import { Tensor } from "../tensor/tensor.js";
 import { BackendError, ShapeError } from "../errors.js";
 import type { OpArgs, OpName, SoftmaxKind, UnaryKind } from "./spec.js";
-import type { Backend } from "../backend/backend.js";
+import type { Backend, BufferId } from "../backend/backend.js";
 
 function dispatch<K extends OpName>(backend: Backend, op: K, args: OpArgs[K]): void {
   const ok = backend.supports(op, args);
   if (ok !== true) throw new BackendError(`${op}: backend ${backend.name} cannot run this call: ${ok.reason}`);
   backend.run(op, args);
+}
+
+// Only linear's weight may be f16 (weight storage); every other tensor input is f32.
+function expectF32(op: string, name: string, t: Tensor): void {
+  if (t.dtype !== "f32") throw new ShapeError(`${op}: ${name} ${t.describe()}: expected f32 (only linear weights may be f16)`);
 }
 
 function expectRank(op: string, name: string, t: Tensor, rank: number): void {
@@ -27,9 +32,22 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
   const [m, k] = x.shape, [n, kw] = w.shape;
   if (kw !== k) throw new ShapeError(`linear: w ${w.describe()}: in-features must equal x's last dim ${k}`);
   if (bias) expectShape("linear", "bias", bias, [n]);
+  expectF32("linear", "x", x);
+  if (bias) expectF32("linear", "bias", bias);
   const out = Tensor.empty(x.backend, [m, n]);
-  if (m > 0) dispatch(x.backend, "linear", { x: x.buf, w: w.buf, bias: bias?.buf, out: out.buf, m, n, k });
+  if (m > 0) dispatch(x.backend, "linear", { x: x.buf, w: w.buf, wDtype: w.dtype, bias: bias?.buf, out: out.buf, m, n, k });
   return out;
+}
+
+/**
+ * Whether `backend` can run linear with f16 weights, or why not (probed with a 1×1×1 call before any weight
+ * is uploaded; the model loader asks this for dtype "f16").
+ * @example
+ * const ok = supportsF16Weights(await createBackend("wasm")); // { reason: "f16 weights are WebGPU-only" }
+ */
+export function supportsF16Weights(backend: Backend): true | { reason: string } {
+  const none = 0 as BufferId;
+  return backend.supports("linear", { x: none, w: none, wDtype: "f16", out: none, m: 1, n: 1, k: 1 });
 }
 
 export interface AttentionOptions {
@@ -42,7 +60,7 @@ export interface AttentionOptions {
 
 /** Varlen ALiBi self-attention over packed rows: qkv [nnz, 3·hidden] → [nnz, hidden]. */
 export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
-  expectRank("attention", "qkv", qkv, 2);
+  expectRank("attention", "qkv", qkv, 2); expectF32("attention", "qkv", qkv);
   const [nnz, three] = qkv.shape;
   if (three % (3 * o.heads) !== 0) {
     throw new ShapeError(`attention: qkv ${qkv.describe()}: last dim must be 3·heads·headDim with heads = ${o.heads}`);
@@ -69,6 +87,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, r
   expectShape("layerNorm", "gamma", gamma, [cols]);
   expectShape("layerNorm", "beta", beta, [cols]);
   if (residual) expectShape("layerNorm", "residual", residual, x.shape);
+  for (const [name, t] of [["x", x], ["gamma", gamma], ["beta", beta], ["residual", residual]] as const) if (t) expectF32("layerNorm", name, t);
   const out = Tensor.empty(x.backend, [rows, cols]);
   if (rows > 0) dispatch(x.backend, "layerNorm", { x: x.buf, residual: residual?.buf, gamma: gamma.buf, beta: beta.buf, out: out.buf, rows, cols, eps });
   return out;
@@ -76,7 +95,7 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, r
 
 /** GLU with exact GELU: [rows, 2I] → gelu(x[:, :I]) · x[:, I:]. */
 export function gluGelu(x: Tensor): Tensor {
-  expectRank("gluGelu", "x", x, 2);
+  expectRank("gluGelu", "x", x, 2); expectF32("gluGelu", "x", x);
   const [rows, two] = x.shape;
   if (two % 2 !== 0) throw new ShapeError(`gluGelu: x ${x.describe()}: last dim must be even (2·intermediate)`);
   const out = Tensor.empty(x.backend, [rows, two / 2]);
@@ -89,6 +108,8 @@ export function gather(table: Tensor, ids: Int32Array, addRow?: Tensor): Tensor 
   expectRank("gather", "table", table, 2);
   const [tableRows, cols] = table.shape;
   if (addRow) expectShape("gather", "addRow", addRow, [cols]);
+  expectF32("gather", "table", table);
+  if (addRow) expectF32("gather", "addRow", addRow);
   ids.forEach((id, r) => {
     if (!Number.isInteger(id) || id < 0 || id >= tableRows) {
       throw new ShapeError(`gather: id ${id} at position ${r} is outside table ${table.describe()}`);
@@ -101,7 +122,7 @@ export function gather(table: Tensor, ids: Int32Array, addRow?: Tensor): Tensor 
 
 /** Mean over each sequence's rows of a packed [Σ seqLens, cols] tensor → [seqs, cols]. */
 export function meanPool(x: Tensor, seqLens: readonly number[]): Tensor {
-  expectRank("meanPool", "x", x, 2);
+  expectRank("meanPool", "x", x, 2); expectF32("meanPool", "x", x);
   const total = seqLens.reduce((a, b) => a + b, 0);
   if (total !== x.shape[0]) throw new ShapeError(`meanPool: x ${x.describe()}: sequence lengths sum to ${total}`);
   const out = Tensor.empty(x.backend, [seqLens.length, x.shape[1]]);
@@ -111,6 +132,7 @@ export function meanPool(x: Tensor, seqLens: readonly number[]): Tensor {
 
 /** Elementwise tanh or exact GELU. */
 export function unary(x: Tensor, kind: UnaryKind): Tensor {
+  expectF32("unary", "x", x);
   const out = Tensor.empty(x.backend, x.shape);
   if (x.size > 0) dispatch(x.backend, "unary", { x: x.buf, out: out.buf, size: x.size, kind });
   return out;

@@ -1,13 +1,17 @@
 // The op table: the typed contract every backend implements. Buffers are opaque ids holding f32 data
 // unless stated; host-side arrays (ids, sequence lengths, slopes) are small and passed by value.
 import type { BufferId } from "../backend/backend.js";
+import type { DType } from "../tensor/tensor.js";
 
 export type SoftmaxKind = "vanilla" | "softmax1";
 export type UnaryKind = "tanh" | "gelu";
 
 export interface OpArgs {
-  /** out[m,n] = x[m,k] · w[n,k]ᵀ (+ bias[n]). PyTorch Linear layout. */
-  linear: { x: BufferId; w: BufferId; bias?: BufferId; out: BufferId; m: number; n: number; k: number };
+  /**
+   * out[m,n] = x[m,k] · w[n,k]ᵀ (+ bias[n]). PyTorch Linear layout. `wDtype` is the weight buffer's format
+   * ("f16": IEEE halves, widened to f32 before the multiply; accumulation is f32 or wider); x, bias, out are f32.
+   */
+  linear: { x: BufferId; w: BufferId; wDtype: DType; bias?: BufferId; out: BufferId; m: number; n: number; k: number };
   /**
    * Varlen self-attention over a packed batch. qkv [nnz, 3·heads·headDim] (t outermost, then head, then d);
    * out [nnz, heads·headDim]. Sequence s owns rows offsets[s]..offsets[s]+seqLens[s].

@@ -1,7 +1,7 @@
 // The shared op conformance CASES on WebGPU in headless Chromium (SwiftShader), against the reference backend.
 // Node also loads this file when it runs build/test/, so it registers nothing outside a page.
 import { createBackend, type Backend } from "../../src/backend/backend.js";
-import { CASES, type OpCase } from "../conformance/cases.js";
+import { CASES, unsupportedReason, type OpCase } from "../conformance/cases.js";
 
 declare const describe: (name: string, fn: () => void) => void;
 declare const it: (name: string, fn: (this: { skip(): void }) => Promise<void>) => void;
@@ -28,7 +28,9 @@ if (typeof describe === "function" && typeof (globalThis as { document?: unknown
       }
     });
     for (const c of CASES) {
-      it(c.name, async () => {
+      it(c.name, async function () {
+        const why = unsupportedReason(gpu!, c);
+        if (why !== null) { console.warn(`skipped ${c.name}: ${why}`); this.skip(); }
         const want = await output(ref, c), got = await output(gpu!, c);
         if (got.length !== want.length) throw new Error(`length ${got.length} ≠ ${want.length}`);
         let m = 0;

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createBackend, unavailableReason, type Backend, type BackendName } from "../../src/backend/backend.js";
 import { Tensor } from "../../src/tensor/tensor.js";
-import { CASES, type OpCase } from "./cases.js";
+import { CASES, unsupportedReason, type OpCase } from "./cases.js";
 import { compare } from "../helpers/compare.js";
 import { backendsUnderTest } from "../helpers/backends.js";
 
@@ -22,7 +22,8 @@ for (const { name, threads } of backendsUnderTest()) {
     const reference = await createBackend("reference");
     const skip = backend ? false : `skipped: ${unavailableReason(name as BackendName) ?? reason}`;
     for (const c of CASES) {
-      test(c.name, { skip }, async () => {
+      const why = backend ? unsupportedReason(backend, c) : null;
+      test(c.name, { skip: skip || (why !== null && `skipped: ${why}`) }, async () => {
         const want = await runCase(reference, c);
         const got = await runCase(backend!, c);
         assert.deepEqual(got.shape, want.shape);

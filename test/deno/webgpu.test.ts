@@ -11,7 +11,7 @@ if ("Deno" in globalThis) {
   const root = new URL(here.includes("/build/test/deno/") ? "../../../" : "../../", here);
   const load = (p: string) => import(new URL(`build/${p}`, root).href);
   const { createBackend } = await load("src/backend/backend.js");
-  const { CASES } = await load("test/conformance/cases.js");
+  const { CASES, unsupportedReason } = await load("test/conformance/cases.js");
   const { compare } = await load("test/helpers/compare.js");
   const reference = await createBackend("reference");
   // Deno's node:test drops tests registered after an await inside an async describe(), which is how
@@ -25,7 +25,8 @@ if ("Deno" in globalThis) {
     try { return { shape: out.shape, data: await out.data() }; } finally { out.dispose(); keep.forEach((t) => t.dispose()); }
   };
   for (const c of CASES) {
-    test(`conformance webgpu (deno): ${c.name}`, { skip }, async () => {
+    const why = webgpu ? unsupportedReason(webgpu, c) : null;
+    test(`conformance webgpu (deno): ${c.name}`, { skip: skip || (why !== null && `skipped: ${why}`) }, async () => {
       assert.ok(webgpu, `no WebGPU backend: ${reason}`);
       const want = await outputOf(reference, c), got = await outputOf(webgpu, c);
       assert.deepEqual(got.shape, want.shape);

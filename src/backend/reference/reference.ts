@@ -4,6 +4,8 @@ import type { Backend, BackendCaps, BufferId } from "../backend.js";
 import type { OpArgs, OpName } from "../../ops/spec.js";
 import { BackendError } from "../../errors.js";
 import { geluErf } from "../../ops/math.js";
+import type { DType } from "../../tensor/tensor.js";
+import { f16BitsToF32 } from "../../tensor/half.js";
 
 export class ReferenceBackend implements Backend {
   readonly name = "reference" as const;
@@ -12,41 +14,58 @@ export class ReferenceBackend implements Backend {
     maxBufferBytes: 2 ** 31 - 1, description: "plain TypeScript, float64 accumulation",
   };
   private buffers = new Map<number, Float32Array>();
+  /**
+   * The stored half bits of each f16 buffer (what upload wrote and download returns). Its entry in `buffers` is
+   * the same values widened to f32, refreshed at upload, so every kernel reads plain f32: linear then computes
+   * with exactly the f16-rounded weights, in f64, and is the oracle for the WebGPU f16 kernel.
+   */
+  private halves = new Map<number, Uint16Array>();
   private nextId = 1;
   private dispatches = 0;
 
+  /** Everything, f16 weights included (held widened, see `halves`). */
   supports(): true { return true; }
 
-  alloc(byteLength: number): BufferId {
+  alloc(byteLength: number, dtype: DType = "f32"): BufferId {
     if (byteLength % 4 !== 0) throw new BackendError(`reference: alloc(${byteLength}): byte length must be a multiple of 4`);
     const id = this.nextId++;
-    this.buffers.set(id, new Float32Array(byteLength / 4));
+    if (dtype === "f16") {
+      this.halves.set(id, new Uint16Array(byteLength / 2));
+      this.buffers.set(id, new Float32Array(byteLength / 2));
+    } else {
+      this.buffers.set(id, new Float32Array(byteLength / 4));
+    }
     return id as BufferId;
   }
 
   upload(dst: BufferId, src: ArrayBufferView, dstByteOffset = 0): void {
-    const buf = this.get(dst);
+    const wide = this.get(dst), half = this.halves.get(dst);
+    const buf = half ?? wide;
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     if (dstByteOffset + src.byteLength > bytes.byteLength) {
       throw new BackendError(`reference: upload of ${src.byteLength} bytes at ${dstByteOffset} overflows buffer of ${bytes.byteLength}`);
     }
     bytes.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), dstByteOffset);
+    if (half) {
+      const end = Math.ceil((dstByteOffset + src.byteLength) / 2);
+      for (let i = Math.floor(dstByteOffset / 2); i < end; i++) wide[i] = f16BitsToF32(half[i]);
+    }
   }
 
   async download(src: BufferId, byteOffset = 0, byteLength?: number): Promise<Uint8Array> {
-    const buf = this.get(src);
+    const buf = this.halves.get(src) ?? this.get(src);
     const len = byteLength ?? buf.byteLength - byteOffset;
     return new Uint8Array(buf.buffer, buf.byteOffset + byteOffset, len).slice();
   }
 
-  free(buf: BufferId): void { this.buffers.delete(buf); }
+  free(buf: BufferId): void { this.buffers.delete(buf); this.halves.delete(buf); }
   async flush(): Promise<void> {}
   stats() {
     let bytesLive = 0;
-    for (const b of this.buffers.values()) bytesLive += b.byteLength;
+    for (const [id, b] of this.buffers) bytesLive += this.halves.get(id)?.byteLength ?? b.byteLength;
     return { bytesLive, buffers: this.buffers.size, dispatches: this.dispatches };
   }
-  dispose(): void { this.buffers.clear(); }
+  dispose(): void { this.buffers.clear(); this.halves.clear(); }
 
   run<K extends OpName>(op: K, args: OpArgs[K]): void {
     this.dispatches++;
@@ -54,7 +73,7 @@ export class ReferenceBackend implements Backend {
     kernel(this, args);
   }
 
-  /** Float32 view of a buffer (kernels only). */
+  /** Float32 view of a buffer (kernels only; an f16 buffer's widened copy). */
   get(id: BufferId): Float32Array {
     const buf = this.buffers.get(id);
     if (!buf) throw new BackendError(`reference: buffer ${id} was freed or never allocated`);

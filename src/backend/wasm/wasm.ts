@@ -88,7 +88,11 @@ export class WasmBackend implements Backend, KernelHost {
     };
   }
 
-  supports(): true { return true; }
+  /** Every f32 op; f16 weights are left to WebGPU (the Wasm kernels read f32 only). */
+  supports<K extends OpName>(op: K, args: OpArgs[K]): true | { reason: string } {
+    if (op === "linear" && (args as OpArgs["linear"]).wDtype !== "f32") return { reason: "f16 weights are WebGPU-only" };
+    return true;
+  }
 
   alloc(byteLength: number): BufferId {
     this.live();

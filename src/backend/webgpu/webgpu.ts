@@ -88,9 +88,10 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.maxBuffer = d.limits.maxBufferSize;
     this.maxWorkgroups = d.limits.maxComputeWorkgroupsPerDimension;
     this.caps = {
-      threads: 1, simd: false, relaxedSimd: false, f16: false,
+      // f16: the device has shader-f16 (gpu.ts requests it whenever the adapter offers it), so linear-f16.wgsl runs.
+      threads: 1, simd: false, relaxedSimd: false, f16: o.f16,
       maxBufferBytes: this.maxBuffer,
-      description: `${o.description}${o.isFallback ? " (software fallback)" : ""}${o.f16 ? "; shader-f16 available (f32 kernels only)" : ""}`,
+      description: `${o.description}${o.isFallback ? " (software fallback)" : ""}${o.f16 ? "; shader-f16" : "; no shader-f16"}`,
     };
     this.tensors = new BufferPool(d, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, "tensor");
     this.uniforms = new BufferPool(d, USAGE.UNIFORM | USAGE.COPY_DST, "params");
@@ -128,6 +129,7 @@ export class WebGpuBackend implements Backend, KernelContext {
     }
     if (op === "linear") {
       const a = args as OpArgs["linear"];
+      if (a.wDtype === "f16" && !this.caps.f16) return { reason: `f16 weights need the shader-f16 feature, which this adapter (${this.caps.description}) lacks` };
       if (Math.ceil(a.m / 64) > this.maxWorkgroups || Math.ceil(a.n / 64) > this.maxWorkgroups) return { reason: `m ${a.m} or n ${a.n} needs more than ${this.maxWorkgroups} workgroups` };
     }
     return true;

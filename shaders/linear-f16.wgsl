@@ -1,0 +1,66 @@
+// linear-f16: linear.wgsl with f16 weights — out[m, n] = x[m, k] · f32(w[n, k])ᵀ (+ bias[n]); x, bias, out are f32.
+// Needs shader-f16. Weights are widened to f32 when the tile is loaded, so products and sums stay f32 (same tiling,
+// same summation order as linear.wgsl; the only numeric change is the weight rounding done on the host).
+// Keep in step with linear.wgsl: the files differ only in these header lines, `enable f16;`, w's type and its load.
+// Bindings: 0 x [m·k] · 1 w [n·k] · 2 bias [n] (a dummy when HAS_BIAS is false) · 3 out [m·n] · 4 params.
+// Dispatch: (⌈n/64⌉, ⌈m/64⌉, 1) workgroups of 16×16; each thread owns a 4×4 block of out. Any m, n, k (bounds-checked).
+// Both operands are k-contiguous, so tiles are loaded along k (coalesced) and stored k-major in workgroup memory.
+enable f16;
+
+override HAS_BIAS: bool = true;
+
+struct Params { m: u32, n: u32, k: u32 }
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f16>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+const TM = 64u;
+const TN = 64u;
+const TK = 16u;
+var<workgroup> xs: array<f32, 1024>; // [TK][TM]
+var<workgroup> ws: array<f32, 1024>; // [TK][TN]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let m = params.m; let n = params.n; let k = params.k;
+  let row0 = wg.y * TM; let col0 = wg.x * TN;
+  var acc: array<vec4f, 4>;
+  for (var t = 0u; t < k; t += TK) {
+    for (var r = 0u; r < 4u; r++) {
+      let e = li + 256u * r;
+      let mm = e / TK; let kk = e % TK; let gk = t + kk;
+      var a = 0.0;
+      if (row0 + mm < m && gk < k) { a = x[(row0 + mm) * k + gk]; }
+      xs[kk * TM + mm] = a;
+      var b = 0.0;
+      if (col0 + mm < n && gk < k) { b = f32(w[(col0 + mm) * k + gk]); }
+      ws[kk * TN + mm] = b;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let ao = kk * TM + lid.y * 4u; let bo = kk * TN + lid.x * 4u;
+      let a = vec4f(xs[ao], xs[ao + 1u], xs[ao + 2u], xs[ao + 3u]);
+      let b = vec4f(ws[bo], ws[bo + 1u], ws[bo + 2u], ws[bo + 3u]);
+      acc[0] = fma(vec4f(a.x), b, acc[0]);
+      acc[1] = fma(vec4f(a.y), b, acc[1]);
+      acc[2] = fma(vec4f(a.z), b, acc[2]);
+      acc[3] = fma(vec4f(a.w), b, acc[3]);
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let r = row0 + lid.y * 4u + i;
+    if (r >= m) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let c = col0 + lid.x * 4u + j;
+      if (c >= n) { break; }
+      var v = acc[i][j];
+      if (HAS_BIAS) { v += bias[c]; }
+      out[r * n + c] = v;
+    }
+  }
+}
