@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { GermModel } from "../src/pipeline/germ-model.js";
 import type { ModelSource } from "../src/io/checkpoint.js";
 import { readSafetensors, writeSafetensors } from "../src/io/safetensors.js";
-import { ConfigError, FormatError, InputError, MissingTensorError } from "../src/errors.js";
+import { BackendError, ConfigError, FormatError, InputError, MissingTensorError } from "../src/errors.js";
 import { env } from "../src/env.js";
 import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
 import { startHub } from "./helpers/hub-server.js";
@@ -51,6 +51,22 @@ test("bad input gives InputError", { skip }, async () => {
   } finally { model.dispose(); }
   await assert.rejects(model.embed(["ACGT"]), /disposed/);
   await assert.rejects(GermModel.fromPretrained(MLM, { device: "reference", dtype: "q4" as never }), InputError);
+});
+
+test("dtype f16: GEMM weights stored as halves (reference widens them); Wasm refuses with a BackendError naming why", { skip }, async () => {
+  const model = await GermModel.fromPretrained(MLM, { device: "reference", dtype: "f16" });
+  const exact = await GermModel.fromPretrained(MLM, { device: "reference" });
+  try {
+    const w = (model as unknown as { weights: { layers: { qkvW: { dtype: string } }[]; wordEmb: { dtype: string } } }).weights;
+    assert.equal(w.layers[0].qkvW.dtype, "f16");
+    assert.equal(w.wordEmb.dtype, "f32", "the gather table stays f32");
+    const [a] = await model.embed(["ACGTAGCATCGGATC"]), [b] = await exact.embed(["ACGTAGCATCGGATC"]);
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+    assert.ok(d > 0 && d < 1e-2, `f16 weights move the embedding by ${d} (expected ~1e-3)`);
+  } finally { model.dispose(); exact.dispose(); }
+  await assert.rejects(GermModel.fromPretrained(MLM, { device: "wasm", dtype: "f16" }),
+    (e: Error) => e instanceof BackendError && /dtype "f16" needs the WebGPU backend.*wasm.*WebGPU-only/.test(e.message));
 });
 
 test("a classification checkpoint has no MLM head: maskedLM throws MissingTensorError naming it", { skip }, async () => {

@@ -1,7 +1,8 @@
 // Maps checkpoint tensor names (BertModel, BertForMaskedLM, BertForSequenceClassification; with or without
 // the "bert." prefix) to the encoder's weights, checks every shape against config.json, uploads once.
+// With dtype "f16" the GEMM weights (linear's w) are stored as halves; embeddings, LayerNorm and biases stay f32.
 import type { Backend } from "../backend/backend.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, type DType } from "../tensor/tensor.js";
 import { ConfigError, MissingTensorError } from "../errors.js";
 import { toFloat32, type TensorMap } from "../io/raw-tensor.js";
 import type { GermConfig } from "./config.js";
@@ -25,7 +26,8 @@ export interface ModelWeights {
   unused: string[];
 }
 
-export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string): ModelWeights {
+/** `dtype` is the storage of the GEMM weights only (see the header); the backend must support it (checked by the caller). */
+export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, dtype: DType = "f32"): ModelWeights {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const used = new Set<string>();
   const prefixed = [...tensors.keys()].some((k) => k.startsWith("bert."));
@@ -42,6 +44,9 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
     return toFloat32(raw, name);
   };
   const load = (name: string, shape: number[]): Tensor => Tensor.from(backend, data(name, shape), shape);
+  // A weight read only by linear(). The word embeddings are not one even when the MLM decoder is tied to them:
+  // gather reads that table, and gather is f32-only.
+  const loadW = (name: string, shape: number[]): Tensor => Tensor.from(backend, data(name, shape), shape, dtype);
   const head = <T>(names: string[], build: () => T): Head<T> => {
     const missing = names.filter((n) => !has(n));
     return missing.length ? { ok: false, missing } : { ok: true, w: build() };
@@ -57,17 +62,17 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
     embLnB: load(key("embeddings.LayerNorm.bias"), [H]),
     layers: [],
     pooler: head([key("pooler.dense.weight"), key("pooler.dense.bias")], () => ({
-      w: load(key("pooler.dense.weight"), [H, H]), b: load(key("pooler.dense.bias"), [H]),
+      w: loadW(key("pooler.dense.weight"), [H, H]), b: load(key("pooler.dense.bias"), [H]),
     })),
     classifier: { ok: false, missing: ["classifier.weight", "classifier.bias"] },
     mlm: head(["cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
       "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias", "cls.predictions.decoder.bias"], () => ({
-      denseW: load("cls.predictions.transform.dense.weight", [H, H]),
+      denseW: loadW("cls.predictions.transform.dense.weight", [H, H]),
       denseB: load("cls.predictions.transform.dense.bias", [H]),
       lnG: load("cls.predictions.transform.LayerNorm.weight", [H]),
       lnB: load("cls.predictions.transform.LayerNorm.bias", [H]),
       // safetensors drops the tied decoder weight: re-tie it to the word embeddings.
-      decoderW: has("cls.predictions.decoder.weight") ? tiedOrOwn(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"), () => load("cls.predictions.decoder.weight", [V, H]), wordEmb, used) : wordEmb,
+      decoderW: has("cls.predictions.decoder.weight") ? tiedOrOwn(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"), () => loadW("cls.predictions.decoder.weight", [V, H]), wordEmb, used) : wordEmb,
       decoderB: load("cls.predictions.decoder.bias", [V]),
     })),
     unused: [],
@@ -79,18 +84,18 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
       throw new ConfigError(`${file}: classifier.weight has ${n} rows but config.json declares ${cfg.labels.length} labels (id2label/num_labels)`);
     }
     weights.classifier = head(["classifier.weight", "classifier.bias"], () => ({
-      w: load("classifier.weight", [n, H]), b: load("classifier.bias", [n]),
+      w: loadW("classifier.weight", [n, H]), b: load("classifier.bias", [n]),
     }));
   }
 
   for (let j = 0; j < cfg.numHiddenLayers; j++) {
     const p = key(`encoder.layer.${j}.`);
     weights.layers.push({
-      qkvW: load(`${p}attention.self.Wqkv.weight`, [3 * H, H]), qkvB: load(`${p}attention.self.Wqkv.bias`, [3 * H]),
-      attnOutW: load(`${p}attention.output.dense.weight`, [H, H]), attnOutB: load(`${p}attention.output.dense.bias`, [H]),
+      qkvW: loadW(`${p}attention.self.Wqkv.weight`, [3 * H, H]), qkvB: load(`${p}attention.self.Wqkv.bias`, [3 * H]),
+      attnOutW: loadW(`${p}attention.output.dense.weight`, [H, H]), attnOutB: load(`${p}attention.output.dense.bias`, [H]),
       attnLnG: load(`${p}attention.output.LayerNorm.weight`, [H]), attnLnB: load(`${p}attention.output.LayerNorm.bias`, [H]),
-      gatedW: load(`${p}mlp.gated_layers.weight`, [2 * I, H]),
-      woW: load(`${p}mlp.wo.weight`, [H, I]), woB: load(`${p}mlp.wo.bias`, [H]),
+      gatedW: loadW(`${p}mlp.gated_layers.weight`, [2 * I, H]),
+      woW: loadW(`${p}mlp.wo.weight`, [H, I]), woB: load(`${p}mlp.wo.bias`, [H]),
       mlpLnG: load(`${p}mlp.layernorm.weight`, [H]), mlpLnB: load(`${p}mlp.layernorm.bias`, [H]),
     });
   }

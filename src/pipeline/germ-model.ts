@@ -1,7 +1,7 @@
 // GermModel: the public, isomorphic API — load a HuggingFace DNABERT-2/GERM checkpoint, then
 // forward / embed / classify / maskedLM on DNA strings. Everything below it is reached through here.
 import { createBackend, type Backend, type BackendName } from "../backend/backend.js";
-import { InputError, ConfigError, FormatError } from "../errors.js";
+import { BackendError, InputError, ConfigError, FormatError } from "../errors.js";
 import { parseConfig, type GermConfig } from "../model/config.js";
 import { loadWeights, disposeWeights, type ModelWeights } from "../model/weights.js";
 import { encode, packBatch, type EncodeOptions, type PackedBatch } from "../model/encoder.js";
@@ -11,14 +11,20 @@ import { openSource } from "../io/source.js";
 import { DnaTokenizer } from "../tokenizer/tokenizer.js";
 import { warnOnce } from "../log.js";
 import type { SoftmaxKind } from "../ops/spec.js";
-import { Tensor } from "../tensor/tensor.js";
+import { Tensor, type DType } from "../tensor/tensor.js";
+import { supportsF16Weights } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
 import { summarize, tokenStats, type LayerStats, type OutlierReport } from "./outliers.js";
 
 export interface FromPretrainedOptions {
   /** "auto" picks WebGPU when an adapter exists, else Wasm, else the reference backend. */
   device?: BackendName | "auto";
-  dtype?: "f32";
+  /**
+   * Storage of the GEMM weights: "f32" (default), or "f16" (IEEE half weights, f32 activations and accumulation;
+   * half the weight memory). f16 needs the WebGPU backend on an adapter with `shader-f16` (or "reference", which
+   * computes with the same rounded weights); other backends throw BackendError. Outputs move by ~1e-3 vs f32.
+   */
+  dtype?: DType;
   threads?: number;
   /** Overrides config.json's attn_softmax. Use "softmax1" for magicslabnu/GERM (its config does not say). */
   attnSoftmax?: SoftmaxKind;
@@ -55,7 +61,8 @@ export class GermModel {
 
   /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
-    if (opts.dtype !== undefined && opts.dtype !== "f32") throw new InputError(`dtype "${opts.dtype}" is not supported yet (only "f32")`);
+    const dtype = opts.dtype ?? "f32";
+    if (dtype !== "f32" && dtype !== "f16") throw new InputError(`dtype ${JSON.stringify(dtype)} is not supported (expected "f32" or "f16")`);
     const src = typeof dirOrUrl === "string" ? await openSource(dirOrUrl, { revision: opts.revision, onProgress: opts.onProgress }) : dirOrUrl;
     const configBytes = await src.get("config.json");
     if (!configBytes) throw new FormatError(`${src.location}: config.json not found`);
@@ -70,7 +77,11 @@ export class GermModel {
     const engine = await createBackend(opts.device ?? "auto", { threads: opts.threads });
     let weights: ModelWeights;
     try {
-      weights = loadWeights(engine, tensors, config, `${src.location}/${file}`);
+      const f16 = dtype === "f16" ? supportsF16Weights(engine) : true;
+      if (f16 !== true) {
+        throw new BackendError(`dtype "f16" needs the WebGPU backend on an adapter with shader-f16; backend ${engine.name} cannot run f16 weights: ${f16.reason}`);
+      }
+      weights = loadWeights(engine, tensors, config, `${src.location}/${file}`, dtype);
     } catch (e) {
       engine.dispose();
       throw e;

@@ -23,8 +23,23 @@ export function goldenLookup(bytes: Uint8Array): (name: string) => Float32Array 
   };
 }
 
-/** Run every check against golden.json `g` and arrays `want`; returns the max abs error seen (tolerance 1e-4 + 1e-4·|want|). */
-export async function checkGolden(model: GermModel, g: any, want: (name: string) => Float32Array): Promise<number> {
+/** How close outputs must be to the goldens: |got − want| ≤ atol + rtol·|want|; kurtosis (4th moments) uses `kurtosis` for both. */
+export interface GoldenTolerance { atol: number; rtol: number; kurtosis: number }
+
+/** f32 weights on every backend: the fixtures' rule. */
+export const GOLDEN_TOL_F32: GoldenTolerance = { atol: 1e-4, rtol: 1e-4, kurtosis: 1e-3 };
+
+/**
+ * f16 GEMM weights (f32 accumulation), WebGPU on lavapipe 25 vs the f32 PyTorch goldens: the weight rounding
+ * (relative 2^-11) moves outputs by at most |err| / (1 + |want|) = 4.7e-3 (last_hidden_state of tiny-softmax1; max
+ * |err| 5.5e-3 there, 7.7e-3 on an ∞-norm of 21) and kurtosis by 4.7e-3 relative (0.078 on 58.4). The reference
+ * backend with the same f16 weights measures the same (it is the rounding, not the kernel). Bound: ~3× those.
+ */
+export const GOLDEN_TOL_F16: GoldenTolerance = { atol: 1.5e-2, rtol: 1.5e-2, kurtosis: 1.5e-2 };
+
+/** Run every check against golden.json `g` and arrays `want`; returns the max abs error seen. */
+export async function checkGolden(model: GermModel, g: any, want: (name: string) => Float32Array, tol: GoldenTolerance = GOLDEN_TOL_F32): Promise<number> {
+  const { atol, rtol, kurtosis: kt } = tol;
   let worst = 0;
   const track = (e: number) => { worst = Math.max(worst, e); };
   if (model.config.attnSoftmax !== g.attn_softmax) throw new Error(`softmax ${model.config.attnSoftmax} ≠ golden ${g.attn_softmax}`);
@@ -34,8 +49,8 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
   const { lastHiddenState } = await model.forward(texts);
   const mean = await model.embed(texts, { pooling: "mean" });
   seqs.forEach((s, i) => {
-    if (s.last_hidden_state_stored) track(assertClose(lastHiddenState[i], want(`${s.name}/last_hidden_state`), `${s.name} last_hidden_state`));
-    track(assertClose(mean[i], want(`${s.name}/mean_pooled`), `${s.name} mean_pooled`));
+    if (s.last_hidden_state_stored) track(assertClose(lastHiddenState[i], want(`${s.name}/last_hidden_state`), `${s.name} last_hidden_state`, atol, rtol));
+    track(assertClose(mean[i], want(`${s.name}/mean_pooled`), `${s.name} mean_pooled`, atol, rtol));
   });
   // Batched and one-at-a-time runs must agree (the packed batch may not leak between sequences).
   for (const [i, t] of texts.entries()) {
@@ -46,8 +61,8 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
     const pooled = await model.embed(texts, { pooling: "pooler" });
     const cls = await model.classify(texts);
     seqs.forEach((s, i) => {
-      track(assertClose(pooled[i], want(`${s.name}/pooler_output`), `${s.name} pooler_output`));
-      track(assertClose(cls[i].logits, want(`${s.name}/cls_logits`), `${s.name} cls_logits`));
+      track(assertClose(pooled[i], want(`${s.name}/pooler_output`), `${s.name} pooler_output`, atol, rtol));
+      track(assertClose(cls[i].logits, want(`${s.name}/cls_logits`), `${s.name} cls_logits`, atol, rtol));
       assertClose([cls[i].probs.reduce((a, b) => a + b, 0)], [1], `${s.name} probs sum`, 1e-5, 0);
     });
   }
@@ -58,9 +73,9 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
     report.sequences[i].layers.forEach((l, j) => {
       for (const kind of ["wo", "layernorm"] as const) {
         const base = `${s.name}/layer.${j}.mlp.${kind}`;
-        track(assertClose(l[kind].infNorm, want(`${base}.inf_norm`), `${base}.inf_norm`));
-        assertClose(l[kind].kurtosis, want(`${base}.kurtosis`), `${base}.kurtosis`, 1e-3, 1e-3);
-        if (s.layer_outputs_stored) track(assertClose(l[`${kind}Activations`]!, want(base), base));
+        track(assertClose(l[kind].infNorm, want(`${base}.inf_norm`), `${base}.inf_norm`, atol, rtol));
+        assertClose(l[kind].kurtosis, want(`${base}.kurtosis`), `${base}.kurtosis`, kt, kt);
+        if (s.layer_outputs_stored) track(assertClose(l[`${kind}Activations`]!, want(base), base, atol, rtol));
       }
     });
   });
@@ -68,17 +83,17 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
   for (const t of texts) single.push(await model.outliers([t]));
   const checkSummary = (got: typeof report.summary, m: any, what: string) => {
     for (const [name, v] of Object.entries(got.modules)) {
-      assertClose([v.infNormMean], [m[name]], `${what} ${name} inf-norm mean`);
-      assertClose([v.kurtosisMean], [m.kurtosis_avg_per_module[name]], `${what} ${name} kurtosis mean`, 1e-3, 1e-3);
+      assertClose([v.infNormMean], [m[name]], `${what} ${name} inf-norm mean`, atol, rtol);
+      assertClose([v.kurtosisMean], [m.kurtosis_avg_per_module[name]], `${what} ${name} kurtosis mean`, kt, kt);
     }
-    assertClose([got.maxFfnOutInfNorm, got.maxLnOutInfNorm], [m.max_ffn_out_inf_norm, m.max_LN_out_inf_norm], `${what} max inf-norms`);
-    assertClose([got.avgKurtosis, got.maxKurtosis], [m.avg_kurtosis, m.max_kurtosis], `${what} kurtosis summary`, 1e-3, 1e-3);
+    assertClose([got.maxFfnOutInfNorm, got.maxLnOutInfNorm], [m.max_ffn_out_inf_norm, m.max_LN_out_inf_norm], `${what} max inf-norms`, atol, rtol);
+    assertClose([got.avgKurtosis, got.maxKurtosis], [m.avg_kurtosis, m.max_kurtosis], `${what} kurtosis summary`, kt, kt);
   };
   seqs.forEach((s, i) => checkSummary(single[i].summary, s.validate_sc_metrics, s.name));
   checkSummary(report.summary, g.batch.validate_sc_metrics, "batch");
   for (const m of (g.mlm ?? []) as any[]) {
     const [logits] = await model.maskedLM({ inputIds: [m.input_ids] });
-    track(assertClose(logits, want(`mlm:${m.name}/mlm_logits`), `${m.name} mlm_logits`));
+    track(assertClose(logits, want(`mlm:${m.name}/mlm_logits`), `${m.name} mlm_logits`, atol, rtol));
   }
   return worst;
 }

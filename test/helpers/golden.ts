@@ -8,7 +8,8 @@ import { GermModel } from "../../src/pipeline/germ-model.js";
 import type { ModelSource } from "../../src/io/checkpoint.js";
 import type { BackendName } from "../../src/backend/backend.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./fixtures.js";
-import { GOLDEN_MODELS, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
+import { GOLDEN_MODELS, GOLDEN_TOL_F16, GOLDEN_TOL_F32, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
+import type { DType } from "../../src/tensor/tensor.js";
 
 export { GOLDEN_MODELS };
 
@@ -26,27 +27,37 @@ export function goldenArrays(dir: string): (name: string) => Float32Array {
 
 /** Max abs error per fixture/format, filled as tests run (printed at the end for the closing note). */
 export const errorReport: Record<string, number> = {};
+/** Wall time per fixture/format (load + every check), for the same report. */
+const timeReport: Record<string, number> = {};
 
-export function runGoldenSuite(device: BackendName, opts: { threads?: number } = {}): void {
+/** `dtype: "f16"` loads f16 GEMM weights and checks within GOLDEN_TOL_F16; `skip` skips every test with that message. */
+export function runGoldenSuite(device: BackendName, opts: { threads?: number; dtype?: DType; skip?: string } = {}): void {
   const root = fixturesDir();
-  const tag = `${device}${opts.threads ? ` ×${opts.threads}` : ""}`;
+  const dtype = opts.dtype ?? "f32";
+  const tag = `${device}${opts.threads ? ` ×${opts.threads}` : ""}${dtype === "f32" ? "" : ` ${dtype}`}`;
+  const skip = opts.skip ?? (root ? false : NO_FIXTURES);
   for (const name of GOLDEN_MODELS) {
     const dir = root ? join(root, name) : "";
     const formats = root && existsSync(join(dir, "pytorch_model.bin")) ? ["safetensors", "bin"] : ["safetensors"];
     for (const format of formats) {
-      test(`golden ${name} (${format}) on ${tag}`, { skip: root ? false : NO_FIXTURES }, async () => {
+      test(`golden ${name} (${format}) on ${tag}`, { skip }, async () => {
         const hide = format === "bin" ? ["model.safetensors"] : ["pytorch_model.bin"];
-        const model = await GermModel.fromPretrained(dirSource(dir, hide), { device, threads: opts.threads });
+        const t0 = performance.now();
+        const model = await GermModel.fromPretrained(dirSource(dir, hide), { device, threads: opts.threads, dtype });
         try {
           assert.equal(model.backend, device);
-          errorReport[`${name}/${format}/${tag}`] = await checkGolden(model, readJson(join(dir, "golden.json")), goldenArrays(dir));
+          const tol = dtype === "f16" ? GOLDEN_TOL_F16 : GOLDEN_TOL_F32;
+          errorReport[`${name}/${format}/${tag}`] = await checkGolden(model, readJson(join(dir, "golden.json")), goldenArrays(dir), tol);
+          timeReport[`${name}/${format}/${tag}`] = performance.now() - t0;
         } finally {
           model.dispose();
         }
       });
     }
   }
-  test(`golden error report (${tag})`, { skip: root ? false : NO_FIXTURES }, () => {
-    for (const [k, v] of Object.entries(errorReport)) console.log(`# max |err| ${k}: ${v.toExponential(2)}`);
+  test(`golden error report (${tag})`, { skip }, () => {
+    for (const [k, v] of Object.entries(errorReport)) {
+      if (k.endsWith(`/${tag}`)) console.log(`# max |err| ${k}: ${v.toExponential(2)} (${timeReport[k].toFixed(0)} ms)`);
+    }
   });
 }
