@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
 import { createBackend, type Backend } from "../src/backend/backend.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { attention, gather, gluGelu, layerNorm, linear, unary } from "../src/ops/ops.js";
+import { attention, gather, gluGelu, layerNorm, linear, supportsF16Weights, unary } from "../src/ops/ops.js";
+import { SHADERS } from "../src/backend/webgpu/generated/shaders.js";
 import { alibiSlopes } from "../src/ops/math.js";
 import { BackendError } from "../src/errors.js";
 import { randn, rng } from "./helpers/rng.js";
@@ -111,5 +112,33 @@ test("tensors over maxStorageBufferBindingSize run in row chunks with the same r
   const big = b.alloc(4 * 64 * 1024), w = b.alloc(4 * 64 * 300);
   assert.notEqual(b.supports("linear", { x: big, w: big, wDtype: "f32", out: big, m: 256, n: 256, k: 256 }), true, "a weight must fit one binding");
   assert.notEqual(b.supports("linear", { x: big, w, wDtype: "f32", out: big, m: 300, n: 64, k: 300 }), true, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
+  b.dispose();
+});
+
+test("linear-f16.wgsl is linear.wgsl with f16 weights and nothing else (needs no adapter)", () => {
+  // Kept as two files so the f32 kernel stays byte-identical; this holds them in step.
+  const body = (code: string) => code.split("\n").filter((l) => !l.startsWith("// linear") && !/^\/\/ (Needs|same|Keep)/.test(l)).join("\n");
+  const f32 = body(SHADERS.linear.code);
+  const f16 = body(SHADERS.linearF16.code)
+    .replace("enable f16;\n\n", "")
+    .replace("w: array<f16>", "w: array<f32>")
+    .replace("b = f32(w[(col0 + mm) * k + gk]);", "b = w[(col0 + mm) * k + gk];");
+  assert.equal(f16, f32);
+});
+
+test("f16 weights: supports() needs shader-f16; with it, a model-shaped linear matches the reference on the same halves", { skip }, async () => {
+  const b = await fresh();
+  const probe = supportsF16Weights(b);
+  assert.equal(probe === true, b.caps.f16, `supports f16 ${JSON.stringify(probe)} vs caps.f16 ${b.caps.f16}`);
+  if (probe !== true) { assert.match(probe.reason, /shader-f16/); b.dispose(); return; }
+  const ref = await createBackend("reference"), r = rng(9);
+  const x = randn(r, 5 * 768), w = randn(r, 3072 * 768, 0.05), bias = randn(r, 3072);
+  const run = async (be: Backend) => {
+    const ts = [Tensor.from(be, x, [5, 768]), Tensor.from(be, w, [3072, 768], "f16"), Tensor.from(be, bias, [3072])];
+    const y = linear(ts[0], ts[1], ts[2]);
+    try { return await y.data(); } finally { y.dispose(); ts.forEach((t) => t.dispose()); }
+  };
+  assertClose(await run(b), await run(ref), "gated_layers shape [5, 768] · [3072, 768] f16", 2e-5, 2e-5);
+  assert.equal(b.stats().buffers, 0);
   b.dispose();
 });
