@@ -1,7 +1,7 @@
 // WebGPU benchmark (standalone until bench/run.ts exists): f32 GEMM GFLOP/s at DNABERT-2-117M layer shapes, and
 // encoder tokens/s at the 117M shape (12 layers, hidden 768, 12 heads, intermediate 3072; random weights in memory).
-// Run: node build/bench/webgpu.bench.js [--tokens N] [--layers L] [--reps R]   (no GPU: source .lvp25/env.sh first)
-// Writes bench-results/webgpu.json. On a software adapter (lavapipe/SwiftShader) the numbers say nothing about speed.
+// Run: node build/bench/webgpu.bench.js [--tokens N] [--layers L] [--reps R] [--dtype f16]   (no GPU: source .lvp25/env.sh first)
+// Writes bench-results/webgpu-<dtype>.json. On a software adapter (lavapipe/SwiftShader) the numbers say nothing about speed.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
@@ -15,7 +15,7 @@ const made = await createWebGpuBackend({});
 if ("unavailable" in made) { console.error(`webgpu unavailable: ${made.unavailable}`); process.exit(1); }
 const b = made as WebGpuBackend;
 const software = /fallback|swiftshader|llvmpipe|lavapipe/i.test(b.caps.description);
-const { values } = parseArgs({ options: { tokens: { type: "string" }, layers: { type: "string" }, reps: { type: "string" } } });
+const { values } = parseArgs({ options: { tokens: { type: "string" }, layers: { type: "string" }, reps: { type: "string" }, dtype: { type: "string" } } });
 const tokens = Number(values.tokens ?? (software ? 64 : 512));
 const layers = Number(values.layers ?? (software ? 2 : 12));
 const reps = Number(values.reps ?? (software ? 2 : 20));
@@ -28,13 +28,17 @@ const rand = (n: number, scale = 0.05) => Float32Array.from({ length: n }, () =>
   return ((seed / 2 ** 32) * 2 - 1) * scale;
 });
 const up = (shape: number[], scale?: number) => Tensor.from(b, rand(shape.reduce((x, y) => x * y, 1), scale), shape);
+// --dtype f16: GEMM weights stored as halves (f32 accumulation), as fromPretrained({ dtype: "f16" }) does.
+const wDtype = values.dtype === "f16" ? "f16" : "f32";
+if (wDtype === "f16" && !b.caps.f16) { console.error("webgpu: --dtype f16 needs shader-f16, which this adapter lacks"); process.exit(1); }
+const upW = (shape: number[]) => Tensor.from(b, rand(shape.reduce((x, y) => x * y, 1)), shape, wDtype);
 
 // GEMM rows: the four linears of one encoder layer at m = tokens.
 const H = 768, I = 3072;
 const gemms: [string, number, number][] = [["Wqkv", 3 * H, H], ["attn dense", H, H], ["gated_layers", 2 * I, H], ["wo", H, I]];
 const rows: Record<string, unknown>[] = [];
 for (const [name, n, k] of gemms) {
-  const x = up([tokens, k], 1), w = up([n, k]), bias = up([n]);
+  const x = up([tokens, k], 1), w = upW([n, k]), bias = up([n]);
   linear(x, w, bias).dispose();
   await b.flush(); // compile + first run outside the timing
   const t0 = performance.now();
@@ -42,15 +46,15 @@ for (const [name, n, k] of gemms) {
   await b.flush();
   const s = (performance.now() - t0) / 1000;
   const gflops = (2 * tokens * n * k * reps) / s / 1e9;
-  rows.push({ kernel: `linear ${name}`, m: tokens, n, k, ms: (s * 1000) / reps, gflops });
+  rows.push({ kernel: `linear ${name} (${wDtype} weights)`, m: tokens, n, k, ms: (s * 1000) / reps, gflops });
   x.dispose(); w.dispose(); bias.dispose();
 }
 
 // Encoder forward at the 117M shape with random weights (one sequence of `tokens`).
 const cfg = { ...parseConfig({ num_hidden_layers: layers }), attnSoftmax: "softmax1" as const };
 const layer = (): LayerWeights => ({
-  qkvW: up([3 * H, H]), qkvB: up([3 * H]), attnOutW: up([H, H]), attnOutB: up([H]), attnLnG: up([H], 1), attnLnB: up([H]),
-  gatedW: up([2 * I, H]), woW: up([H, I]), woB: up([H]), mlpLnG: up([H], 1), mlpLnB: up([H]),
+  qkvW: upW([3 * H, H]), qkvB: up([3 * H]), attnOutW: upW([H, H]), attnOutB: up([H]), attnLnG: up([H], 1), attnLnB: up([H]),
+  gatedW: upW([2 * I, H]), woW: upW([H, I]), woB: up([H]), mlpLnG: up([H], 1), mlpLnB: up([H]),
 });
 const none = { ok: false as const, missing: [] };
 const weights: ModelWeights = {
@@ -64,7 +68,7 @@ const fwdReps = Math.max(1, Math.min(reps, software ? 1 : 10));
 const t0 = performance.now();
 for (let r = 0; r < fwdReps; r++) await forward();
 const fwdS = (performance.now() - t0) / 1000 / fwdReps;
-rows.push({ kernel: `encoder ${layers} layers`, m: tokens, ms: fwdS * 1000, tokensPerS: tokens / fwdS, layers });
+rows.push({ kernel: `encoder ${layers} layers (${wDtype} weights)`, m: tokens, ms: fwdS * 1000, tokensPerS: tokens / fwdS, layers });
 
 console.log("| kernel | m | n | k | ms | GFLOP/s | tokens/s |\n|---|---|---|---|---|---|---|");
 for (const r of rows) {
@@ -73,6 +77,6 @@ for (const r of rows) {
 }
 if (software) console.log("# software Vulkan: not meaningful for speed");
 mkdirSync("bench-results", { recursive: true });
-writeFileSync("bench-results/webgpu.json", JSON.stringify({ adapter: b.caps.description, label, tokens, layers, reps, rows }, null, 2));
+writeFileSync(`bench-results/webgpu-${wDtype}.json`, JSON.stringify({ adapter: b.caps.description, label, tokens, layers, reps, rows }, null, 2));
 b.dispose();
 process.exit(0);

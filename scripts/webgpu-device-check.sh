@@ -42,5 +42,7 @@ GERM_BACKENDS=webgpu timeout 240 node --test --test-concurrency=1 build/test/con
   | grep -E '^# (tests|pass|fail|skipped)|^not ok|^    not ok|max \|err\||error:' | head -40
 echo "== bench"
 timeout 240 node build/bench/webgpu.bench.js "$@" 2>&1 | grep -v Warning
-[ -n "${OUT:-}" ] && cp bench-results/webgpu.json "$OUT/" 2>/dev/null
+echo "== bench, f16 weights"
+timeout 240 node build/bench/webgpu.bench.js --dtype f16 "$@" 2>&1 | grep -v Warning
+[ -n "${OUT:-}" ] && cp bench-results/webgpu-*.json "$OUT/" 2>/dev/null
 exit 0
