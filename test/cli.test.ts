@@ -79,6 +79,7 @@ test("usage errors exit 2 with 'germ: <message>' and no stack", async () => {
     [["embed", "--model", "m"], /missing <input>/],
     [["embed", FASTA, "--model", "m", "--bogus"], /Unknown option '--bogus'/],
     [["embed", FASTA, "--model", "m", "--device", "tpu"], /--device must be one of/],
+    [["embed", FASTA, "--model", "m", "--dtype", "q4"], /--dtype must be one of f32, f16/],
     [["embed", FASTA, "--model", "m", "--batch-size", "0"], /--batch-size must be an integer/],
     [["classify", FASTA, "--model", "m", "--format", "npy"], /npy .* only for embed/],
     [["tokenize", FASTA, "--model", "m", "--pooling", "cls"], /--pooling applies to embed only/],
@@ -95,13 +96,14 @@ test("usage errors exit 2 with 'germ: <message>' and no stack", async () => {
 
 test("embed jsonl: upper-cases by default, batches, passes model options", async () => {
   const r = await run(["embed", FASTA, "-m", "dir", "--batch-size", "2", "--device", "reference",
-    "--attn-softmax", "softmax1", "--max-length", "128", "--threads", "2"]);
+    "--attn-softmax", "softmax1", "--max-length", "128", "--threads", "2", "--dtype", "f16"]);
   assert.equal(r.code, 0, r.err);
   assert.deepEqual(r.log.texts, [["ACGTNN", "GGCCTT"], ["A"]]);
   assert.equal(r.log.opts?.device, "reference");
   assert.equal(r.log.opts?.attnSoftmax, "softmax1");
   assert.equal(r.log.opts?.maxLength, 128);
   assert.equal(r.log.opts?.threads, 2);
+  assert.equal(r.log.opts?.dtype, "f16");
   assert.equal(r.log.disposed, 1);
   const lines = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
   assert.deepEqual(lines.map((l) => l.id), ["a", "b", "c"]);

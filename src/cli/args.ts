@@ -29,6 +29,7 @@ export interface CliOptions {
   keepCase: boolean;
   maxLength?: number;
   attnSoftmax?: "vanilla" | "softmax1";
+  dtype: "f32" | "f16";
 }
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
@@ -56,6 +57,7 @@ Model:
   --device D              auto (default) | reference | wasm | webgpu
   --threads N             worker threads for the wasm backend
   --attn-softmax S        vanilla | softmax1 (overrides config.json; GERM checkpoints use softmax1)
+  --dtype T               f32 (default) | f16: half-precision GEMM weights (WebGPU with shader-f16 only)
   --max-length N          truncate to N tokens including [CLS] and [SEP]
 
 Output:
@@ -84,6 +86,7 @@ const OPTIONS = {
   "keep-case": { type: "boolean" },
   "max-length": { type: "string" },
   "attn-softmax": { type: "string" },
+  dtype: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -132,6 +135,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       maxLength: v["max-length"] === undefined ? undefined : positiveInt("--max-length", v["max-length"], 2),
       attnSoftmax: v["attn-softmax"] === undefined ? undefined
         : oneOf("--attn-softmax", v["attn-softmax"], ["vanilla", "softmax1"] as const),
+      dtype: oneOf("--dtype", v.dtype ?? "f32", ["f32", "f16"] as const),
     },
   };
 }

@@ -25,6 +25,7 @@ export interface LoadOptions {
   device: CliOptions["device"];
   threads?: number;
   attnSoftmax?: "vanilla" | "softmax1";
+  dtype?: "f32" | "f16";
   maxLength?: number;
   batchSize?: number;
   revision?: string;
@@ -58,7 +59,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
     const records = await readRecords(opts, io);
     out = await Output.open(opts.out, io.stdout);
     model = await loadModel(opts.model, {
-      device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, maxLength: opts.maxLength,
+      device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, dtype: opts.dtype, maxLength: opts.maxLength,
       batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p),
     });
     await COMMAND_RUNNERS[opts.command](model, records, opts, out, progress);

@@ -17,7 +17,7 @@ import { splitRows, softmaxRow } from "./outputs.js";
 import { summarize, tokenStats, type LayerStats, type OutlierReport } from "./outliers.js";
 
 export interface FromPretrainedOptions {
-  /** "auto" picks WebGPU when an adapter exists, else Wasm, else the reference backend. */
+  /** "auto" picks WebGPU on a hardware adapter, else Wasm, else (warning once) the reference backend. */
   device?: BackendName | "auto";
   /**
    * Storage of the GEMM weights: "f32" (default), or "f16" (IEEE half weights, f32 activations and accumulation;
