@@ -30,8 +30,9 @@ echo "Vulkan ICDs: ${icds:-none}"
 if [ -z "${VK_DRIVER_FILES:-}" ] && ! grep -qs nvidia /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json; then
   lib=$(ldconfig -p | awk '/libGLX_nvidia.so.0 /{print $NF; exit}')
   if [ -n "$lib" ]; then
-    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" > /tmp/nvidia_icd.json
-    export VK_ICD_FILENAMES=/tmp/nvidia_icd.json; echo "using generated ICD for $lib"
+    gen=$(mktemp --suffix=.json)
+    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3.0"}}\n' "$lib" > "$gen"
+    export VK_ICD_FILENAMES=$gen; echo "using generated ICD for $lib"
   fi
 fi
 [ -f "$dev/fixtures/README.md" ] && export GERM_FIXTURES="$PWD/$dev/fixtures"

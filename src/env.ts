@@ -73,7 +73,7 @@ export interface GermEnv {
  * @example
  * import { env } from "germ-js";
  * env.remoteHost = "https://hf-mirror.com";
- * env.cacheDir = "/tmp/germ-cache";
+ * env.cacheDir = "./germ-cache";
  */
 export const env: GermEnv = {
   remoteHost: "https://huggingface.co",
