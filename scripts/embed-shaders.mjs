@@ -26,9 +26,31 @@ function expand(file, seen = new Set()) {
   }).join("\n");
 }
 
+// Kernels derived from another by exact edits, so the two can never drift apart. Each edit must match once.
+// linearF16: linear.wgsl with f16 weights widened to f32 as the tile is loaded (same tiling and summation order;
+// the only numeric change is the weight rounding done on the host). Needs shader-f16.
+const VARIANTS = {
+  "linear-f16.wgsl": { base: "linear.wgsl", edits: [
+    [/^/, "// linear-f16: derived from linear.wgsl by scripts/embed-shaders.mjs: w is array<f16>, widened on load.\nenable f16;\n"],
+    ["var<storage, read> w: array<f32>;", "var<storage, read> w: array<f16>;"],
+    ["b = w[(col0 + mm) * k + gk];", "b = f32(w[(col0 + mm) * k + gk]);"],
+  ] },
+};
+
+function derive(file, { base, edits }) {
+  let code = expand(base);
+  for (const [from, to] of edits) {
+    const hits = typeof from === "string" ? code.split(from).length - 1 : 1;
+    if (hits !== 1) throw new Error(`${file}: edit '${from}' matches ${hits} times in ${base} (expected once)`);
+    code = code.replace(from, to);
+  }
+  return code;
+}
+
+const files = readdirSync(shaderDir).filter((f) => f.endsWith(".wgsl")).concat(Object.keys(VARIANTS)).sort();
 const kernels = {};
-for (const file of readdirSync(shaderDir).filter((f) => f.endsWith(".wgsl")).sort()) {
-  const code = expand(file);
+for (const file of files) {
+  const code = VARIANTS[file] ? derive(file, VARIANTS[file]) : expand(file);
   const defs = makeShaderDataDefinitions(code);
   const params = defs.uniforms.params;
   if (!params) throw new Error(`${file}: no 'params' uniform`);
@@ -40,7 +62,7 @@ for (const file of readdirSync(shaderDir).filter((f) => f.endsWith(".wgsl")).sor
   }
   const overrides = [...code.matchAll(/^override (\w+)/gm)].map((m) => m[1]).sort();
   const name = file.replace(/\.wgsl$/, "").replace(/-(\w)/g, (_, c) => c.toUpperCase());
-  kernels[name] = { file: `shaders/${file}`, code, params: { size: params.size, fields }, overrides };
+  kernels[name] = { file: VARIANTS[file] ? `shaders/${VARIANTS[file].base} (derived)` : `shaders/${file}`, code, params: { size: params.size, fields }, overrides };
 }
 
 const body = Object.entries(kernels).map(([name, k]) =>

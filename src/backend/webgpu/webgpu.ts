@@ -88,7 +88,7 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.maxBuffer = d.limits.maxBufferSize;
     this.maxWorkgroups = d.limits.maxComputeWorkgroupsPerDimension;
     this.caps = {
-      // f16: the device has shader-f16 (gpu.ts requests it whenever the adapter offers it), so linear-f16.wgsl runs.
+      // f16: the device has shader-f16 (gpu.ts requests it whenever the adapter offers it), so the linearF16 kernel runs.
       threads: 1, simd: false, relaxedSimd: false, f16: o.f16,
       maxBufferBytes: this.maxBuffer,
       description: `${o.description}${o.isFallback ? " (software fallback)" : ""}${o.f16 ? "; shader-f16" : "; no shader-f16"}`,

@@ -1,4 +1,4 @@
-// linear → shaders/linear.wgsl (f32 weights) or shaders/linear-f16.wgsl (f16 weights, f32 accumulation; needs
+// linear → shaders/linear.wgsl (f32 weights) or linearF16, derived from it at build time (f16 weights, f32 accumulation; needs
 // shader-f16, see WebGpuBackend.supports): 64×64 output tiles, one 16×16 workgroup each; x and out are bound in row
 // chunks when they exceed maxStorageBufferBindingSize (the weight must fit one binding; supports() says so otherwise).
 import type { OpArgs } from "../../../ops/spec.js";
