@@ -207,11 +207,7 @@ export class Bpe {
         for (let j = 0; j < k; j++) {
           const pos = ord[j], q = nxt[pos];
           if (sym[pos] !== a || q < 0 || sym[q] !== b) continue; // consumed by an earlier merge
-          sym[pos] = id;
-          sym[q] = -1;
-          const r2 = nxt[q];
-          nxt[pos] = r2;
-          if (r2 >= 0) prv[r2] = pos;
+          const r2 = this.fuse(pos, q, id);
           const p = prv[pos];
           if (p >= 0) {
             const rr = this.rank(sym[p], id);
@@ -224,6 +220,17 @@ export class Bpe {
         }
       }
     }
+  }
+
+  /** Merge the pair at pos and its right neighbour q into symbol id; unlink q. Returns q's old right neighbour. */
+  private fuse(pos: number, q: number, id: number): number {
+    const nxt = this.nxt;
+    this.sym[pos] = id;
+    this.sym[q] = -1;
+    const r2 = nxt[q];
+    nxt[pos] = r2;
+    if (r2 >= 0) this.prv[r2] = pos;
+    return r2;
   }
 
   /** General merge_all: min-heap of (rank, pos); stale entries are skipped on pop. */
@@ -247,11 +254,7 @@ export class Bpe {
       // Stale entry: left symbol already absorbed, no right neighbour, or the pair changed since the push.
       if (a !== leftByRank[rank] || q < 0 || sym[q] !== rightByRank[rank]) continue;
       const id = newIdByRank[rank];
-      sym[pos] = id;
-      sym[q] = -1;
-      const r2 = nxt[q];
-      nxt[pos] = r2;
-      if (r2 >= 0) prv[r2] = pos;
+      const r2 = this.fuse(pos, q, id);
       const p = prv[pos];
       if (p >= 0) {
         const rr = this.rank(sym[p], id);
