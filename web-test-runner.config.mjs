@@ -1,13 +1,14 @@
 // @web/test-runner in Debian's headless Chromium (../shared/RUNTIMES.md §3–4): runs build/test/browser/*.test.js
-// (compile first: npm run build:ts). WebGPU there is SwiftShader behind --enable-unsafe-webgpu. Fixtures are never
-// copied into the repo: the middleware serves ../shared/fixtures (or $GERM_FIXTURES) at /__fixtures__/.
+// (compile first: npm run build:ts). WebGPU there is SwiftShader behind --enable-unsafe-webgpu. The middleware serves
+// the golden fixtures at /__fixtures__/ from the repo's test/fixtures (a checked copy of ../shared/fixtures, see
+// test/fixtures/MANIFEST.sha256), or from $GERM_FIXTURES when that is set.
 import { chromeLauncher } from "@web/test-runner-chrome";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { dirname, extname, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = dirname(fileURLToPath(import.meta.url));
-const fixtures = resolve(process.env.GERM_FIXTURES ?? resolve(root, "../shared/fixtures"));
+const fixtures = resolve(process.env.GERM_FIXTURES || resolve(root, "test/fixtures"));
 
 /** GET /__fixtures__/<path> → the fixture file (404 when absent); GET /__germ_env__.json → { ci, fixtures }. */
 function serveFixtures(ctx, next) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # WebGPU checks on a machine with a real GPU: adapter probe, conformance + behaviour tests + goldens on the hardware
 # adapter, then the bench at the DNABERT-2-117M shape. Needs build/ (npm run build:ts) and a slim npm `webgpu`
-# at .lvp25/device/node_modules/webgpu (optionally fixtures at .lvp25/device/fixtures, a Vulkan loader in .lvp25/device/lib).
+# at .lvp25/device/node_modules/webgpu (optionally a Vulkan loader in .lvp25/device/lib). Goldens read test/fixtures,
+# or .lvp25/device/fixtures when that exists.
 # Usage: bash scripts/webgpu-device-check.sh   (results also copied to $OUT when set)
 set -u
 cd "$(dirname "$0")/.."
