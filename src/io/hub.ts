@@ -4,7 +4,6 @@ import { env } from "../env.js";
 import { FetchError, InputError } from "../errors.js";
 import { openCache, type CacheKey } from "./cache.js";
 import type { ModelSource } from "./checkpoint.js";
-import type { OpenSourceOptions } from "./source.js";
 
 export interface ProgressInfo {
   file: string;
@@ -13,6 +12,13 @@ export interface ProgressInfo {
   /** From Content-Length or the file size; absent when the server does not say. */
   total?: number;
   status: "download" | "cache" | "done";
+}
+
+/** Options of openSource(); declared here, below source.ts, so hub.ts never imports it (source.ts re-exports). */
+export interface OpenSourceOptions {
+  /** Hub branch, tag or commit; default "main". Ignored for directories and URLs. */
+  revision?: string;
+  onProgress?: (p: ProgressInfo) => void;
 }
 
 /** Reject file names that would escape the model directory or the cache. */

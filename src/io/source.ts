@@ -3,17 +3,12 @@
 import { hasFileSystem } from "../env.js";
 import { FetchError, InputError } from "../errors.js";
 import { nodeFs } from "./cache.js";
-import { checkFileName, hubSource, urlSource, type ProgressInfo } from "./hub.js";
+import { checkFileName, hubSource, urlSource, type OpenSourceOptions, type ProgressInfo } from "./hub.js";
 import type { ModelSource } from "./checkpoint.js";
 
-// ModelSource is declared beside its consumer (checkpoint.ts); re-exported so sources are importable from here.
-export type { ModelSource, ProgressInfo };
-
-export interface OpenSourceOptions {
-  /** Hub branch, tag or commit; default "main". Ignored for directories and URLs. */
-  revision?: string;
-  onProgress?: (p: ProgressInfo) => void;
-}
+// ModelSource is declared beside its consumer (checkpoint.ts), OpenSourceOptions and ProgressInfo in hub.ts
+// (so hub.ts needs nothing from here); all re-exported so sources are importable from here.
+export type { ModelSource, OpenSourceOptions, ProgressInfo };
 
 // owner/name or a bare legacy name; HF allows letters, digits, '-', '_', '.'.
 const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
