@@ -1,20 +1,21 @@
 // attention: varlen ALiBi self-attention, one (sequence, head) per chunk. K and V of the head are packed into
 // 8-wide panels in per-thread scratch; 8 query rows at a time get an 8×n score strip (never n×n), an exact
 // two-pass softmax (vanilla, or softmax1 with the extra e^(−m) in the denominator), then P·V through the GEMM tile.
-import { arg, argf, argp, claim, COUNTER } from "./sched";
+import { claim, COUNTER } from "./sched";
+import { Attention } from "./generated/args";
 import { gemmStrip } from "./gemm-tile";
 
 /** Query rows per score strip (S is QB × nPad floats per thread). */
 export const QB = 8;
 import { exp4, expf1, hmax, hsum } from "./vec";
 
-// args: 2 qkv, 3 out, 4 seqs (i32 pairs start,len), 5 nseq, 6 heads, 7 headDim, 8 softmax1, 9 slopes (f32[heads]),
-// 10 keyMask (u8[nnz], 0 = none), 11 scratch base, 12 scratch bytes per thread, 13 scale (f32)
+// seqs: i32 pairs (start, len); slopes: f32[heads]; mask: u8[nnz] (0 = none); scratch: scratchStride bytes per thread
 export function attention(a: usize, tid: i32): void {
-  const qkv = argp(a, 2), out = argp(a, 3), seqs = argp(a, 4), nseq = arg(a, 5);
-  const heads = arg(a, 6), d = arg(a, 7), softmax1 = arg(a, 8) != 0, slopes = argp(a, 9), mask = argp(a, 10);
-  const scratch = argp(a, 11) + <usize>tid * argp(a, 12);
-  const scale = argf(a, 13);
+  const qkv = Attention.qkv(a), out = Attention.out(a), seqs = Attention.seqs(a), nseq = Attention.nseq(a);
+  const heads = Attention.heads(a), d = Attention.headDim(a), softmax1 = Attention.softmax1(a) != 0;
+  const slopes = Attention.slopes(a), mask = Attention.mask(a);
+  const scratch = Attention.scratch(a) + <usize>tid * <usize>Attention.scratchStride(a);
+  const scale = Attention.scale(a);
   const H = heads * d, ld = <usize>(3 * H) << 2, dPad = (d + 7) & ~7;
   const tasks = nseq * heads;
   for (let t = claim(a + COUNTER); t < tasks; t = claim(a + COUNTER)) {

@@ -1,11 +1,11 @@
 // gluGelu: out[r,i] = gelu_erf(x[r,i])·x[r,inner+i]; unary: elementwise tanh or gelu. Both vectorised with
 // exact-erf GELU from vec.ts; scalar tails go through the same vector code one lane at a time.
-import { arg, argp, claim, COUNTER } from "./sched";
+import { claim, COUNTER } from "./sched";
+import { GluGelu, Unary } from "./generated/args";
 import { gelu4, tanh4 } from "./vec";
 
-// args: 2 x, 3 out, 4 rows, 5 inner
 export function gluGelu(a: usize): void {
-  const x = argp(a, 2), out = argp(a, 3), rows = arg(a, 4), inner = arg(a, 5);
+  const x = GluGelu.x(a), out = GluGelu.out(a), rows = GluGelu.rows(a), inner = GluGelu.inner(a);
   const chunks = (rows + 3) >> 2, i4 = inner & ~3;
   for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
     for (let r = c << 2, r1 = min(rows, r + 4); r < r1; r++) {
@@ -25,9 +25,9 @@ export function gluGelu(a: usize): void {
 
 const UNARY_CHUNK = 4096;
 
-// args: 2 x, 3 out, 4 size, 5 kind (0 tanh, 1 gelu)
+// gelu: 0 = tanh, 1 = gelu
 export function unary(a: usize): void {
-  const x = argp(a, 2), out = argp(a, 3), size = arg(a, 4), gelu = arg(a, 5) == 1;
+  const x = Unary.x(a), out = Unary.out(a), size = Unary.size(a), gelu = Unary.gelu(a) == 1;
   const chunks = (size + UNARY_CHUNK - 1) / UNARY_CHUNK;
   for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
     const i1 = min(size, (c + 1) * UNARY_CHUNK);

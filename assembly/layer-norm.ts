@@ -1,12 +1,13 @@
 // layerNorm: out = (v − mean)/√(var + eps)·γ + β with v = x (+ residual), biased variance, two passes over the row.
 // Rows are claimed in chunks of 8; out may alias x.
-import { arg, argf, argp, claim, COUNTER } from "./sched";
+import { claim, COUNTER } from "./sched";
+import { LayerNorm } from "./generated/args";
 import { hsum } from "./vec";
 
-// args: 2 x, 3 residual (0 = none), 4 gamma, 5 beta, 6 out, 7 rows, 8 cols, 9 eps (f32)
+// residual 0 = none
 export function layerNorm(a: usize): void {
-  const x = argp(a, 2), res = argp(a, 3), g = argp(a, 4), b = argp(a, 5), out = argp(a, 6);
-  const rows = arg(a, 7), cols = arg(a, 8), eps = argf(a, 9);
+  const x = LayerNorm.x(a), res = LayerNorm.residual(a), g = LayerNorm.gamma(a), b = LayerNorm.beta(a), out = LayerNorm.out(a);
+  const rows = LayerNorm.rows(a), cols = LayerNorm.cols(a), eps = LayerNorm.eps(a);
   const chunks = (rows + 7) >> 3, c4 = cols & ~3;
   for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
     for (let r = c << 3, r1 = min(rows, r + 8); r < r1; r++) {

@@ -1,17 +1,18 @@
-// linear: out[m,n] = x[m,k]·w[n,k]ᵀ + bias. w is packed in place once (see packPanels): each full group of 8
-// rows becomes a k×8 panel at the same offset; the n mod 8 tail rows stay row-major and use dot().
+// linear: out[m,n] = x[m,k]·w[n,k]ᵀ + bias. w was packed once at load (packPanels, Backend.prepareWeight): each full
+// group of 8 rows is a k×8 panel at the same offset; the n mod 8 tail rows stay row-major and use dot().
 // Work is cut into (row block × column group) chunks claimed dynamically; k is blocked so a B sub-panel stays in L1.
-import { arg, argp, claim, COUNTER } from "./sched";
+import { claim, COUNTER } from "./sched";
+import { Linear, Pack } from "./generated/args";
 import { dot, gemmStrip } from "./gemm-tile";
 
 const MB = 128;  // rows per chunk (a 2×16 tile pair of panels is reused across all of them)
 const PG = 8;    // 8-column panels per chunk (64 columns)
 const KC = 1 << 30; // k blocking measured no faster (B panel pairs stay in L2 at k 3072), kept as a knob
 
-// args: 2 x, 3 w (packed), 4 bias (0 = none), 5 out, 6 m, 7 n, 8 k
+// bias 0 = none
 export function linear(a: usize): void {
-  const x = argp(a, 2), w = argp(a, 3), bias = argp(a, 4), out = argp(a, 5);
-  const m = arg(a, 6), n = arg(a, 7), K = arg(a, 8);
+  const x = Linear.x(a), w = Linear.w(a), bias = Linear.bias(a), out = Linear.out(a);
+  const m = Linear.m(a), n = Linear.n(a), K = Linear.k(a);
   const panels = n >> 3, hasTail = (n & 7) != 0;
   const groups = (panels + PG - 1) / PG + (hasTail ? 1 : 0);
   const rowBlocks = (m + MB - 1) / MB;
@@ -39,25 +40,18 @@ function tailColumns(x: usize, w: usize, bias: usize, out: usize, i0: i32, i1: i
   }
 }
 
-// Pack / unpack w [n,k] in place, one 8-row panel per chunk: 8 rows (8k floats) ⇄ k×8 through per-thread scratch.
-// args: 2 w, 3 n, 4 k, 5 scratch base, 6 scratch bytes per thread; tid selects the scratch slice.
-export function packPanels(a: usize, tid: i32, unpack: bool): void {
-  const w = argp(a, 2), n = arg(a, 3), K = arg(a, 4);
-  const scratch = argp(a, 5) + <usize>tid * argp(a, 6);
+// Pack w [n,k] in place, one 8-row panel per chunk: 8 rows (8k floats) → k×8 through per-thread scratch
+// (scratchStride bytes per thread; tid selects the slice).
+export function packPanels(a: usize, tid: i32): void {
+  const w = Pack.w(a), n = Pack.n(a), K = Pack.k(a);
+  const scratch = Pack.scratch(a) + <usize>tid * <usize>Pack.scratchStride(a);
   const panels = n >> 3, bytes = <usize>K << 5;
   for (let p = claim(a + COUNTER); p < panels; p = claim(a + COUNTER)) {
     const base = w + <usize>p * bytes;
     memory.copy(scratch, base, bytes);
-    if (!unpack) {
-      for (let r = 0; r < 8; r++) {
-        const src = scratch + (<usize>r * K << 2);
-        for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + r) << 2), load<f32>(src + (<usize>k << 2)));
-      }
-    } else {
-      for (let r = 0; r < 8; r++) {
-        const dst = base + (<usize>r * K << 2);
-        for (let k = 0; k < K; k++) store<f32>(dst + (<usize>k << 2), load<f32>(scratch + ((<usize>k * 8 + r) << 2)));
-      }
+    for (let r = 0; r < 8; r++) {
+      const src = scratch + (<usize>r * K << 2);
+      for (let k = 0; k < K; k++) store<f32>(base + ((<usize>k * 8 + r) << 2), load<f32>(src + (<usize>k << 2)));
     }
   }
 }

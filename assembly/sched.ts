@@ -9,8 +9,5 @@
   return v;
 }
 
-/** Argument slot i (i32) of an op's argument block; slot 0 = opcode, slot 1 = chunk counter. */
-@inline export function arg(a: usize, i: i32): i32 { return load<i32>(a + (<usize>i << 2)); }
-@inline export function argp(a: usize, i: i32): usize { return <usize>load<u32>(a + (<usize>i << 2)); }
-@inline export function argf(a: usize, i: i32): f32 { return load<f32>(a + (<usize>i << 2)); }
+/** Byte offset of the chunk counter in every argument block (slot 1; slot 0 is the opcode, fields follow: abi.json). */
 export const COUNTER: usize = 4;

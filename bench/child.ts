@@ -1,12 +1,14 @@
 // One bench child process: germ-js Wasm and onnxruntime-web at one thread count, runs interleaved so machine
 // noise hits both alike (see run.ts). "rss" measures peak memory of the Wasm backend alone at 8×128.
 import * as ort from "onnxruntime-web";
-import { createBackend, type Backend } from "../src/backend/backend.js";
+import { createBackend } from "../src/backend/create.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { Weight } from "../src/tensor/weight.js";
 import { linear } from "../src/ops/ops.js";
 import { encode } from "../src/model/encoder.js";
-import type { ModelWeights } from "../src/model/weights.js";
-import { buildWeights, config, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
+import { SeqIndex } from "../src/contract/seq.js";
+import type { ModelState } from "../src/model/state.js";
+import { buildModel, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
 
 export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number }
 export interface ForwardRow { batch: number; tokens: number; wasm: number; ort?: number; reference?: number; maxDiff?: number }
@@ -50,8 +52,8 @@ async function blocks(reps: number, a: () => Promise<void>, b: () => Promise<voi
   return [median(ta), median(tb)];
 }
 
-async function forward(b: Backend, w: ModelWeights, layers: number, batch: number, tokens: number): Promise<Float32Array> {
-  const x = await encode(w, config(layers), { ids: tokenIds(batch, tokens), seqLens: Array(batch).fill(tokens) });
+async function forward(m: ModelState, batch: number, tokens: number): Promise<Float32Array> {
+  const x = await encode(m, { ids: tokenIds(batch, tokens), seqs: SeqIndex.of(Array(batch).fill(tokens)) });
   try { return await x.data(); } finally { x.dispose(); }
 }
 
@@ -63,10 +65,10 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
   const b = await createBackend("wasm", { threads });
   const res: ChildResult = { kind, threads, wasm: b.caps.description, gemm: [], forward: [] };
   if (kind === "rss") {
-    const w = buildWeights(b, o.layers);
+    const model = buildModel(b, o.layers);
     gc();
     res.loadRssMB = process.memoryUsage().rss / 2 ** 20;
-    for (let r = 0; r < 2; r++) await forward(b, w, o.layers, 8, 128);
+    for (let r = 0; r < 2; r++) await forward(model, 8, 128);
     res.peakRssMB = process.resourceUsage().maxRSS / 1024;
     res.wasmMemoryMB = (b as unknown as { memoryBytes: number }).memoryBytes / 2 ** 20;
     return res;
@@ -81,7 +83,7 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
     for (const [n, k] of shapes) {
       const xs = weight(`x${m}x${k}`, m * k, 1);
       const x = Tensor.from(b, xs, [m, k]);
-      const w = Tensor.from(b, weight(`gemm${n}x${k}`, n * k, 0.05), [n, k]), bias = Tensor.from(b, weight(`bias${n}`, n, 0.05), [n]);
+      const w = Weight.from(b, weight(`gemm${n}x${k}`, n * k, 0.05), [n, k]), bias = Tensor.from(b, weight(`bias${n}`, n, 0.05), [n]);
       const s = await ortSession(onnxGemm(m, n, k));
       const feeds = { x: new ort.Tensor("float32", xs, [m, k]) };
       const reps = m >= 1024 ? o.reps : o.reps * 2;
@@ -96,7 +98,7 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
   }
 
   // Full encoder forward.
-  const w = buildWeights(b, o.layers);
+  const model = buildModel(b, o.layers);
   const shapesF: [number, number][] = o.quick ? [[1, 128], [2, 128]] : [[1, 128], [8, 128], [1, 512]];
   for (const [batch, tokens] of shapesF) {
     gc();
@@ -104,12 +106,12 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
     gc();
     const ids = tokenIds(batch, tokens);
     const feeds = { ids: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [ids.length]) };
-    const ours = await forward(b, w, o.layers, batch, tokens);
+    const ours = await forward(model, batch, tokens);
     const theirs = (await s.run(feeds)).hidden.data as Float32Array;
     let maxDiff = 0;
     for (let i = 0; i < ours.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ours[i] - theirs[i]));
     const [tw, to] = await interleave(o.reps,
-      async () => { await forward(b, w, o.layers, batch, tokens); },
+      async () => { await forward(model, batch, tokens); },
       async () => { const r = await s.run(feeds); r.hidden.dispose(); });
     res.forward.push({ batch, tokens, wasm: (batch * tokens) / tw, ort: (batch * tokens) / to!, maxDiff });
     await s.release();
@@ -119,8 +121,8 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
   // Reference backend: one layer at 1×128, scaled to the full depth (it is far too slow for 12).
   if (threads === 1) {
     const rb = await createBackend("reference");
-    const rw = buildWeights(rb, 1);
-    const [tr] = await interleave(1, async () => { await forward(rb, rw, 1, 1, 128); });
+    const rm = buildModel(rb, 1);
+    const [tr] = await interleave(1, async () => { await forward(rm, 1, 128); });
     res.forward[0].reference = 128 / (tr * o.layers);
     rb.dispose();
   }

@@ -1,10 +1,13 @@
 // DNABERT-2-117M-shaped encoder with deterministic random weights, built twice from the same seeds: as germ-js
-// ModelWeights on a backend, and as an ONNX graph (standard opset-17 ops) for onnxruntime-web.
-import type { Backend } from "../src/backend/backend.js";
+// ModelState on a backend, and as an ONNX graph (standard opset-17 ops) for onnxruntime-web.
+import type { Backend } from "../src/contract/backend.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { Weight } from "../src/tensor/weight.js";
 import { parseConfig, type GermConfig } from "../src/model/config.js";
-import type { LayerWeights, ModelWeights } from "../src/model/weights.js";
-import { alibiSlopes } from "../src/ops/math.js";
+import type { LayerWeights } from "../src/model/weights.js";
+import type { ModelState } from "../src/model/state.js";
+import { alibiSlopes } from "../src/contract/math.js";
+import { rng, seedOf, uniform } from "../test/helpers/rng.js";
 import { DT, model, node, tensor, valueInfo, type Msg } from "./onnx-proto.js";
 
 export const H = 768, HEADS = 12, I = 3072, V = 4096, LAYERS = 12;
@@ -15,14 +18,7 @@ export function config(layers = LAYERS): GermConfig {
 
 /** Uniform(−scale, scale) (+ offset) from a seed derived from the tensor's name: identical for both engines. */
 export function weight(name: string, size: number, scale: number, offset = 0): Float32Array {
-  let s = 2166136261;
-  for (let i = 0; i < name.length; i++) s = Math.imul(s ^ name.charCodeAt(i), 16777619);
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    out[i] = offset + ((s >>> 0) / 2 ** 32 * 2 - 1) * scale;
-  }
-  return out;
+  return uniform(rng(seedOf(name)), size, scale, offset);
 }
 
 type Spec = [name: string, shape: number[], scale: number, offset?: number];
@@ -42,15 +38,22 @@ const EMB: Spec[] = [["wordEmb", [V, H], 1], ["typeEmb0", [H], 0.1], ["embLnG", 
 
 const make = ([name, shape, scale, offset]: Spec) => weight(name, shape.reduce((a, b) => a * b, 1), scale, offset);
 
-export function buildWeights(b: Backend, layers = LAYERS): ModelWeights {
+/** The model on backend `b`; projection weights in `format` (f16 only where the backend runs it). */
+export function buildModel(b: Backend, layers = LAYERS, format: "f32" | "f16" = "f32"): ModelState {
   const t = (s: Spec) => Tensor.from(b, make(s), s[1]);
+  const wt = (s: Spec) => Weight.from(b, make(s), s[1] as [number, number], format);
   const [wordEmb, typeEmb0, embLnG, embLnB] = EMB.map(t);
   const layerW = Array.from({ length: layers }, (_, l) => {
-    const [qkvW, qkvB, attnOutW, attnOutB, attnLnG, attnLnB, gatedW, woW, woB, mlpLnG, mlpLnB] = layerSpecs(l).map(t);
-    return { qkvW, qkvB, attnOutW, attnOutB, attnLnG, attnLnB, gatedW, woW, woB, mlpLnG, mlpLnB } satisfies LayerWeights;
+    const [qkvW, qkvB, attnOutW, attnOutB, attnLnG, attnLnB, gatedW, woW, woB, mlpLnG, mlpLnB] = layerSpecs(l);
+    return {
+      qkv: { name: "qkv", w: wt(qkvW), b: t(qkvB) }, attnOut: { name: "attnOut", w: wt(attnOutW), b: t(attnOutB) },
+      attnLnG: t(attnLnG), attnLnB: t(attnLnB), gated: { name: "gated", w: wt(gatedW) },
+      wo: { name: "wo", w: wt(woW), b: t(woB) }, mlpLnG: t(mlpLnG), mlpLnB: t(mlpLnB),
+    } satisfies LayerWeights;
   });
   const none = { ok: false as const, missing: [] };
-  return { wordEmb, typeEmb0, embLnG, embLnB, layers: layerW, pooler: none, classifier: none, mlm: none, unused: [] };
+  const weights = { wordEmb, typeEmb0, embLnG, embLnB, layers: layerW, pooler: none, classifier: none, mlm: none, unused: [] };
+  return { config: config(layers), backend: b, weights, format, slopes: alibiSlopes(HEADS) };
 }
 
 /** Token ids of `batch` sequences of `tokens` each (deterministic). */

@@ -1,4 +1,4 @@
-// WebGPU benchmark (standalone until bench/run.ts exists): f32 GEMM GFLOP/s at DNABERT-2-117M layer shapes, and
+// WebGPU benchmark: f32 GEMM GFLOP/s at DNABERT-2-117M layer shapes, and
 // encoder tokens/s at the 117M shape (12 layers, hidden 768, 12 heads, intermediate 3072; random weights in memory).
 // Run: node build/bench/webgpu.bench.js [--tokens N] [--layers L] [--reps R] [--dtype f16]   (no GPU: source .lvp25/env.sh first)
 // Writes bench-results/webgpu-<dtype>.json. On a software adapter (lavapipe/SwiftShader) the numbers say nothing about speed.
@@ -6,10 +6,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { Weight } from "../src/tensor/weight.js";
 import { linear } from "../src/ops/ops.js";
-import { parseConfig } from "../src/model/config.js";
 import { encode } from "../src/model/encoder.js";
-import type { LayerWeights, ModelWeights } from "../src/model/weights.js";
+import { SeqIndex } from "../src/contract/seq.js";
+import { buildModel } from "./model-117m.js";
+import { rng, uniform } from "../test/helpers/rng.js";
 
 const made = await createWebGpuBackend({});
 if ("unavailable" in made) { console.error(`webgpu unavailable: ${made.unavailable}`); process.exit(1); }
@@ -22,16 +24,13 @@ const reps = Number(values.reps ?? (software ? 2 : 20));
 const label = software ? "software Vulkan: not meaningful for speed" : "hardware adapter";
 console.log(`# webgpu: ${b.caps.description} (${label})`);
 
-let seed = 1;
-const rand = (n: number, scale = 0.05) => Float32Array.from({ length: n }, () => {
-  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-  return ((seed / 2 ** 32) * 2 - 1) * scale;
-});
+const r = rng(1);
+const rand = (n: number, scale = 0.05) => uniform(r, n, scale);
 const up = (shape: number[], scale?: number) => Tensor.from(b, rand(shape.reduce((x, y) => x * y, 1), scale), shape);
 // --dtype f16: GEMM weights stored as halves (f32 accumulation), as fromPretrained({ dtype: "f16" }) does.
 const wDtype = values.dtype === "f16" ? "f16" : "f32";
 if (wDtype === "f16" && !b.caps.f16) { console.error("webgpu: --dtype f16 needs shader-f16, which this adapter lacks"); process.exit(1); }
-const upW = (shape: number[]) => Tensor.from(b, rand(shape.reduce((x, y) => x * y, 1)), shape, wDtype);
+const upW = (shape: [number, number]) => Weight.from(b, rand(shape[0] * shape[1]), shape, wDtype);
 
 // GEMM rows: the four linears of one encoder layer at m = tokens.
 const H = 768, I = 3072;
@@ -50,19 +49,11 @@ for (const [name, n, k] of gemms) {
   x.dispose(); w.dispose(); bias.dispose();
 }
 
-// Encoder forward at the 117M shape with random weights (one sequence of `tokens`).
-const cfg = { ...parseConfig({ num_hidden_layers: layers }), attnSoftmax: "softmax1" as const };
-const layer = (): LayerWeights => ({
-  qkvW: upW([3 * H, H]), qkvB: up([3 * H]), attnOutW: upW([H, H]), attnOutB: up([H]), attnLnG: up([H], 1), attnLnB: up([H]),
-  gatedW: upW([2 * I, H]), woW: upW([H, I]), woB: up([H]), mlpLnG: up([H], 1), mlpLnB: up([H]),
-});
-const none = { ok: false as const, missing: [] };
-const weights: ModelWeights = {
-  wordEmb: up([cfg.vocabSize, H], 1), typeEmb0: up([H]), embLnG: up([H], 1), embLnB: up([H]),
-  layers: Array.from({ length: layers }, layer), pooler: none, classifier: none, mlm: none, unused: [],
-};
-const batch = { ids: Int32Array.from({ length: tokens }, (_, i) => 5 + (i * 37) % 4000), seqLens: [tokens] };
-const forward = async () => { const h = await encode(weights, cfg, batch); await h.data(); h.dispose(); };
+// Encoder forward at the 117M shape with random weights (bench/model-117m.ts; one softmax1 sequence of `tokens`).
+const base = buildModel(b, layers, wDtype);
+const model = { ...base, config: { ...base.config, attnSoftmax: "softmax1" as const } };
+const batch = { ids: Int32Array.from({ length: tokens }, (_, i) => 5 + (i * 37) % 4000), seqs: SeqIndex.of([tokens]) };
+const forward = async () => { const h = await encode(model, batch); await h.data(); h.dispose(); };
 await forward();
 const fwdReps = Math.max(1, Math.min(reps, software ? 1 : 10));
 const t0 = performance.now();

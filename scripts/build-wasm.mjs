@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// Builds the four AssemblyScript variants of asconfig.json (simd, relaxed, simd-mt, relaxed-mt) and embeds each
+// Generates the kernel ABI from assembly/abi.json (scripts/gen-wasm-abi.mjs), then builds the four AssemblyScript variants of asconfig.json (simd, relaxed, simd-mt, relaxed-mt) and embeds each
 // as base64 in src/backend/wasm/generated/<name>.ts, so the backend loads unbundled in Node, Deno, browsers and workers.
 import asc from "assemblyscript/asc";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateAbi } from "./gen-wasm-abi.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const config = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8"));
 const outDir = join(root, "src/backend/wasm/generated");
 mkdirSync(outDir, { recursive: true });
+console.log("wasm abi:", generateAbi()); // assembly/generated/ + src/backend/wasm/generated/abi.ts, before asc reads them
 
 for (const [target, opts] of Object.entries(config.targets)) {
   const args = ["--config", join(root, "asconfig.json"), "--target", target, "--disableWarning", "112"];

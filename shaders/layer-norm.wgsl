@@ -12,23 +12,11 @@ struct Params { rows: u32, cols: u32, eps: f32, gridX: u32 }
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-var<workgroup> red: array<f32, 256>;
+// #include lib/reduce.wgsl
 
 fn value(i: u32) -> f32 {
   if (HAS_RESIDUAL) { return x[i] + residual[i]; }
   return x[i];
-}
-
-fn workgroupSum(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
 }
 
 @compute @workgroup_size(256)

@@ -1,7 +1,7 @@
 // device: "auto" picks real WebGPU when there is a hardware adapter, else Wasm (never a software GPU adapter).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createBackend } from "../src/backend/backend.js";
+import { createBackend } from "../src/backend/create.js";
 
 test("auto prefers hardware WebGPU, then Wasm; a software adapter is not chosen", async () => {
   let hardwareGpu = false;

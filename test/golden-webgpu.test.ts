@@ -4,14 +4,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createWebGpuBackend } from "../src/backend/webgpu/webgpu.js";
 import { runGoldenSuite } from "./helpers/golden.js";
-import { supportsF16Weights } from "../src/ops/ops.js";
 
 const probe = await createWebGpuBackend({});
 const reason = "unavailable" in probe ? probe.unavailable : null;
 let f16: true | { reason: string } = { reason: "no adapter" };
 if (!("unavailable" in probe)) {
   console.log(`# webgpu adapter: ${probe.caps.description}`);
-  f16 = supportsF16Weights(probe);
+  f16 = probe.supports("linear", { format: "f16" });
   probe.dispose();
 }
 

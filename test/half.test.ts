@@ -1,11 +1,12 @@
-// src/tensor/half.ts: f32 → half rounding (nearest, ties to even; subnormals; overflow; inf/NaN) and exact widening,
+// src/contract/half.ts: f32 → half rounding (nearest, ties to even; subnormals; overflow; inf/NaN) and exact widening,
 // checked against a brute-force nearest-half search over every finite half.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { f16BitsToF32, f32ToF16Bits, fromHalfBits, toHalfBits } from "../src/tensor/half.js";
+import { f16BitsToF32, f32ToF16Bits, fromHalfBits, toHalfBits } from "../src/contract/half.js";
 import { rng } from "./helpers/rng.js";
-import { createBackend } from "../src/backend/backend.js";
+import { createBackend } from "../src/backend/create.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { Weight } from "../src/tensor/weight.js";
 import { gather, linear } from "../src/ops/ops.js";
 import { ShapeError } from "../src/errors.js";
 
@@ -67,14 +68,15 @@ test("Tensor.from(…, \"f16\") stores rounded halves; data() widens them; only 
   const b = await createBackend("reference");
   const x = new Float32Array([0.1, -0.2, 65519, 1e-8, 3]);
   const t = Tensor.from(b, x, [5], "f16");
-  assert.equal(t.dtype, "f16");
+  assert.equal(t.format, "f16");
   assert.equal(b.stats().bytesLive, 12, "5 halves padded to 3 words");
   assert.deepEqual([...(await t.data())], [...x].map((v) => f16BitsToF32(f32ToF16Bits(v))));
-  // linear reads the same rounded values (the reference backend widens them and sums in f64).
-  const w = Tensor.from(b, Float32Array.from({ length: 6 }, (_, i) => 0.1 * i), [2, 3], "f16");
-  const wr = await w.data();
+  // linear reads the same rounded values (the reference backend decodes them and sums in f64).
+  const wt = Tensor.from(b, Float32Array.from({ length: 6 }, (_, i) => 0.1 * i), [2, 3], "f16");
+  const wr = await wt.data();
+  assert.throws(() => gather(wt, new Int32Array([0])), ShapeError);
+  const w = Weight.fromTensor(wt);
   const y = linear(Tensor.from(b, new Float32Array([1, 1, 1]), [1, 3]), w);
   assert.deepEqual([...(await y.data())], [0, 1].map((j) => Math.fround(wr[3 * j] + wr[3 * j + 1] + wr[3 * j + 2])));
   assert.notEqual(wr[1], Math.fround(0.1), "0.1 is not a half");
-  assert.throws(() => gather(w, new Int32Array([0])), ShapeError);
 });

@@ -6,6 +6,7 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { GermModel } from "../src/pipeline/germ-model.js";
+import type { ModelState } from "../src/model/state.js";
 import type { ModelSource } from "../src/io/checkpoint.js";
 import { readSafetensors, writeSafetensors } from "../src/io/safetensors.js";
 import { BackendError, ConfigError, FormatError, InputError, MissingTensorError } from "../src/errors.js";
@@ -53,20 +54,23 @@ test("bad input gives InputError", { skip }, async () => {
   await assert.rejects(GermModel.fromPretrained(MLM, { device: "reference", dtype: "q4" as never }), InputError);
 });
 
-test("dtype f16: GEMM weights stored as halves (reference widens them); Wasm refuses with a BackendError naming why", { skip }, async () => {
+test("dtype f16: GEMM weights stored as halves (reference decodes them); Wasm refuses at load, naming what it lacks", { skip }, async () => {
   const model = await GermModel.fromPretrained(MLM, { device: "reference", dtype: "f16" });
   const exact = await GermModel.fromPretrained(MLM, { device: "reference" });
   try {
-    const w = (model as unknown as { weights: { layers: { qkvW: { dtype: string } }[]; wordEmb: { dtype: string } } }).weights;
-    assert.equal(w.layers[0].qkvW.dtype, "f16");
-    assert.equal(w.wordEmb.dtype, "f32", "the gather table stays f32");
+    const w = (model as unknown as { state: ModelState }).state.weights;
+    assert.equal(w.layers[0].qkv.w.format, "f16");
+    assert.equal(w.wordEmb.format, "f32", "the gather table stays f32");
     const [a] = await model.embed(["ACGTAGCATCGGATC"]), [b] = await exact.embed(["ACGTAGCATCGGATC"]);
     let d = 0;
     for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
     assert.ok(d > 0 && d < 1e-2, `f16 weights move the embedding by ${d} (expected ~1e-3)`);
   } finally { model.dispose(); exact.dispose(); }
   await assert.rejects(GermModel.fromPretrained(MLM, { device: "wasm", dtype: "f16" }),
-    (e: Error) => e instanceof BackendError && /dtype "f16" needs the WebGPU backend.*wasm.*WebGPU-only/.test(e.message));
+    (e: Error) => e instanceof BackendError && /backend wasm cannot run this model: linear: weight format f16 is not implemented on wasm/.test(e.message));
+  // "auto" passes over Wasm (it cannot run f16 weights) to a backend that can.
+  const auto = await GermModel.fromPretrained(MLM, { device: "auto", dtype: "f16" });
+  try { assert.notEqual(auto.backend, "wasm"); } finally { auto.dispose(); }
 });
 
 test("a classification checkpoint has no MLM head: maskedLM throws MissingTensorError naming it", { skip }, async () => {

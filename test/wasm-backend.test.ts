@@ -1,14 +1,18 @@
 // Wasm-backend specifics the op conformance suite cannot see: vector-math accuracy, the 4 GiB wasm32 limit,
-// bit-identical results for 1 and N threads, and in-place weight packing being invisible to callers.
+// bit-identical results for 1 and N threads, weight preparation at load, and the ABI both sides agree on.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createBackend, type Backend, type BufferId } from "../src/backend/backend.js";
+import { createBackend } from "../src/backend/create.js";
+import type { Backend, BufferId } from "../src/contract/backend.js";
 import { BackendError } from "../src/errors.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { Weight } from "../src/tensor/weight.js";
+import { SeqIndex } from "../src/contract/seq.js";
 import { attention, gather, linear } from "../src/ops/ops.js";
-import { alibiSlopes, erf, geluErf } from "../src/ops/math.js";
-import { compiled, instantiate } from "../src/backend/wasm/loader.js";
-import { randn, rng } from "./helpers/rng.js";
+import { alibiSlopes, erf, geluErf } from "../src/contract/math.js";
+import { compiled, instantiate, type Variant } from "../src/backend/wasm/loader.js";
+import { ABI, ABI_FINGERPRINT } from "../src/backend/wasm/generated/abi.js";
+import { uniform, rng } from "./helpers/rng.js";
 
 test("erf, exp and gelu (float32, vectorised) against the float64 reference", async () => {
   const ex = await instantiate(await compiled("simd"), new WebAssembly.Memory({ initial: 1, maximum: 65536 }));
@@ -55,11 +59,11 @@ test("the 4 GiB wasm32 limit is a BackendError, and the backend stays usable", a
 async function layerOutputs(b: Backend): Promise<Float32Array[]> {
   const r = rng(42);
   const [m, k, n] = [133, 96, 3 * 96];
-  const x = Tensor.from(b, randn(r, m * k), [m, k]);
-  const w = Tensor.from(b, randn(r, n * k, 0.1), [n, k]);
-  const bias = Tensor.from(b, randn(r, n), [n]);
+  const x = Tensor.from(b, uniform(r, m * k), [m, k]);
+  const w = Weight.from(b, uniform(r, n * k, 0.1), [n, k]);
+  const bias = Tensor.from(b, uniform(r, n), [n]);
   const qkv = linear(x, w, bias);
-  const ctx = attention(qkv, { seqLens: [60, 1, 72], heads: 6, softmax: "softmax1", slopes: alibiSlopes(6) });
+  const ctx = attention(qkv, { seqs: SeqIndex.of([60, 1, 72]), heads: 6, softmax: "softmax1", slopes: alibiSlopes(6) });
   const out = [await qkv.data(), await ctx.data()];
   [x, w, bias, qkv, ctx].forEach((t) => t.dispose());
   return out;
@@ -75,29 +79,53 @@ test("1, 2 and 3 threads give bit-identical results (each element is computed by
   for (const r of results.slice(1)) r.forEach((a, i) => assert.deepEqual(a, results[0][i]));
 });
 
-test("packing a weight in place is invisible: download, gather and partial upload see row-major data", async () => {
+test("prepareWeight packs a copy: the source stays row-major for gather, linear refuses an unprepared weight", async () => {
   const b = await createBackend("wasm", { threads: 2 });
   try {
     const r = rng(7);
     const [n, k] = [21, 10];
-    const wData = randn(r, n * k);
-    const w = Tensor.from(b, wData, [n, k]);
-    const x = Tensor.from(b, randn(r, 3 * k), [3, k]);
-    const y1 = linear(x, w);                       // packs w
-    assert.deepEqual(await w.data(), wData);       // unpacks for the read-back
-    const y2 = linear(x, w);                       // packs again
+    const wData = uniform(r, n * k);
+    const table = Tensor.from(b, wData, [n, k]);
+    const w = Weight.fromTensor(table, { shared: true }); // a tied decoder: the table stays the embedding
+    assert.equal(w.arg.prepared, true);
+    assert.notEqual(w.arg.data, table.buf, "a fresh buffer holds the panels");
+    const x = Tensor.from(b, uniform(r, 3 * k), [3, k]);
+    const y1 = linear(x, w), y2 = linear(x, w);
     assert.deepEqual(await y1.data(), await y2.data());
     const ids = Int32Array.from([0, 7, 8, 15, 16, 20, 3]);
-    const g = gather(w, ids);                      // reads the packed panels directly
+    const g = gather(table, ids);
     const gd = await g.data();
     ids.forEach((id, i) => assert.deepEqual(gd.subarray(i * k, (i + 1) * k), wData.subarray(id * k, (id + 1) * k)));
-    b.upload(w.buf, Float32Array.from([100]), 4 * 9 * k + 4);  // row 9, col 1: inside a packed panel
-    wData[9 * k + 1] = 100;
-    assert.deepEqual(await w.data(), wData);
-    [w, x, y1, y2, g].forEach((t) => t.dispose());
+    assert.deepEqual(await table.data(), wData, "the source was not touched");
+    // The same weight used as stored (never prepared) is refused, typed, instead of being read as panels.
+    assert.throws(() => b.run("linear", { x: x.buf, w: { data: table.buf, format: "f32" }, out: y1.buf, m: 3, n, k }),
+      (e: unknown) => e instanceof BackendError && /not prepared/.test((e as Error).message));
+    assert.throws(() => b.upload(w.arg.data, new Float32Array(1)), BackendError);
+    [w, table, x, y1, y2, g].forEach((t) => t.dispose());
     assert.equal(b.stats().buffers, 0);
   } finally {
     b.dispose();
   }
   assert.throws(() => b.alloc(4), BackendError);
+});
+
+test("every build carries the ABI fingerprint of the host's table, and exec dispatches each of its kernels", async () => {
+  for (const v of ["simd", "simd-mt"] as Variant[]) {
+    const ex = await instantiate(await compiled(v), new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: v.endsWith("mt") }));
+    assert.equal(ex.abiFingerprint() >>> 0, ABI_FINGERPRINT, `${v}: generated/abi.ts and the build come from the same abi.json`);
+  }
+  const ops = Object.values(ABI).map((k) => k.op);
+  assert.deepEqual(ops, ops.map((_, i) => i + 1), "opcodes are positions in abi.json");
+  for (const k of Object.values(ABI)) {
+    const slots = Object.values(k.fields).map(([slot]) => slot);
+    assert.deepEqual(slots, slots.map((_, i) => i + 2), "fields fill slots 2… in order");
+  }
+});
+
+test("relaxedDot is only claimed where the known-answer probe passes", async () => {
+  const b = await createBackend("wasm", { threads: 1 });
+  try {
+    if (!b.caps.relaxedSimd) assert.equal(b.caps.relaxedDot, false);
+    assert.equal(b.caps.int8Dot, true);
+  } finally { b.dispose(); }
 });

@@ -4,13 +4,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createWebGpuBackend, type WebGpuBackend } from "../src/backend/webgpu/webgpu.js";
-import { createBackend, type Backend } from "../src/backend/backend.js";
+import { createBackend } from "../src/backend/create.js";
+import type { Backend } from "../src/contract/backend.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { attention, gather, gluGelu, layerNorm, linear, supportsF16Weights, unary } from "../src/ops/ops.js";
+import { Weight } from "../src/tensor/weight.js";
+import { SeqIndex } from "../src/contract/seq.js";
+import { attention, gather, gluGelu, layerNorm, linear, unary } from "../src/ops/ops.js";
 import { SHADERS } from "../src/backend/webgpu/generated/shaders.js";
-import { alibiSlopes } from "../src/ops/math.js";
+import { alibiSlopes } from "../src/contract/math.js";
 import { BackendError } from "../src/errors.js";
-import { randn, rng } from "./helpers/rng.js";
+import { uniform, rng } from "./helpers/rng.js";
 import { assertClose } from "./helpers/compare.js";
 
 const made = await createWebGpuBackend({});
@@ -21,15 +24,15 @@ if (!("unavailable" in made)) made.dispose();
 /** linear → gluGelu → layerNorm on backend b; returns the output and every tensor made. */
 function chain(b: Backend, x0: Float32Array) {
   const r = rng(5);
-  const x = Tensor.from(b, x0, [9, 16]), w = Tensor.from(b, randn(r, 32 * 16), [32, 16]);
-  const g = Tensor.from(b, randn(r, 16), [16]), be = Tensor.from(b, randn(r, 16), [16]);
+  const x = Tensor.from(b, x0, [9, 16]), w = Weight.from(b, uniform(r, 32 * 16), [32, 16]);
+  const g = Tensor.from(b, uniform(r, 16), [16]), be = Tensor.from(b, uniform(r, 16), [16]);
   const h = linear(x, w), a = gluGelu(h), out = layerNorm(a, g, be, 1e-12, x);
   return { x, out, all: [x, w, g, be, h, a, out] };
 }
 
 test("a forward is one submit, and every tensor is returned to the pool", { skip }, async () => {
   const b = await fresh();
-  const { out, all } = chain(b, randn(rng(1), 9 * 16));
+  const { out, all } = chain(b, uniform(rng(1), 9 * 16));
   const before = b.gpuStats().submits;
   await out.data();
   assert.equal(b.gpuStats().submits - before, 1, "three ops, one command buffer");
@@ -41,7 +44,7 @@ test("a forward is one submit, and every tensor is returned to the pool", { skip
 
 test("upload and free after recording keep program order", { skip }, async () => {
   const [b, ref] = [await fresh(), await createBackend("reference")];
-  const x0 = randn(rng(2), 9 * 16);
+  const x0 = uniform(rng(2), 9 * 16);
   const want = await chain(ref, x0).out.data();
   const { x, out, all } = chain(b, x0);
   x.backend.upload(x.buf, new Float32Array(9 * 16).fill(7)); // the recorded ops must still see x0
@@ -54,10 +57,12 @@ test("upload and free after recording keep program order", { skip }, async () =>
 test("oversize allocations and unsupported calls give reasons, not crashes", { skip }, async () => {
   const b = await fresh();
   assert.throws(() => b.alloc(2 ** 52), BackendError); // over any maxBufferSize; nothing is allocated
-  const qkv = b.alloc(4 * 3 * 256), out = b.alloc(4 * 256);
-  const r = b.supports("attention", { qkv, out, seqLens: [1], heads: 1, headDim: 256, softmax: "vanilla", slopes: new Float32Array(1) });
+  const r = b.supports("attention", { headDim: 256, softmax: "vanilla" });
   assert.notEqual(r, true);
   assert.match((r as { reason: string }).reason, /headDim 256/);
+  const qkv = b.alloc(4 * 3 * 256), out = b.alloc(4 * 256);
+  assert.throws(() => b.run("attention", { qkv, out, seqs: SeqIndex.of([1]), heads: 1, headDim: 256, softmax: "vanilla", slopes: new Float32Array(1) }),
+    (e: unknown) => e instanceof BackendError && /headDim 256/.test((e as Error).message), "run() refuses what supports() refuses");
   b.free(qkv); b.free(out); b.dispose();
 });
 
@@ -65,28 +70,30 @@ test("an invalid dispatch surfaces as BackendError at flush", { skip }, async ()
   const b = await fresh();
   const x = b.alloc(64), w = b.alloc(64), out = b.alloc(64);
   // Bypasses supports(): more workgroups than a dimension allows is a validation error.
-  b.run("linear", { x, w, wDtype: "f32", out, m: 64 * (b.maxWorkgroups + 1), n: 1, k: 1 });
+  // Bypasses the kernel's limits (run() would refuse): more workgroups than a dimension allows is a validation error.
+  (b as unknown as { open(): void }).open();
+  b.dispatch("linear", { HAS_BIAS: false }, [b.buf(x), b.buf(w), b.opt(undefined), b.buf(out)], { m: 64, n: 1, k: 1 }, [b.maxWorkgroups + 1, 1]);
   await assert.rejects(b.flush(), BackendError);
   b.dispose();
 });
 
 test("device loss rejects pending and later work with BackendError", { skip }, async () => {
   const b = await fresh();
-  const x = Tensor.from(b, randn(rng(3), 64), [8, 8]);
-  const y = linear(x, x);
+  const x = Tensor.from(b, uniform(rng(3), 64), [8, 8]), w = Weight.from(b, uniform(rng(4), 64), [8, 8]);
+  const y = linear(x, w);
   (b as unknown as { device: GPUDevice }).device.destroy();
   await assert.rejects(y.data(), BackendError);
-  assert.throws(() => linear(x, x), BackendError);
+  assert.throws(() => linear(x, w), BackendError);
   b.dispose();
 });
 
 test("attention at head dims the shared cases skip (96, 128) matches the reference", { skip }, async () => {
   const [b, ref] = [await fresh(), await createBackend("reference")];
   for (const [heads, headDim, softmax] of [[2, 128, "softmax1"], [3, 96, "vanilla"]] as const) {
-    const seqLens = [70, 5], qkv = randn(rng(headDim), 75 * 3 * heads * headDim);
+    const seqLens = [70, 5], qkv = uniform(rng(headDim), 75 * 3 * heads * headDim);
     const run = (be: Backend) => {
       const t = Tensor.from(be, qkv, [75, 3 * heads * headDim]);
-      const out = attention(t, { seqLens, heads, softmax, slopes: alibiSlopes(heads) });
+      const out = attention(t, { seqs: SeqIndex.of(seqLens), heads, softmax, slopes: alibiSlopes(heads) });
       return out.data().finally(() => { t.dispose(); out.dispose(); });
     };
     assertClose(await run(b), await run(ref), `attention d${headDim}`, 2e-5, 2e-5);
@@ -99,19 +106,19 @@ test("tensors over maxStorageBufferBindingSize run in row chunks with the same r
   b.maxBindingBytes = 64 * 1024; // as if the adapter allowed 64 KiB per binding: x, h, a, out below are all larger
   const forward = (be: Backend) => {
     const r = rng(9);
-    const x = Tensor.from(be, randn(r, 300 * 96), [300, 96]), w = Tensor.from(be, randn(r, 120 * 96, 0.2), [120, 96]);
-    const g = Tensor.from(be, randn(r, 60), [60]), bb = Tensor.from(be, randn(r, 60), [60]);
+    const x = Tensor.from(be, uniform(r, 300 * 96), [300, 96]), w = Weight.from(be, uniform(r, 120 * 96, 0.2), [120, 96]);
+    const g = Tensor.from(be, uniform(r, 60), [60]), bb = Tensor.from(be, uniform(r, 60), [60]);
     const h = linear(x, w), a = gluGelu(h), n = layerNorm(a, g, bb, 1e-12, a), u = unary(n, "gelu");
-    const e = gather(Tensor.from(be, randn(r, 20 * 100), [20, 100]), Int32Array.from({ length: 700 }, (_, i) => (i * 7) % 20));
+    const e = gather(Tensor.from(be, uniform(r, 20 * 100), [20, 100]), Int32Array.from({ length: 700 }, (_, i) => (i * 7) % 20));
     return Promise.all([u.data(), e.data()]);
   };
   const [got, want] = [await forward(b), await forward(ref)];
   assert.ok(b.stats().dispatches >= 10, `5 ops over 64 KiB bindings should take ≥ 10 dispatches, took ${b.stats().dispatches}`);
   assertClose(got[0], want[0], "linear → gluGelu → layerNorm → gelu in chunks", 1e-5, 1e-5);
   assertClose(got[1], want[1], "gather in chunks", 0, 0);
-  const big = b.alloc(4 * 64 * 1024), w = b.alloc(4 * 64 * 300);
-  assert.notEqual(b.supports("linear", { x: big, w: big, wDtype: "f32", out: big, m: 256, n: 256, k: 256 }), true, "a weight must fit one binding");
-  assert.notEqual(b.supports("linear", { x: big, w, wDtype: "f32", out: big, m: 300, n: 64, k: 300 }), true, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
+  const big = b.alloc(4 * 64 * 1024), w = b.alloc(4 * 16 * 300);
+  assert.throws(() => b.run("linear", { x: big, w: { data: big, format: "f32" }, out: big, m: 256, n: 256, k: 256 }), /maxStorageBufferBindingSize/, "a weight must fit one binding");
+  assert.throws(() => b.run("linear", { x: big, w: { data: w, format: "f32" }, out: big, m: 300, n: 16, k: 300 }), /64 rows/, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
   b.dispose();
 });
 
@@ -126,13 +133,13 @@ test("linearF16 is linear.wgsl with f16 weights and nothing else (needs no adapt
 
 test("f16 weights: supports() needs shader-f16; with it, a model-shaped linear matches the reference on the same halves", { skip }, async () => {
   const b = await fresh();
-  const probe = supportsF16Weights(b);
+  const probe = b.supports("linear", { format: "f16" });
   assert.equal(probe === true, b.caps.f16, `supports f16 ${JSON.stringify(probe)} vs caps.f16 ${b.caps.f16}`);
   if (probe !== true) { assert.match(probe.reason, /shader-f16/); b.dispose(); return; }
   const ref = await createBackend("reference"), r = rng(9);
-  const x = randn(r, 5 * 768), w = randn(r, 3072 * 768, 0.05), bias = randn(r, 3072);
+  const x = uniform(r, 5 * 768), w = uniform(r, 3072 * 768, 0.05), bias = uniform(r, 3072);
   const run = async (be: Backend) => {
-    const ts = [Tensor.from(be, x, [5, 768]), Tensor.from(be, w, [3072, 768], "f16"), Tensor.from(be, bias, [3072])];
+    const ts = [Tensor.from(be, x, [5, 768]), Weight.from(be, w, [3072, 768], "f16"), Tensor.from(be, bias, [3072])] as const;
     const y = linear(ts[0], ts[1], ts[2]);
     try { return await y.data(); } finally { y.dispose(); ts.forEach((t) => t.dispose()); }
   };

@@ -1,7 +1,7 @@
 // RawTensor: the undecoded form every checkpoint reader returns (dtype, shape, little-endian bytes viewing
 // the file), and toFloat32(), the one place where those bytes become f32 values for the model loader.
 import { FormatError } from "../errors.js";
-import { f16BitsToF32 } from "../tensor/half.js";
+import { f16BitsToF32 } from "../contract/half.js";
 
 export type SafeDType = "F32" | "F16" | "BF16" | "I8" | "U8" | "I32" | "I64";
 

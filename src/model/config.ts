@@ -1,7 +1,7 @@
 // config.json → GermConfig. Missing keys take DNABERT-2-117M's values; unknown keys are ignored.
 // `attn_softmax` is our extension (released configs lack it): the attnSoftmax option overrides it.
 import { ConfigError } from "../errors.js";
-import type { SoftmaxKind } from "../ops/spec.js";
+import type { SoftmaxKind } from "../contract/spec.js";
 
 export interface GermConfig {
   hiddenSize: number;

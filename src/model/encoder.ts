@@ -1,10 +1,10 @@
 // The DNABERT-2 / GERM encoder graph over a packed (unpadded) batch: embeddings → L post-LN layers.
-// Heads (pooler, classifier, MLM) live in heads.ts; both only call src/ops, never a backend directly.
+// Heads (pooler, classifier, MLM) live in heads.ts; both only call src/ops (projections through project()).
 import { Tensor } from "../tensor/tensor.js";
-import { attention, gather, gluGelu, layerNorm, linear } from "../ops/ops.js";
-import { alibiSlopes } from "../ops/math.js";
-import type { GermConfig } from "./config.js";
-import type { ModelWeights } from "./weights.js";
+import { attention, gather, gluGelu, layerNorm } from "../ops/ops.js";
+import { SeqIndex } from "../contract/seq.js";
+import { project } from "./project.js";
+import type { ModelState } from "./state.js";
 
 /** Per-layer activations the GERM paper measures outliers on (validate_sc.py hooks). */
 export interface LayerTap {
@@ -20,40 +20,39 @@ export interface EncodeOptions {
   onLayer?: (tap: LayerTap) => void | Promise<void>;
 }
 
-/** Token ids of several sequences, concatenated, with each sequence's length. */
+/** Token ids of several sequences, concatenated, with the batch's sequence index (built once, used by every op). */
 export interface PackedBatch {
   ids: Int32Array;
-  seqLens: number[];
+  seqs: SeqIndex;
 }
 
 export function packBatch(rows: readonly (readonly number[])[]): PackedBatch {
-  const seqLens = rows.map((r) => r.length);
-  const ids = new Int32Array(seqLens.reduce((a, b) => a + b, 0));
-  let o = 0;
-  for (const r of rows) { ids.set(r, o); o += r.length; }
-  return { ids, seqLens };
+  const seqs = SeqIndex.of(rows.map((r) => r.length));
+  const ids = new Int32Array(seqs.total);
+  rows.forEach((r, i) => ids.set(r, seqs.offsets[i]));
+  return { ids, seqs };
 }
 
 /** Run the encoder; returns the last hidden state [nnz, H] (caller disposes). */
-export async function encode(w: ModelWeights, cfg: GermConfig, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
+export async function encode(state: ModelState, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
+  const { weights: w, config: cfg, slopes } = state;
   const eps = cfg.layerNormEps;
-  const slopes = alibiSlopes(cfg.numAttentionHeads);
   const emb = gather(w.wordEmb, batch.ids, w.typeEmb0);
   let x = layerNorm(emb, w.embLnG, w.embLnB, eps);
   emb.dispose();
   for (let j = 0; j < w.layers.length; j++) {
     const l = w.layers[j];
-    const qkv = linear(x, l.qkvW, l.qkvB);
-    const ctx = attention(qkv, { seqLens: batch.seqLens, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
+    const qkv = project(x, l.qkv);
+    const ctx = attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
     qkv.dispose();
-    const attnOut = linear(ctx, l.attnOutW, l.attnOutB);
+    const attnOut = project(ctx, l.attnOut);
     ctx.dispose();
     const x1 = layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
     attnOut.dispose(); x.dispose();
-    const gated = linear(x1, l.gatedW);
+    const gated = project(x1, l.gated);
     const h = gluGelu(gated);
     gated.dispose();
-    const wo = linear(h, l.woW, l.woB);
+    const wo = project(h, l.wo);
     h.dispose();
     x = layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
     x1.dispose();

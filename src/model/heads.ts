@@ -1,7 +1,9 @@
 // Output heads on the packed last hidden state: mean pooling, [CLS] rows, BERT pooler, classifier, MLM.
 import { Tensor } from "../tensor/tensor.js";
-import { gather, layerNorm, linear, meanPool, unary } from "../ops/ops.js";
+import { gather, layerNorm, meanPool, unary } from "../ops/ops.js";
+import type { SeqIndex } from "../contract/seq.js";
 import { MissingTensorError } from "../errors.js";
+import { project } from "./project.js";
 import type { Head, ModelWeights } from "./weights.js";
 
 /** The MLM head's LayerNorm eps is hard-coded to 1e-12 in the reference, whatever config.json says. */
@@ -12,27 +14,20 @@ function need<T>(head: Head<T>, what: string): T {
   return head.w;
 }
 
-/** Row index of each sequence's first token ([CLS]) in the packed batch. */
-export function firstRows(seqLens: readonly number[]): Int32Array {
-  const rows = new Int32Array(seqLens.length);
-  let o = 0;
-  seqLens.forEach((n, i) => { rows[i] = o; o += n; });
-  return rows;
+export function meanPooled(hidden: Tensor, seqs: SeqIndex): Tensor {
+  return meanPool(hidden, seqs);
 }
 
-export function meanPooled(hidden: Tensor, seqLens: readonly number[]): Tensor {
-  return meanPool(hidden, seqLens);
-}
-
-export function clsRows(hidden: Tensor, seqLens: readonly number[]): Tensor {
-  return gather(hidden, firstRows(seqLens));
+/** Each sequence's first row ([CLS]) of the packed batch. */
+export function clsRows(hidden: Tensor, seqs: SeqIndex): Tensor {
+  return gather(hidden, seqs.offsets.subarray(0, seqs.count));
 }
 
 /** tanh(dense(h[CLS])) — BertPooler. */
-export function pooler(w: ModelWeights, hidden: Tensor, seqLens: readonly number[]): Tensor {
+export function pooler(w: ModelWeights, hidden: Tensor, seqs: SeqIndex): Tensor {
   const p = need(w.pooler, "the pooler (bert.pooler.dense)");
-  const cls = clsRows(hidden, seqLens);
-  const dense = linear(cls, p.w, p.b);
+  const cls = clsRows(hidden, seqs);
+  const dense = project(cls, p);
   cls.dispose();
   const out = unary(dense, "tanh");
   dense.dispose();
@@ -40,10 +35,10 @@ export function pooler(w: ModelWeights, hidden: Tensor, seqLens: readonly number
 }
 
 /** classifier(pooled) → [seqs, labels]. Dropout is identity at inference. */
-export function classifierLogits(w: ModelWeights, hidden: Tensor, seqLens: readonly number[]): Tensor {
+export function classifierLogits(w: ModelWeights, hidden: Tensor, seqs: SeqIndex): Tensor {
   const c = need(w.classifier, "classify()");
-  const pooled = pooler(w, hidden, seqLens);
-  const logits = linear(pooled, c.w, c.b);
+  const pooled = pooler(w, hidden, seqs);
+  const logits = project(pooled, c);
   pooled.dispose();
   return logits;
 }
@@ -51,12 +46,12 @@ export function classifierLogits(w: ModelWeights, hidden: Tensor, seqLens: reado
 /** dense → GELU → LayerNorm(1e-12) → tied decoder + bias, on every packed row → [nnz, V]. */
 export function mlmLogits(w: ModelWeights, hidden: Tensor): Tensor {
   const m = need(w.mlm, "maskedLM()");
-  const dense = linear(hidden, m.denseW, m.denseB);
+  const dense = project(hidden, m.dense);
   const act = unary(dense, "gelu");
   dense.dispose();
   const t = layerNorm(act, m.lnG, m.lnB, MLM_LN_EPS);
   act.dispose();
-  const logits = linear(t, m.decoderW, m.decoderB);
+  const logits = project(t, m.decoder);
   t.dispose();
   return logits;
 }

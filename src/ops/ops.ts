@@ -1,19 +1,20 @@
 // User-level ops: validate shapes, allocate the output on the input's backend, dispatch.
 // Every shape error names the op, the tensor and the expected shape.
 import { Tensor } from "../tensor/tensor.js";
-import { BackendError, ShapeError } from "../errors.js";
-import type { OpArgs, OpName, SoftmaxKind, UnaryKind } from "./spec.js";
-import type { Backend, BufferId } from "../backend/backend.js";
+import type { Weight } from "../tensor/weight.js";
+import { ShapeError } from "../errors.js";
+import type { Backend } from "../contract/backend.js";
+import type { OpArgs, OpName, SoftmaxKind, UnaryKind } from "../contract/spec.js";
+import type { SeqIndex } from "../contract/seq.js";
 
+// Backend.run refuses (BackendError with the kernel's reason) what it cannot run; the model checked at load.
 function dispatch<K extends OpName>(backend: Backend, op: K, args: OpArgs[K]): void {
-  const ok = backend.supports(op, args);
-  if (ok !== true) throw new BackendError(`${op}: backend ${backend.name} cannot run this call: ${ok.reason}`);
   backend.run(op, args);
 }
 
-// Only linear's weight may be f16 (weight storage); every other tensor input is f32.
+// Only linear weights come in other formats (Weight); every Tensor input of an op is f32.
 function expectF32(op: string, name: string, t: Tensor): void {
-  if (t.dtype !== "f32") throw new ShapeError(`${op}: ${name} ${t.describe()}: expected f32 (only linear weights may be f16)`);
+  if (t.format !== "f32") throw new ShapeError(`${op}: ${name} ${t.describe()}: expected f32 (only linear weights take other formats)`);
 }
 
 function expectRank(op: string, name: string, t: Tensor, rank: number): void {
@@ -26,32 +27,22 @@ function expectShape(op: string, name: string, t: Tensor, shape: readonly number
   }
 }
 
-/** y = x·wᵀ + bias, with w in PyTorch [out, in] layout. */
-export function linear(x: Tensor, w: Tensor, bias?: Tensor): Tensor {
-  expectRank("linear", "x", x, 2); expectRank("linear", "w", w, 2);
+/** y = x·wᵀ + bias, with w a Weight in PyTorch [out, in] layout (any format the backend runs). */
+export function linear(x: Tensor, w: Weight, bias?: Tensor): Tensor {
+  expectRank("linear", "x", x, 2);
   const [m, k] = x.shape, [n, kw] = w.shape;
   if (kw !== k) throw new ShapeError(`linear: w ${w.describe()}: in-features must equal x's last dim ${k}`);
+  if (w.backend !== x.backend) throw new ShapeError(`linear: w ${w.describe()} lives on ${w.backend.name}, x on ${x.backend.name}`);
   if (bias) expectShape("linear", "bias", bias, [n]);
   expectF32("linear", "x", x);
   if (bias) expectF32("linear", "bias", bias);
   const out = Tensor.empty(x.backend, [m, n]);
-  if (m > 0) dispatch(x.backend, "linear", { x: x.buf, w: w.buf, wDtype: w.dtype, bias: bias?.buf, out: out.buf, m, n, k });
+  if (m > 0) dispatch(x.backend, "linear", { x: x.buf, w: w.arg, bias: bias?.buf, out: out.buf, m, n, k });
   return out;
 }
 
-/**
- * Whether `backend` can run linear with f16 weights, or why not (probed with a 1×1×1 call before any weight
- * is uploaded; the model loader asks this for dtype "f16").
- * @example
- * const ok = supportsF16Weights(await createBackend("wasm")); // { reason: "f16 weights are WebGPU-only" }
- */
-export function supportsF16Weights(backend: Backend): true | { reason: string } {
-  const none = 0 as BufferId;
-  return backend.supports("linear", { x: none, w: none, wDtype: "f16", out: none, m: 1, n: 1, k: 1 });
-}
-
 export interface AttentionOptions {
-  seqLens: readonly number[];
+  seqs: SeqIndex;
   heads: number;
   softmax: SoftmaxKind;
   slopes: Float32Array;
@@ -65,15 +56,14 @@ export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
   if (three % (3 * o.heads) !== 0) {
     throw new ShapeError(`attention: qkv ${qkv.describe()}: last dim must be 3·heads·headDim with heads = ${o.heads}`);
   }
-  const total = o.seqLens.reduce((a, b) => a + b, 0);
-  if (total !== nnz) throw new ShapeError(`attention: qkv ${qkv.describe()}: sequence lengths sum to ${total}, not ${nnz}`);
+  if (o.seqs.total !== nnz) throw new ShapeError(`attention: qkv ${qkv.describe()}: sequence lengths sum to ${o.seqs.total}, not ${nnz}`);
   if (o.slopes.length !== o.heads) throw new ShapeError(`attention: ${o.slopes.length} ALiBi slopes for ${o.heads} heads`);
   if (o.keyMask && o.keyMask.length !== nnz) throw new ShapeError(`attention: keyMask has ${o.keyMask.length} entries, not ${nnz}`);
   const headDim = three / 3 / o.heads;
   const out = Tensor.empty(qkv.backend, [nnz, o.heads * headDim]);
   if (nnz > 0) {
     dispatch(qkv.backend, "attention", {
-      qkv: qkv.buf, out: out.buf, seqLens: o.seqLens, heads: o.heads, headDim,
+      qkv: qkv.buf, out: out.buf, seqs: o.seqs, heads: o.heads, headDim,
       softmax: o.softmax, slopes: o.slopes, keyMask: o.keyMask,
     });
   }
@@ -121,12 +111,11 @@ export function gather(table: Tensor, ids: Int32Array, addRow?: Tensor): Tensor 
 }
 
 /** Mean over each sequence's rows of a packed [Σ seqLens, cols] tensor → [seqs, cols]. */
-export function meanPool(x: Tensor, seqLens: readonly number[]): Tensor {
+export function meanPool(x: Tensor, seqs: SeqIndex): Tensor {
   expectRank("meanPool", "x", x, 2); expectF32("meanPool", "x", x);
-  const total = seqLens.reduce((a, b) => a + b, 0);
-  if (total !== x.shape[0]) throw new ShapeError(`meanPool: x ${x.describe()}: sequence lengths sum to ${total}`);
-  const out = Tensor.empty(x.backend, [seqLens.length, x.shape[1]]);
-  if (seqLens.length > 0) dispatch(x.backend, "meanPool", { x: x.buf, out: out.buf, seqLens, cols: x.shape[1] });
+  if (seqs.total !== x.shape[0]) throw new ShapeError(`meanPool: x ${x.describe()}: sequence lengths sum to ${seqs.total}`);
+  const out = Tensor.empty(x.backend, [seqs.count, x.shape[1]]);
+  if (seqs.count > 0) dispatch(x.backend, "meanPool", { x: x.buf, out: out.buf, seqs, cols: x.shape[1] });
   return out;
 }
 
@@ -135,5 +124,14 @@ export function unary(x: Tensor, kind: UnaryKind): Tensor {
   expectF32("unary", "x", x);
   const out = Tensor.empty(x.backend, x.shape);
   if (x.size > 0) dispatch(x.backend, "unary", { x: x.buf, out: out.buf, size: x.size, kind });
+  return out;
+}
+
+/** Per-row (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) of x [rows, cols] → [rows, 4], for the outlier metrics. */
+export function rowStats(x: Tensor): Tensor {
+  expectRank("rowStats", "x", x, 2); expectF32("rowStats", "x", x);
+  const [rows, cols] = x.shape;
+  const out = Tensor.empty(x.backend, [rows, 4]);
+  if (rows > 0) dispatch(x.backend, "rowStats", { x: x.buf, out: out.buf, rows, cols });
   return out;
 }

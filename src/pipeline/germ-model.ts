@@ -1,20 +1,22 @@
 // GermModel: the public, isomorphic API — load a HuggingFace DNABERT-2/GERM checkpoint, then
 // forward / embed / classify / maskedLM on DNA strings. Everything below it is reached through here.
-import { createBackend, type Backend, type BackendName } from "../backend/backend.js";
-import { BackendError, InputError, ConfigError, FormatError } from "../errors.js";
+import { selectBackend } from "../backend/create.js";
+import type { BackendName } from "../contract/backend.js";
+import type { SoftmaxKind } from "../contract/spec.js";
+import { InputError, ConfigError, FormatError } from "../errors.js";
 import { parseConfig, type GermConfig } from "../model/config.js";
-import { loadWeights, disposeWeights, type ModelWeights } from "../model/weights.js";
+import { modelRequirements } from "../model/needs.js";
+import { createModelState, disposeModelState, type ModelState } from "../model/state.js";
 import { encode, packBatch, type EncodeOptions, type PackedBatch } from "../model/encoder.js";
 import { classifierLogits, clsRows, meanPooled, mlmLogits, pooler } from "../model/heads.js";
 import { loadCheckpoint, type ModelSource } from "../io/checkpoint.js";
 import { openSource } from "../io/source.js";
 import { DnaTokenizer } from "../tokenizer/tokenizer.js";
 import { warnOnce } from "../log.js";
-import type { SoftmaxKind } from "../ops/spec.js";
-import { Tensor, type DType } from "../tensor/tensor.js";
-import { supportsF16Weights } from "../ops/ops.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
-import { summarize, tokenStats, type LayerStats, type OutlierReport } from "./outliers.js";
+import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
 
 export interface FromPretrainedOptions {
   /** "auto" picks WebGPU on a hardware adapter, else Wasm, else (warning once) the reference backend. */
@@ -24,7 +26,7 @@ export interface FromPretrainedOptions {
    * half the weight memory). f16 needs the WebGPU backend on an adapter with `shader-f16` (or "reference", which
    * computes with the same rounded weights); other backends throw BackendError. Outputs move by ~1e-3 vs f32.
    */
-  dtype?: DType;
+  dtype?: "f32" | "f16";
   threads?: number;
   /** Overrides config.json's attn_softmax. Use "softmax1" for magicslabnu/GERM (its config does not say). */
   attnSoftmax?: SoftmaxKind;
@@ -51,13 +53,12 @@ export class GermModel {
   private constructor(
     readonly config: GermConfig,
     readonly tokenizer: DnaTokenizer,
-    private readonly engine: Backend,
-    private readonly weights: ModelWeights,
+    private readonly state: ModelState,
     private readonly opts: FromPretrainedOptions,
   ) {}
 
   /** Name of the backend the model runs on ("reference" | "wasm" | "webgpu"). */
-  get backend(): BackendName { return this.engine.name; }
+  get backend(): BackendName { return this.state.backend.name; }
 
   /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
@@ -74,29 +75,30 @@ export class GermModel {
     if (!tokBytes) throw new FormatError(`${src.location}: tokenizer.json not found`);
     const tokenizer = DnaTokenizer.fromJSON(new TextDecoder().decode(tokBytes));
     const { tensors, file } = await loadCheckpoint(src);
-    const engine = await createBackend(opts.device ?? "auto", { threads: opts.threads });
-    let weights: ModelWeights;
+    // Every op and weight format the model will run is checked now, before a weight is uploaded: a named device
+    // that lacks one fails here with the whole list; "auto" takes the first backend that has them all.
+    const { backend, skipped } = await selectBackend(opts.device ?? "auto", modelRequirements(config, dtype), { threads: opts.threads });
+    const passed = skipped.filter((s) => s.unsupported);
+    if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
+    let state: ModelState;
     try {
-      const f16 = dtype === "f16" ? supportsF16Weights(engine) : true;
-      if (f16 !== true) {
-        throw new BackendError(`dtype "f16" needs the WebGPU backend on an adapter with shader-f16; backend ${engine.name} cannot run f16 weights: ${f16.reason}`);
-      }
-      weights = loadWeights(engine, tensors, config, `${src.location}/${file}`, dtype);
+      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype);
     } catch (e) {
-      engine.dispose();
+      backend.dispose();
       throw e;
     }
+    const weights = state.weights;
     const absent = [weights.pooler.ok ? "" : "pooler (classify, pooling 'pooler')", weights.classifier.ok ? "" : "classifier (classify)", weights.mlm.ok ? "" : "MLM head (maskedLM)"].filter(Boolean);
     if (absent.length) warnOnce(`heads:${src.location}`, `${src.location}: no weights for ${absent.join(", ")}; those calls will throw MissingTensorError.`);
     if (weights.unused.length) warnOnce(`unused:${src.location}`, `${src.location}: ${weights.unused.length} checkpoint tensors are unused (${weights.unused.slice(0, 3).join(", ")}${weights.unused.length > 3 ? ", …" : ""}).`);
-    return new GermModel(config, tokenizer, engine, weights, opts);
+    return new GermModel(config, tokenizer, state, opts);
   }
 
   /** Last hidden state per input, [nTokens × hidden] row-major. Texts are tokenized; `inputIds` rows are used as given. */
   async forward(input: string[] | { inputIds: number[][] }): Promise<{ lastHiddenState: Float32Array[] }> {
     const rows = this.rows(input);
     const H = this.config.hiddenSize;
-    const lastHiddenState = await this.mapBatches(rows, async (batch, hidden) => splitRows(await hidden.data(), batch.seqLens, H));
+    const lastHiddenState = await this.mapBatches(rows, async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
     return { lastHiddenState };
   }
 
@@ -106,9 +108,9 @@ export class GermModel {
     if (!["mean", "cls", "pooler"].includes(pooling)) throw new InputError(`embed: pooling must be "mean", "cls" or "pooler", got ${JSON.stringify(pooling)}`);
     const H = this.config.hiddenSize;
     return this.mapBatches(this.rows(texts), async (batch, hidden) => {
-      const pooled = pooling === "mean" ? meanPooled(hidden, batch.seqLens)
-        : pooling === "cls" ? clsRows(hidden, batch.seqLens) : pooler(this.weights, hidden, batch.seqLens);
-      try { return splitRows(await pooled.data(), batch.seqLens.map(() => 1), H); } finally { pooled.dispose(); }
+      const pooled = pooling === "mean" ? meanPooled(hidden, batch.seqs)
+        : pooling === "cls" ? clsRows(hidden, batch.seqs) : pooler(this.state.weights, hidden, batch.seqs);
+      try { return splitRows(await pooled.data(), batch.seqs.lens.map(() => 1), H); } finally { pooled.dispose(); }
     });
   }
 
@@ -116,9 +118,9 @@ export class GermModel {
   async classify(texts: string[]): Promise<Classification[]> {
     const labels = this.config.labels;
     return this.mapBatches(this.rows(texts), async (batch, hidden) => {
-      const logits = classifierLogits(this.weights, hidden, batch.seqLens);
+      const logits = classifierLogits(this.state.weights, hidden, batch.seqs);
       try {
-        return splitRows(await logits.data(), batch.seqLens.map(() => 1), labels.length).map((l) => {
+        return splitRows(await logits.data(), batch.seqs.lens.map(() => 1), labels.length).map((l) => {
           const probs = softmaxRow(l);
           let best = 0;
           for (let i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
@@ -133,29 +135,44 @@ export class GermModel {
     if (this.config.hiddenAct !== "gelu") throw new ConfigError(`maskedLM: hidden_act "${this.config.hiddenAct}" is not supported (only "gelu")`);
     const V = this.config.vocabSize;
     return this.mapBatches(this.rows(texts), async (batch, hidden) => {
-      const logits = mlmLogits(this.weights, hidden);
-      try { return splitRows(await logits.data(), batch.seqLens, V); } finally { logits.dispose(); }
+      const logits = mlmLogits(this.state.weights, hidden);
+      try { return splitRows(await logits.data(), batch.seqs.lens, V); } finally { logits.dispose(); }
     });
   }
 
   /**
    * The GERM paper's outlier statistics: per-token ∞-norm and kurtosis at every layer's `mlp.wo` and
-   * `mlp.layernorm` output, and validate_sc.py's summary over all tokens of `texts`.
-   * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each).
+   * `mlp.layernorm` output, and validate_sc.py's summary over all tokens of `texts`. The per-row moments are
+   * computed on the device (rowStats) and read once per batch, after its forward.
+   * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each), read as they pass.
    */
   async outliers(texts: string[] | { inputIds: number[][] }, opts: { activations?: boolean } = {}): Promise<OutlierReport> {
     const H = this.config.hiddenSize;
-    let perSeq: LayerStats[][] = [];
-    const sequences = await this.mapBatches(this.rows(texts), async () => perSeq.map((layers) => ({ layers })), (batch) => {
-      perSeq = batch.seqLens.map(() => []);
+    let moments: { wo: Tensor; layernorm: Tensor }[] = [];
+    let raw: { wo: Float32Array[]; layernorm: Float32Array[] }[] = [];
+    const sequences = await this.mapBatches(this.rows(texts), async (batch) => {
+      try {
+        const perSeq: LayerStats[][] = batch.seqs.lens.map(() => []);
+        for (const [j, m] of moments.entries()) {
+          const wo = splitRows(await m.wo.data(), batch.seqs.lens, 4), ln = splitRows(await m.layernorm.data(), batch.seqs.lens, 4);
+          perSeq.forEach((layers, i) => layers.push({
+            wo: statsFromMoments(wo[i], H), layernorm: statsFromMoments(ln[i], H),
+            ...(opts.activations ? { woActivations: raw[j].wo[i], layernormActivations: raw[j].layernorm[i] } : {}),
+          }));
+        }
+        return perSeq.map((layers) => ({ layers }));
+      } finally {
+        for (const m of moments) { m.wo.dispose(); m.layernorm.dispose(); }
+      }
+    }, (batch) => {
+      moments = [];
+      raw = [];
       return {
         onLayer: async (tap) => {
-          const wo = splitRows(await tap.wo.data(), batch.seqLens, H);
-          const ln = splitRows(await tap.layernorm.data(), batch.seqLens, H);
-          batch.seqLens.forEach((n, i) => perSeq[i].push({
-            wo: tokenStats(wo[i], n, H), layernorm: tokenStats(ln[i], n, H),
-            ...(opts.activations ? { woActivations: wo[i], layernormActivations: ln[i] } : {}),
-          }));
+          moments.push({ wo: rowStats(tap.wo), layernorm: rowStats(tap.layernorm) });
+          if (opts.activations) {
+            raw.push({ wo: splitRows(await tap.wo.data(), batch.seqs.lens, H), layernorm: splitRows(await tap.layernorm.data(), batch.seqs.lens, H) });
+          }
         },
       };
     });
@@ -166,8 +183,7 @@ export class GermModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeWeights(this.weights);
-    this.engine.dispose();
+    disposeModelState(this.state);
   }
 
   /** Validate input and turn it into token id rows. */
@@ -196,7 +212,7 @@ export class GermModel {
     const out: T[] = [];
     for (let s = 0; s < rows.length; s += size) {
       const batch = packBatch(rows.slice(s, s + size));
-      const hidden = await encode(this.weights, this.config, batch, hooks?.(batch));
+      const hidden = await encode(this.state, batch, hooks?.(batch));
       try { out.push(...(await fn(batch, hidden))); } finally { hidden.dispose(); }
     }
     return out;

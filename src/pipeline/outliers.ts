@@ -18,18 +18,17 @@ export interface OutlierSummary {
 
 export interface OutlierReport { sequences: { layers: LayerStats[] }[]; summary: OutlierSummary }
 
-/** ∞-norm and kurtosis of each row of a [rows, cols] row-major array. */
-export function tokenStats(x: Float32Array, rows: number, cols: number): TokenStats {
+/**
+ * ∞-norm and kurtosis of each token from its row moments (rowStats: max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴, 4 per
+ * row) over `cols` features: kurtosis = (m4 / cols) / (var_unbiased² + 1e-6), as validate_sc.py computes it.
+ */
+export function statsFromMoments(moments: Float32Array, cols: number): TokenStats {
+  const rows = moments.length / 4;
   const infNorm = new Float32Array(rows), kurtosis = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
-    let mean = 0, inf = 0;
-    for (let c = 0; c < cols; c++) { const v = x[r * cols + c]; mean += v; inf = Math.max(inf, Math.abs(v)); }
-    mean /= cols;
-    let m2 = 0, m4 = 0;
-    for (let c = 0; c < cols; c++) { const d = x[r * cols + c] - mean, d2 = d * d; m2 += d2; m4 += d2 * d2; }
-    const varUnbiased = m2 / (cols - 1);
-    infNorm[r] = inf;
-    kurtosis[r] = m4 / cols / (varUnbiased * varUnbiased + 1e-6);
+    const varUnbiased = moments[4 * r + 2] / (cols - 1);
+    infNorm[r] = moments[4 * r];
+    kurtosis[r] = moments[4 * r + 3] / cols / (varUnbiased * varUnbiased + 1e-6);
   }
   return { infNorm, kurtosis };
 }

@@ -1,12 +1,8 @@
-// Tensor: a shaped view of one backend buffer. Ops in src/ops/ create them; dispose() returns the memory.
-import type { Backend, BufferId } from "../backend/backend.js";
+// Tensor: a shaped view of one backend buffer in one of the weight formats (activations are always f32).
+// Ops in src/ops/ create them; dispose() returns the memory. Linear weights are Weights (weight.ts).
+import type { Backend, BufferId } from "../contract/backend.js";
+import { FORMATS, padBytes, type FormatName } from "../contract/formats.js";
 import { ShapeError } from "../errors.js";
-import { fromHalfBits, toHalfBits } from "./half.js";
-
-/** Element format of a tensor's buffer. f16 (IEEE half) is for GEMM weights only; every op output is f32. */
-export type DType = "f32" | "f16";
-
-const BYTES: Record<DType, number> = { f32: 4, f16: 2 };
 
 export class Tensor {
   private disposed = false;
@@ -14,44 +10,56 @@ export class Tensor {
     readonly backend: Backend,
     readonly buf: BufferId,
     readonly shape: readonly number[],
-    readonly dtype: DType = "f32",
+    readonly format: FormatName = "f32",
   ) {}
 
   get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
 
   /** Allocate an uninitialised tensor on a backend. */
-  static empty(backend: Backend, shape: readonly number[], dtype: DType = "f32"): Tensor {
-    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new ShapeError(`tensor: invalid shape [${shape.join(", ")}]`);
-    const size = shape.reduce((a, b) => a * b, 1);
+  static empty(backend: Backend, shape: readonly number[], format: FormatName = "f32"): Tensor {
+    checkShape(shape);
+    const [rows, cols] = rowsCols(shape);
     // Zero-size tensors still get a buffer so every backend can bind them; sizes are whole 4-byte words
     // (an odd-length f16 tensor gets one pad half) because WebGPU copies and binds in 4-byte units.
-    const bytes = Math.ceil((Math.max(size, 1) * BYTES[dtype]) / 4) * 4;
-    return new Tensor(backend, backend.alloc(bytes, dtype), shape, dtype);
+    const bytes = padBytes(Math.max(FORMATS[format].dataBytes(rows, cols), 4));
+    return new Tensor(backend, backend.alloc(bytes), shape, format);
   }
 
   /**
-   * Upload host data into a new tensor. With dtype "f16" the values are rounded to IEEE half on the host
-   * (nearest, ties to even) and stored as 2-byte halves.
+   * Upload f32 host values into a new tensor, encoded by the format's reference encoder (f16: nearest half).
    * @example
    * const w = Tensor.from(backend, new Float32Array([0.1, 0.2]), [1, 2], "f16"); // await w.data() → [0.0999755859375, 0.199951171875]
    */
-  static from(backend: Backend, data: Float32Array, shape: readonly number[], dtype: DType = "f32"): Tensor {
-    const t = Tensor.empty(backend, shape, dtype);
-    if (data.length !== t.size) {
-      t.dispose();
-      throw new ShapeError(`tensor: ${data.length} values do not fill shape [${shape.join(", ")}]`);
+  static from(backend: Backend, data: Float32Array, shape: readonly number[], format: FormatName = "f32"): Tensor {
+    checkShape(shape);
+    const [rows, cols] = rowsCols(shape);
+    if (data.length !== rows * cols) throw new ShapeError(`tensor: ${data.length} values do not fill shape [${shape.join(", ")}]`);
+    return Tensor.fromBytes(backend, format, FORMATS[format].encode(data, rows, cols).data, shape);
+  }
+
+  /** Upload bytes already in `format` (e.g. an F16 checkpoint tensor for "f16") as they are: no conversion. */
+  static fromBytes(backend: Backend, format: FormatName, bytes: Uint8Array, shape: readonly number[]): Tensor {
+    checkShape(shape);
+    const [rows, cols] = rowsCols(shape);
+    const want = FORMATS[format].dataBytes(rows, cols);
+    if (bytes.byteLength !== want) throw new ShapeError(`tensor: ${bytes.byteLength} bytes for ${format} [${shape.join(", ")}] (want ${want})`);
+    const t = Tensor.empty(backend, shape, format);
+    if (want > 0) {
+      const padded = padBytes(want);
+      // Uploads go in whole 4-byte words: an odd tail gets zero padding in a copy.
+      const src = padded === want ? bytes : (() => { const c = new Uint8Array(padded); c.set(bytes); return c; })();
+      backend.upload(t.buf, src);
     }
-    if (data.length > 0) backend.upload(t.buf, dtype === "f16" ? toHalfBits(data) : data);
     return t;
   }
 
-  /** Copy the values to the host as f32 (f16 tensors are widened exactly; waits for queued work). */
+  /** The values as f32 on the host, decoded by the format's reference decoder (waits for queued work). */
   async data(): Promise<Float32Array> {
     if (this.size === 0) return new Float32Array(0);
     await this.backend.flush();
-    const bytes = await this.backend.download(this.buf, 0, this.size * BYTES[this.dtype]);
-    if (this.dtype === "f16") return fromHalfBits(new Uint16Array(bytes.buffer, bytes.byteOffset, this.size));
-    return new Float32Array(bytes.buffer, bytes.byteOffset, this.size);
+    const [rows, cols] = rowsCols(this.shape);
+    const bytes = await this.backend.download(this.buf, 0, padBytes(FORMATS[this.format].dataBytes(rows, cols)));
+    return FORMATS[this.format].decode({ data: bytes }, rows, cols);
   }
 
   dispose(): void {
@@ -60,5 +68,16 @@ export class Tensor {
     this.backend.free(this.buf);
   }
 
-  describe(): string { return `[${this.shape.join(", ")}]${this.dtype === "f32" ? "" : ` ${this.dtype}`}`; }
+  describe(): string { return `[${this.shape.join(", ")}]${this.format === "f32" ? "" : ` ${this.format}`}`; }
+}
+
+function checkShape(shape: readonly number[]): void {
+  for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new ShapeError(`tensor: invalid shape [${shape.join(", ")}]`);
+}
+
+/** A shape as [rows, cols] (the last dim is a row; a scalar is 1×1), which is how formats lay out bytes. */
+export function rowsCols(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  const cols = shape[shape.length - 1];
+  return [shape.slice(0, -1).reduce((a, b) => a * b, 1), cols];
 }

@@ -3,7 +3,8 @@
 // shared with Node and Deno. Node also loads this file when it runs build/test/, so it registers nothing outside a page.
 import { GermModel } from "../../src/pipeline/germ-model.js";
 import { GOLDEN_MODELS as MODELS, checkGolden, fixtureSource, goldenLookup } from "../helpers/golden-checks.js";
-import { createBackend, type BackendName } from "../../src/backend/backend.js";
+import { createBackend } from "../../src/backend/create.js";
+import type { BackendName } from "../../src/contract/backend.js";
 
 declare const describe: (name: string, fn: () => void) => void;
 declare const it: (name: string, fn: (this: { skip(): void }) => Promise<void>) => void;
@@ -38,7 +39,7 @@ if (typeof describe === "function" && typeof (globalThis as { document?: unknown
       let formats: Record<string, string[]> = {};
       before(async function () {
         const env = await (await fetch("/__germ_env__.json")).json() as { ci: boolean; fixtures: boolean };
-        if (!env.fixtures) { console.warn("skipped: ../shared/fixtures not found (set GERM_FIXTURES)"); this.skip(); }
+        if (!env.fixtures) { console.warn("skipped: golden fixtures not found in test/fixtures (or in the folder GERM_FIXTURES names)"); this.skip(); }
         try {
           const b = await createBackend(device);
           console.log(`${device} in Chromium: ${b.caps.description}`);

@@ -1,122 +1,181 @@
-// Conformance cases: inputs (seeded) and tolerances only. conformance.test.ts runs each on every backend and
-// compares with the reference backend — expected values are never pasted here.
-import type { Backend } from "../../src/backend/backend.js";
-import { Tensor, type DType } from "../../src/tensor/tensor.js";
-import { attention, gather, gluGelu, layerNorm, linear, meanPool, supportsF16Weights, unary } from "../../src/ops/ops.js";
-import { alibiSlopes } from "../../src/ops/math.js";
-import type { SoftmaxKind } from "../../src/ops/spec.js";
-import { randn, rng } from "../helpers/rng.js";
+// Conformance cases as data: op, name, the compile-time facts a backend is asked about (needs), seeded host inputs,
+// and a tolerance that states the number it was set from. harness.ts runs each on every backend and compares with
+// the reference backend — expected values are never pasted here. Benchmarks read these cases too.
+import type { Backend } from "../../src/contract/backend.js";
+import type { FormatName } from "../../src/contract/formats.js";
+import type { OpName, OpNeeds, SoftmaxKind } from "../../src/contract/spec.js";
+import { SeqIndex } from "../../src/contract/seq.js";
+import { alibiSlopes, geluErf } from "../../src/contract/math.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { Weight } from "../../src/tensor/weight.js";
+import { attention, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "../../src/ops/ops.js";
+import type { Tolerance } from "../helpers/compare.js";
+import { uniform, rng } from "../helpers/rng.js";
 
-export interface OpCase {
-  op: string;
+export interface Disposable { dispose(): void }
+
+/** Inputs made on the host once; `run` uploads them to a backend (registering what it made in `keep`) and applies the op. */
+export interface CaseInputs { run(b: Backend, keep: Disposable[]): Tensor }
+
+export interface OpCase<K extends OpName = OpName> {
+  op: K;
   name: string;
-  /** Build seeded inputs on `b`, run the op, return the output (inputs are disposed by the runner via the list). */
-  run: (b: Backend, keep: Tensor[]) => Tensor;
-  /** |got − ref| ≤ atol + rtol·|ref|; each states what it was set from. */
-  atol: number;
-  rtol: number;
-  /** Uses f16 weights: skipped, with the backend's stated reason, where the backend cannot run them. */
-  f16Weights?: boolean;
+  /** What Backend.supports is asked before the case runs (a skip prints its answer). */
+  needs: OpNeeds[K];
+  seed: number;
+  make(r: () => number): CaseInputs;
+  tol: Tolerance;
+  /** In the representative subset that the slow software-GPU runtimes run outside CI (every case runs under CI=true). */
+  quick?: boolean;
 }
 
-/** Why backend `b` cannot run case `c` (the runners skip with this), or null when it can. */
-export function unsupportedReason(b: Backend, c: OpCase): string | null {
-  if (!c.f16Weights) return null;
-  const ok = supportsF16Weights(b);
-  return ok === true ? null : `${b.name}: ${ok.reason}`;
+/** A gradient case: an analytic gradient checked against central differences through an op on the reference backend. */
+export interface GradientCase {
+  name: string;
+  seed: number;
+  make(r: () => number): { x: Float32Array; f(b: Backend, x: Float32Array): Promise<number>; grad: Float32Array };
+  tol: { atol: number; rtol: number };
 }
 
-const up = (b: Backend, keep: Tensor[], data: Float32Array, shape: number[], dtype: DType = "f32") => {
-  const t = Tensor.from(b, data, shape, dtype);
-  keep.push(t);
-  return t;
+const t = (b: Backend, keep: Disposable[], data: Float32Array, shape: number[], format: FormatName = "f32"): Tensor => {
+  const x = Tensor.from(b, data, shape, format);
+  keep.push(x);
+  return x;
+};
+
+const w = (b: Backend, keep: Disposable[], data: Float32Array, shape: [number, number], format: FormatName): Weight => {
+  const x = Weight.from(b, data, shape, format);
+  keep.push(x);
+  return x;
 };
 
 // f32 GEMM with k ≤ 3072 of values in [-1, 1): reordered summation differs by ~k·2^-24·|terms| ≈ 1e-4 worst case.
-const GEMM_TOL = { atol: 2e-5, rtol: 2e-5 };
+const GEMM_TOL: Tolerance = { mode: "close", atol: 2e-5, rtol: 2e-5 };
 
-// f16 weights: both sides multiply by the same f16-rounded weights (Tensor.from rounds on the host; the reference
-// widens them and sums in f64, WebGPU widens them in the shader and sums in f32), so the f32 GEMM bound still holds.
+// f16 weights: both sides multiply by the same f16-rounded weights (the reference decodes them and sums in f64,
+// WebGPU widens them in the shader and sums in f32), so the f32 GEMM bound still holds.
 // Measured on lavapipe 25 (Dawn): max |err| 3.2e-6 (k = 768; 0.09 of this bound), the same as f32 weights at that k.
 const GEMM_F16_TOL = GEMM_TOL;
 
-function linearCase(m: number, n: number, k: number, bias = true, wDtype: DType = "f32"): OpCase {
+function linearCase(m: number, n: number, k: number, bias = true, format: FormatName = "f32", quick = false): OpCase<"linear"> {
   return {
-    op: "linear", name: `linear m${m} n${n} k${k}${bias ? " +bias" : ""}${wDtype === "f16" ? " w:f16" : ""}`,
-    ...(wDtype === "f16" ? { ...GEMM_F16_TOL, f16Weights: true } : GEMM_TOL),
-    run: (b, keep) => {
-      const r = rng(m * 7919 + n * 31 + k);
-      const x = up(b, keep, randn(r, m * k), [m, k]);
-      const w = up(b, keep, randn(r, n * k, 0.1), [n, k], wDtype);
-      return linear(x, w, bias ? up(b, keep, randn(r, n), [n]) : undefined);
+    op: "linear", name: `linear m${m} n${n} k${k}${bias ? " +bias" : ""}${format === "f32" ? "" : ` w:${format}`}`,
+    needs: { format }, seed: m * 7919 + n * 31 + k, tol: format === "f16" ? GEMM_F16_TOL : GEMM_TOL, quick,
+    make: (r) => {
+      const x = uniform(r, m * k), wt = uniform(r, n * k, 0.1), bv = uniform(r, n);
+      return { run: (b, keep) => linear(t(b, keep, x, [m, k]), w(b, keep, wt, [n, k], format), bias ? t(b, keep, bv, [n]) : undefined) };
     },
   };
 }
 
-function attentionCase(seqLens: number[], heads: number, headDim: number, softmax: SoftmaxKind, maskEvery = 0, scale = 1): OpCase {
-  const H = heads * headDim;
+function attentionCase(lens: number[], heads: number, headDim: number, softmax: SoftmaxKind, maskEvery = 0, scale = 1, quick = false): OpCase<"attention"> {
+  const H = heads * headDim, nnz = lens.reduce((a, c) => a + c, 0);
   return {
-    op: "attention", name: `attention ${softmax} seqs [${seqLens.join(",")}] h${heads} d${headDim}${maskEvery ? ` mask/${maskEvery}` : ""}${scale !== 1 ? ` ×${scale}` : ""}`,
+    op: "attention", quick,
+    name: `attention ${softmax} seqs [${lens.join(",")}] h${heads} d${headDim}${maskEvery ? ` mask/${maskEvery}` : ""}${scale !== 1 ? ` ×${scale}` : ""}`,
+    needs: { softmax, headDim, mask: maskEvery !== 0 }, seed: nnz * 13 + heads * 101 + headDim,
     // ×60 makes scores ~3e3, where one f32 ulp is 2.4e-4: rounding the scores to f32 alone (a fround emulation of
     // the reference) moves outputs by up to 5.2e-3 at |ref| ≈ 25; WebGPU on lavapipe measured 6.0e-4.
-    ...(scale === 1 ? { atol: 2e-5, rtol: 2e-5 } : { atol: 1e-2, rtol: 1e-3 }),
-    run: (b, keep) => {
-      const nnz = seqLens.reduce((a, c) => a + c, 0);
-      const r = rng(nnz * 13 + heads * 101 + headDim);
-      const qkv = up(b, keep, randn(r, nnz * 3 * H, scale), [nnz, 3 * H]);
+    tol: scale === 1 ? { mode: "close", atol: 2e-5, rtol: 2e-5 } : { mode: "close", atol: 1e-2, rtol: 1e-3 },
+    make: (r) => {
+      const qkv = uniform(r, nnz * 3 * H, scale);
       // maskEvery < 0 masks every key: softmax1 and vanilla must both give zero rows, never NaN.
       const keyMask = maskEvery === 0 ? undefined : Uint8Array.from({ length: nnz }, (_, i) => (maskEvery < 0 || i % maskEvery === 0 ? 0 : 1));
-      return attention(qkv, { seqLens, heads, softmax, slopes: alibiSlopes(heads), keyMask });
+      const seqs = SeqIndex.of(lens);
+      return { run: (b, keep) => attention(t(b, keep, qkv, [nnz, 3 * H]), { seqs, heads, softmax, slopes: alibiSlopes(heads), keyMask }) };
     },
   };
 }
 
-function layerNormCase(rows: number, cols: number, residual: boolean): OpCase {
+function layerNormCase(rows: number, cols: number, residual: boolean, quick = false): OpCase<"layerNorm"> {
   return {
-    op: "layerNorm", name: `layerNorm ${rows}×${cols}${residual ? " +residual" : ""}`, atol: 1e-5, rtol: 1e-5,
-    run: (b, keep) => {
-      const r = rng(rows * 17 + cols);
-      const x = up(b, keep, randn(r, rows * cols, 3), [rows, cols]);
-      const g = up(b, keep, randn(r, cols), [cols]), be = up(b, keep, randn(r, cols), [cols]);
-      return layerNorm(x, g, be, 1e-12, residual ? up(b, keep, randn(r, rows * cols), [rows, cols]) : undefined);
+    op: "layerNorm", name: `layerNorm ${rows}×${cols}${residual ? " +residual" : ""}`, needs: {}, seed: rows * 17 + cols, quick,
+    tol: { mode: "close", atol: 1e-5, rtol: 1e-5 },
+    make: (r) => {
+      const x = uniform(r, rows * cols, 3), g = uniform(r, cols), be = uniform(r, cols), res = uniform(r, rows * cols);
+      return { run: (b, keep) => layerNorm(t(b, keep, x, [rows, cols]), t(b, keep, g, [cols]), t(b, keep, be, [cols]), 1e-12,
+        residual ? t(b, keep, res, [rows, cols]) : undefined) };
     },
   };
 }
 
 export const CASES: OpCase[] = [
   ...[[1, 1, 1], [1, 8, 4], [3, 5, 7], [4, 8, 16], [5, 13, 33], [63, 64, 65], [64, 64, 64], [65, 129, 127], [129, 96, 64], [128, 192, 64], [7, 4096, 64]]
-    .map(([m, n, k]) => linearCase(m, n, k)),
+    .map(([m, n, k]) => linearCase(m, n, k, true, "f32", m === 65)),
   linearCase(33, 130, 256, false),
-  ...[[1, 1, 1], [3, 5, 7], [5, 13, 33], [63, 64, 65], [65, 129, 127], [7, 768, 768]].map(([m, n, k]) => linearCase(m, n, k, true, "f16")),
+  ...[[1, 1, 1], [3, 5, 7], [5, 13, 33], [63, 64, 65], [65, 129, 127], [7, 768, 768]].map(([m, n, k]) => linearCase(m, n, k, true, "f16", m === 65)),
   linearCase(33, 130, 256, false, "f16"),
   ...(["vanilla", "softmax1"] as const).flatMap((s) => [
-    attentionCase([1], 4, 16, s), attentionCase([3, 4, 5], 4, 16, s), attentionCase([63, 64, 65], 4, 16, s),
-    attentionCase([127, 1, 129], 2, 32, s), attentionCase([7, 33], 12, 64, s), attentionCase([9, 17], 6, 8, s),
-    attentionCase([5, 11], 3, 12, s, 3), attentionCase([4, 6], 4, 4, s, -1), attentionCase([20], 4, 16, s, 0, 60),
+    attentionCase([1], 4, 16, s), attentionCase([3, 4, 5], 4, 16, s, 0, 1, true), attentionCase([63, 64, 65], 4, 16, s),
+    attentionCase([127, 1, 129], 2, 32, s), attentionCase([7, 33], 12, 64, s, 0, 1, s === "softmax1"), attentionCase([9, 17], 6, 8, s),
+    attentionCase([5, 11], 3, 12, s, 3, 1, s === "vanilla"), attentionCase([4, 6], 4, 4, s, -1, 1, s === "softmax1"), attentionCase([20], 4, 16, s, 0, 60),
   ]),
-  layerNormCase(1, 64, false), layerNormCase(5, 63, true), layerNormCase(129, 768, true), layerNormCase(3, 5, false),
-  ...[[1, 4], [3, 5], [65, 128]].map(([rows, inner]): OpCase => ({
-    op: "gluGelu", name: `gluGelu ${rows}×${inner}`, atol: 1e-6, rtol: 1e-5,
-    run: (b, keep) => gluGelu(up(b, keep, randn(rng(rows + inner), rows * 2 * inner, 4), [rows, 2 * inner])),
+  layerNormCase(1, 64, false), layerNormCase(5, 63, true, true), layerNormCase(129, 768, true), layerNormCase(3, 5, false),
+  ...[[1, 4], [3, 5], [65, 128]].map(([rows, inner]): OpCase<"gluGelu"> => ({
+    op: "gluGelu", name: `gluGelu ${rows}×${inner}`, needs: {}, seed: rows + inner, quick: rows === 65,
+    tol: { mode: "close", atol: 1e-6, rtol: 1e-5 },
+    make: (r) => { const x = uniform(r, rows * 2 * inner, 4); return { run: (b, keep) => gluGelu(t(b, keep, x, [rows, 2 * inner])) }; },
   })),
-  ...[[1, 5, 1], [50, 64, 9], [4096, 12, 130]].map(([rows, cols, n]): OpCase => ({
-    op: "gather", name: `gather ${n} of ${rows}×${cols}`, atol: 0, rtol: 0,
-    run: (b, keep) => {
-      const r = rng(rows + cols + n);
-      const table = up(b, keep, randn(r, rows * cols), [rows, cols]);
+  ...[[1, 5, 1], [50, 64, 9], [4096, 12, 130]].map(([rows, cols, n]): OpCase<"gather"> => ({
+    op: "gather", name: `gather ${n} of ${rows}×${cols}`, needs: {}, seed: rows + cols + n, quick: n === 9, tol: { mode: "exact" },
+    make: (r) => {
+      const table = uniform(r, rows * cols);
       const ids = Int32Array.from({ length: n }, () => Math.floor(r() * rows));
-      return gather(table, ids, up(b, keep, randn(r, cols), [cols]));
+      const add = uniform(r, cols);
+      return { run: (b, keep) => gather(t(b, keep, table, [rows, cols]), ids, t(b, keep, add, [cols])) };
     },
   })),
-  ...[[[1], 8], [[3, 1, 65], 33], [[129, 64], 768]].map(([lens, cols]): OpCase => ({
-    op: "meanPool", name: `meanPool [${lens}] × ${cols}`, atol: 1e-6, rtol: 1e-5,
-    run: (b, keep) => {
-      const l = lens as number[], c = cols as number, n = l.reduce((a, x) => a + x, 0);
-      return meanPool(up(b, keep, randn(rng(n + c), n * c), [n, c]), l);
-    },
+  ...[[[1], 8], [[3, 1, 65], 33], [[129, 64], 768]].map(([lens, cols]): OpCase<"meanPool"> => {
+    const l = lens as number[], c = cols as number, n = l.reduce((a, x) => a + x, 0);
+    return {
+      op: "meanPool", name: `meanPool [${lens}] × ${cols}`, needs: {}, seed: n + c, quick: c === 33,
+      tol: { mode: "close", atol: 1e-6, rtol: 1e-5 },
+      make: (r) => { const x = uniform(r, n * c); return { run: (b, keep) => meanPool(t(b, keep, x, [n, c]), SeqIndex.of(l)) }; },
+    };
+  }),
+  ...(["tanh", "gelu"] as const).map((kind): OpCase<"unary"> => ({
+    op: "unary", name: `unary ${kind} 1027`, needs: { kind }, seed: 1027, quick: true, tol: { mode: "close", atol: 1e-6, rtol: 1e-5 },
+    make: (r) => { const x = uniform(r, 1027, 6); return { run: (b, keep) => unary(t(b, keep, x, [1027]), kind) }; },
   })),
-  ...(["tanh", "gelu"] as const).map((kind): OpCase => ({
-    op: "unary", name: `unary ${kind} 1027`, atol: 1e-6, rtol: 1e-5,
-    run: (b, keep) => unary(up(b, keep, randn(rng(1027), 1027, 6), [1027]), kind),
+  // rowStats feeds kurtosis (a 4th moment): Σ(x−mean)⁴ over 768 values of |x| ≤ 8 is ~4e5, f32 sums of it
+  // reorder to ~1e-6 relative; the ∞-norm is exact. Shapes straddle the SIMD width and the 256-thread workgroup.
+  ...[[1, 1], [3, 5], [65, 768], [9, 257]].map(([rows, cols]): OpCase<"rowStats"> => ({
+    op: "rowStats", name: `rowStats ${rows}×${cols}`, needs: {}, seed: rows * 31 + cols, quick: rows === 65,
+    tol: { mode: "close", atol: 1e-5, rtol: 2e-5 },
+    make: (r) => {
+      // One large outlier per row, as the paper's activations have.
+      const x = uniform(r, rows * cols, 2);
+      for (let i = 0; i < rows; i++) x[i * cols + Math.floor(r() * cols)] = 8 * (r() - 0.5);
+      return { run: (b, keep) => rowStats(t(b, keep, x, [rows, cols])) };
+    },
   })),
 ];
+
+/** GELU's derivative Φ(x) + x·φ(x), exact: the gradient mode's check that unary gelu and its analytic slope agree. */
+function geluGrad(x: number): number {
+  return geluErf(x) / x + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+}
+
+export const GRADIENT_CASES: GradientCase[] = [
+  {
+    // f(x) = Σ c_i·gelu(x_i) → ∂f/∂x_i = c_i·gelu'(x_i). Central differences in f32 inputs with h = 1e-3·max(1,|x|):
+    // truncation ~h²·|gelu'''| ≈ 1e-7, f32 rounding of the sum ~1e-7·|f|/h ≈ 1e-4 — hence 1e-3 absolute.
+    name: "unary gelu: Σ c·gelu(x)", seed: 7, tol: { atol: 1e-3, rtol: 1e-3 },
+    make: (r) => {
+      const x = uniform(r, 33, 3), c = uniform(r, 33);
+      return {
+        x,
+        grad: Float32Array.from(x, (v, i) => c[i] * (v === 0 ? 0.5 : geluGrad(v))),
+        f: async (b, xs) => {
+          const xt = Tensor.from(b, xs, [xs.length]), y = unary(xt, "gelu");
+          try { return (await y.data()).reduce((s, v, i) => s + c[i] * v, 0); } finally { xt.dispose(); y.dispose(); }
+        },
+      };
+    },
+  },
+];
+
+/** The cases a runtime runs: all of them, or the representative subset when `quick` (see OpCase.quick). */
+export function selectCases(quick: boolean): OpCase[] {
+  return quick ? CASES.filter((c) => c.quick) : CASES;
+}

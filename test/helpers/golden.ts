@@ -1,15 +1,14 @@
 // The model golden suite for Node and Deno (node:test): every fixture model, both checkpoint formats, on one
-// backend, against the PyTorch reference outputs in ../shared/fixtures. The checks are in golden-checks.ts.
+// backend, against the PyTorch reference outputs in test/fixtures. The checks are in golden-checks.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { GermModel } from "../../src/pipeline/germ-model.js";
 import type { ModelSource } from "../../src/io/checkpoint.js";
-import type { BackendName } from "../../src/backend/backend.js";
+import type { BackendName } from "../../src/contract/backend.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./fixtures.js";
 import { GOLDEN_MODELS, GOLDEN_TOL_F16, GOLDEN_TOL_F32, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
-import type { DType } from "../../src/tensor/tensor.js";
 
 export { GOLDEN_MODELS };
 
@@ -31,7 +30,7 @@ export const errorReport: Record<string, number> = {};
 const timeReport: Record<string, number> = {};
 
 /** `dtype: "f16"` loads f16 GEMM weights and checks within GOLDEN_TOL_F16; `skip` skips every test with that message. */
-export function runGoldenSuite(device: BackendName, opts: { threads?: number; dtype?: DType; skip?: string } = {}): void {
+export function runGoldenSuite(device: BackendName, opts: { threads?: number; dtype?: "f32" | "f16"; skip?: string } = {}): void {
   const root = fixturesDir();
   const dtype = opts.dtype ?? "f32";
   const tag = `${device}${opts.threads ? ` ×${opts.threads}` : ""}${dtype === "f32" ? "" : ` ${dtype}`}`;

@@ -2,6 +2,9 @@
 // Node 20 needs a flag, so it gets plain SIMD), and the shared-memory (threads) build when workers are wanted.
 // The bytes are embedded as base64 (generated/, made by scripts/build-wasm.mjs), so no bundler or fs is needed.
 
+import { BackendError } from "../../errors.js";
+import { ABI_FINGERPRINT } from "./generated/abi.js";
+
 export type Variant = "simd" | "relaxed" | "simd-mt" | "relaxed-mt";
 
 const SOURCES: Record<Variant, () => Promise<string>> = {
@@ -58,13 +61,23 @@ export async function pickVariant(threads: boolean): Promise<Variant | { unavail
 export interface GermExports {
   exec(args: number, tid: number): void;
   heapBase(): number;
+  /** The abi.json fingerprint the build was made from (must equal generated/abi.ts's). */
+  abiFingerprint(): number;
+  /** Known-answer check of the relaxed int8 dot: 4 when correct, −1 in builds without relaxed SIMD. */
+  probeRelaxedDot(): number;
   /** Test probes of the vector math (one lane). */
   probeErf(x: number): number;
   probeExp(x: number): number;
   probeGelu(x: number): number;
 }
 
+/** Instantiate a build on `memory`; a build made from another abi.json than the host's is refused (stale build). */
 export async function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<GermExports> {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return instance.exports as unknown as GermExports;
+  const ex = instance.exports as unknown as GermExports;
+  const fp = ex.abiFingerprint() >>> 0;
+  if (fp !== ABI_FINGERPRINT) {
+    throw new BackendError(`wasm: the build's kernel ABI (${fp.toString(16)}) is not the host's (${ABI_FINGERPRINT.toString(16)}): rebuild (npm run build:wasm)`);
+  }
+  return ex;
 }

@@ -4,10 +4,7 @@
 import { runtime } from "../../env.js";
 import { BackendError } from "../../errors.js";
 import type { Variant } from "./loader.js";
-import type { WorkerInit } from "./worker.js";
-
-/** Control block layout (i32 slots); DONE sits on its own cache line. */
-export const CTRL = { GEN: 0, ARGS: 1, ERROR: 2, DONE: 16, INTS: 32, BYTES: 128 } as const;
+import { CTRL, type WorkerInit } from "./control.js";
 
 interface AnyWorker { postMessage(m: unknown): void; terminate(): unknown; unref?(): void }
 

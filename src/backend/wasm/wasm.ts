@@ -1,17 +1,22 @@
 // Wasm backend: AssemblyScript SIMD kernels (assembly/) on one WebAssembly.Memory arena, optionally with worker
 // threads sharing that memory. Ops run synchronously inside run(); flush() has nothing left to wait for.
-// Weights used by linear() are repacked in place into 8-column panels on first use (no second copy).
-import type { Backend, BackendCaps, BackendFactory, BackendOptions, BufferId } from "../backend.js";
-import type { OpArgs, OpName } from "../../ops/spec.js";
+// Linear weights are copied into 8-column panels once, by prepareWeight at load; kernels never repack anything.
+import type { Backend, BackendCaps, BackendFactory, BackendOptions, BufferId, Support } from "../../contract/backend.js";
+import type { OpArgs, OpName, OpNeeds, WeightArg } from "../../contract/spec.js";
+import { tableRun, tableSupports } from "../../contract/kernels.js";
 import { BackendError } from "../../errors.js";
 import { runtime } from "../../env.js";
 import { warnOnce } from "../../log.js";
 import { Arena, MAX_PAGES, PAGE } from "./arena.js";
 import { compiled, instantiate, pickVariant, type GermExports, type Variant } from "./loader.js";
-import { CTRL, ThreadPool } from "./threads.js";
-import { KERNELS, OP, type KernelHost } from "./kernels.js";
+import { CTRL } from "./control.js";
+import { ThreadPool } from "./threads.js";
+import { KERNELS } from "./kernels/index.js";
+import type { KernelHost } from "./kernels/host.js";
+import { ABI, type AbiArgs, type AbiKernel } from "./generated/abi.js";
 
-interface Buf { ptr: number; bytes: number; packed: { n: number; k: number } | null }
+/** A buffer; `panels` when prepareWeight laid it out as the linear kernel's panels of a [n, k] weight. */
+interface Buf { ptr: number; bytes: number; panels?: { n: number; k: number } }
 
 const ARG_SLOTS = 32;
 
@@ -76,22 +81,22 @@ export class WasmBackend implements Backend, KernelHost {
   private staging = { ptr: 0, bytes: 0 };
   private scratchBlock = { ptr: 0, bytes: 0 };
   private u8 = new Uint8Array(0);
-  private argViews = { u32: new Uint32Array(0), f32: new Float32Array(0) };
+  private argViews = { u32: new Uint32Array(0), i32: new Int32Array(0), f32: new Float32Array(0) };
   private disposed = false;
 
   constructor(private readonly p: Parts, private readonly pool: ThreadPool | null, readonly threads: number) {
     this.args = p.ctrl + CTRL.BYTES;
     const relaxed = p.variant.startsWith("relaxed");
     this.caps = {
-      threads, simd: true, relaxedSimd: relaxed, f16: false, maxBufferBytes: MAX_PAGES * PAGE,
+      // int8Dot: i32x4.dot_i16x8_s is part of SIMD128. relaxedDot: only where the known-answer probe passes.
+      threads, simd: true, relaxedSimd: relaxed, f16: false, int8Dot: true, relaxedDot: relaxed && p.exports.probeRelaxedDot() === 4,
+      dot4I8Packed: false, maxBufferBytes: MAX_PAGES * PAGE,
       description: `AssemblyScript ${p.variant} build, ${threads} thread${threads > 1 ? "s" : ""}`,
     };
   }
 
-  /** Every f32 op; f16 weights are left to WebGPU (the Wasm kernels read f32 only). */
-  supports<K extends OpName>(op: K, args: OpArgs[K]): true | { reason: string } {
-    if (op === "linear" && (args as OpArgs["linear"]).wDtype !== "f32") return { reason: "f16 weights are WebGPU-only" };
-    return true;
+  supports<K extends OpName>(op: K, needs: OpNeeds[K]): Support {
+    return tableSupports(KERNELS, this.name, this.caps, op, needs);
   }
 
   alloc(byteLength: number): BufferId {
@@ -100,7 +105,7 @@ export class WasmBackend implements Backend, KernelHost {
     if (byteLength > MAX_PAGES * PAGE) throw new BackendError(`wasm: alloc(${byteLength}): larger than the 4 GiB a wasm32 memory can address`);
     const ptr = this.p.arena.alloc(byteLength);
     const id = this.nextId++;
-    this.bufs.set(id, { ptr, bytes: byteLength, packed: null });
+    this.bufs.set(id, { ptr, bytes: byteLength });
     return id as BufferId;
   }
 
@@ -109,10 +114,7 @@ export class WasmBackend implements Backend, KernelHost {
     if (dstByteOffset < 0 || dstByteOffset + src.byteLength > b.bytes) {
       throw new BackendError(`wasm: upload of ${src.byteLength} bytes at ${dstByteOffset} overflows buffer of ${b.bytes}`);
     }
-    if (b.packed) {
-      if (dstByteOffset === 0 && src.byteLength === b.bytes) b.packed = null;
-      else this.raw(dst);
-    }
+    if (b.panels) throw new BackendError(`wasm: buffer ${dst} holds a prepared linear weight; upload the plain weight and prepare it again`);
     this.mem().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), b.ptr + dstByteOffset);
   }
 
@@ -120,7 +122,6 @@ export class WasmBackend implements Backend, KernelHost {
     const b = this.get(src);
     const len = byteLength ?? b.bytes - byteOffset;
     if (byteOffset < 0 || byteOffset + len > b.bytes) throw new BackendError(`wasm: download of ${len} bytes at ${byteOffset} overflows buffer of ${b.bytes}`);
-    this.raw(src); // a packed weight is unpacked (rare: weights are not normally read back)
     return this.mem().slice(b.ptr + byteOffset, b.ptr + byteOffset + len);
   }
 
@@ -131,10 +132,25 @@ export class WasmBackend implements Backend, KernelHost {
     this.p.arena.release(b.ptr, b.bytes);
   }
 
+  /** f32 weights with at least one full panel get a packed copy (assembly/linear.ts packPanels); others are used as stored. */
+  prepareWeight(w: WeightArg, n: number, k: number): WeightArg {
+    this.live();
+    if (w.format !== "f32" || n < 8) return w;
+    const src = this.get(w.data);
+    if (n * k * 4 > src.bytes) throw new BackendError(`wasm: linear weight buffer of ${src.bytes} bytes is smaller than [${n}, ${k}]`);
+    const data = this.alloc(n * k * 4);
+    const dst = this.get(data);
+    this.mem().copyWithin(dst.ptr, src.ptr, src.ptr + n * k * 4);
+    const [scratch, scratchStride] = this.scratch(k * 32);
+    this.call("pack", { w: dst.ptr, n, k, scratch, scratchStride });
+    dst.panels = { n, k };
+    return { ...w, data, prepared: true };
+  }
+
   run<K extends OpName>(op: K, args: OpArgs[K]): void {
     this.live();
     this.dispatches++;
-    (KERNELS[op] as (h: KernelHost, a: OpArgs[K]) => void)(this, args);
+    tableRun(KERNELS, this.name, this.caps, op, args, this as KernelHost);
   }
 
   async flush(): Promise<void> {}
@@ -157,30 +173,20 @@ export class WasmBackend implements Backend, KernelHost {
 
   // ---- KernelHost ----
 
-  raw(id: BufferId): number {
+  ptr(id: BufferId): number {
     const b = this.get(id);
-    if (b.packed) {
-      this.repack(OP.UNPACK, b, b.packed.n, b.packed.k);
-      b.packed = null;
-    }
+    if (b.panels) throw new BackendError(`wasm: buffer ${id} holds a prepared linear weight; only linear reads it`);
     return b.ptr;
   }
 
-  packed(id: BufferId, n: number, k: number): number {
-    const b = this.get(id);
+  weightPtr(w: WeightArg, n: number, k: number): number {
+    const b = this.get(w.data);
     if (n * k * 4 > b.bytes) throw new BackendError(`wasm: linear: weight buffer of ${b.bytes} bytes is smaller than [${n}, ${k}]`);
-    if (b.packed && (b.packed.n !== n || b.packed.k !== k)) this.raw(id);
-    if (!b.packed) {
-      this.repack(OP.PACK, b, n, k);
-      b.packed = { n, k };
+    // Fewer than 8 rows: no full panel, so the stored row-major layout is the one the kernel reads.
+    if (n >= 8 && (!b.panels || b.panels.n !== n || b.panels.k !== k)) {
+      throw new BackendError(`wasm: linear: weight [${n}, ${k}] was not prepared (Backend.prepareWeight) for this shape`);
     }
     return b.ptr;
-  }
-
-  table(id: BufferId, cols: number): { ptr: number; packedRows: number } {
-    const b = this.get(id);
-    if (b.packed && b.packed.k !== cols) this.raw(id);
-    return { ptr: b.ptr, packedRows: b.packed ? b.packed.n & ~7 : 0 };
   }
 
   stage(...arrays: ArrayBufferView[]): number[] {
@@ -206,24 +212,26 @@ export class WasmBackend implements Backend, KernelHost {
     return [this.scratchBlock.ptr, stride];
   }
 
-  call(op: number, ints: number[], floats: Record<number, number> = {}): void {
+  call<K extends AbiKernel>(kernel: K, args: AbiArgs<K>): void {
     const buf = this.p.memory.buffer;
     if (this.argViews.u32.buffer !== buf) {
-      this.argViews = { u32: new Uint32Array(buf, this.args, ARG_SLOTS), f32: new Float32Array(buf, this.args, ARG_SLOTS) };
+      this.argViews = {
+        u32: new Uint32Array(buf, this.args, ARG_SLOTS), i32: new Int32Array(buf, this.args, ARG_SLOTS),
+        f32: new Float32Array(buf, this.args, ARG_SLOTS),
+      };
     }
-    const { u32, f32 } = this.argViews;
+    const { u32, i32, f32 } = this.argViews;
+    const { op, fields } = ABI[kernel];
     u32[0] = op;
     u32[1] = 0;
-    for (let i = 0; i < ints.length; i++) u32[2 + i] = ints[i];
-    for (const [slot, v] of Object.entries(floats)) f32[Number(slot)] = v;
+    for (const [name, [slot, type]] of Object.entries(fields) as [string, readonly [number, string]][]) {
+      const v = (args as Record<string, number>)[name];
+      if (type === "f32") f32[slot] = v;
+      else if (type === "i32") i32[slot] = v;
+      else u32[slot] = v;
+    }
     if (this.pool) this.pool.run(this.p.exports.exec, this.args);
     else this.p.exports.exec(this.args, 0);
-  }
-
-  private repack(op: number, b: Buf, n: number, k: number): void {
-    if (n < 8) return; // fewer than 8 rows: no full panel, the layout is row-major either way
-    const [base, stride] = this.scratch(k * 32);
-    this.call(op, [b.ptr, n, k, base, stride]);
   }
 
   private mem(): Uint8Array {

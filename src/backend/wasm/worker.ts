@@ -2,9 +2,7 @@
 // new generation in the control block, run exec(args, tid) (claiming chunks beside the other threads), count done.
 // Runs under node:worker_threads (Node, Deno) and as a module Web Worker (browsers).
 import { compiled, instantiate, type Variant } from "./loader.js";
-import { CTRL } from "./threads.js";
-
-export interface WorkerInit { variant: Variant; memory: WebAssembly.Memory; ctrl: number; tid: number; spin: number }
+import { CTRL, type WorkerInit } from "./control.js";
 
 async function serve(init: WorkerInit, reply: (msg: unknown) => void): Promise<void> {
   const ex = await instantiate(await compiled(init.variant), init.memory);

@@ -14,6 +14,8 @@ export interface OpenedDevice {
   isFallback: boolean;
   /** The adapter offers `shader-f16` (requested on the device when present). */
   f16: boolean;
+  /** WGSL has dot4I8Packed (`packed_4x8_integer_dot_product` in navigator.gpu.wgslLanguageFeatures). */
+  dot4I8Packed: boolean;
 }
 
 // Dawn's GPU object must outlive every device made from it (a collected `create([])` result segfaults the
@@ -70,7 +72,7 @@ export async function openDevice(): Promise<OpenedDevice | string> {
     ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
   try {
     const device = await adapter.requestDevice({ requiredFeatures, requiredLimits, label: "germ-js" });
-    return { device, description, isFallback, f16 };
+    return { device, description, isFallback, f16, dot4I8Packed: gpu.wgslLanguageFeatures?.has("packed_4x8_integer_dot_product") ?? false };
   } catch (e) {
     return `requestDevice failed on ${description}: ${(e as Error).message}`;
   }

@@ -2,8 +2,7 @@
 // `params` uniform, whose layout comes from generated/shaders.ts (reflected from the WGSL at build time).
 import { SHADERS, type KernelName, type ShaderSource } from "./generated/shaders.js";
 import { BackendError } from "../../errors.js";
-
-export type Constants = Record<string, number | boolean>;
+import type { Constants } from "./kernels/context.js";
 
 export class PipelineCache {
   private modules = new Map<KernelName, GPUShaderModule>();

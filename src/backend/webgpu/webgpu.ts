@@ -1,38 +1,23 @@
 // WebGPU backend: one device, pooled buffers, cached pipelines, and one command encoder per forward pass that is
 // submitted at flush(). Device loss and validation / out-of-memory errors become BackendError (never a hang).
 // Kernel wrappers live in kernels/*.ts, their WGSL in shaders/*.wgsl (embedded by scripts/embed-shaders.mjs).
-import type { Backend, BackendCaps, BackendFactory, BufferId } from "../backend.js";
-import type { OpArgs, OpName } from "../../ops/spec.js";
+import type { Backend, BackendCaps, BackendFactory, BufferId, Support } from "../../contract/backend.js";
+import type { OpArgs, OpName, OpNeeds, WeightArg } from "../../contract/spec.js";
+import { tableRun, tableSupports } from "../../contract/kernels.js";
 import { BackendError } from "../../errors.js";
 import { openDevice, type OpenedDevice } from "./gpu.js";
 import { BufferPool } from "./buffer-pool.js";
-import { PipelineCache, packParams, type Constants } from "./pipeline-cache.js";
+import { PipelineCache, packParams } from "./pipeline-cache.js";
 import type { KernelName } from "./generated/shaders.js";
-import type { Binding, KernelContext } from "./kernels/context.js";
-import { linear } from "./kernels/linear.js";
-import { attention, ATTENTION_MAX_HEAD_DIM } from "./kernels/attention.js";
-import { layerNorm } from "./kernels/layer-norm.js";
-import { gluGelu } from "./kernels/glu-gelu.js";
-import { gather } from "./kernels/gather.js";
-import { meanPool } from "./kernels/mean-pool.js";
-import { unary } from "./kernels/unary.js";
+import type { Binding, Constants, KernelContext } from "./kernels/context.js";
+import { KERNELS } from "./kernels/index.js";
 
 // Spec values: Node's `webgpu` package does not install the GPUBufferUsage / GPUMapMode globals unless asked.
 const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
 const MAP_MODE_READ = 0x1;
 
-const KERNELS: { [K in OpName]: (k: KernelContext, a: OpArgs[K]) => void } = {
-  linear, attention, layerNorm, gluGelu, gather, meanPool, unary,
-};
-
-/**
- * Tensor arguments that must fit one storage binding (maxStorageBufferBindingSize). The others are row-wise and
- * get bound in row chunks (kernels/context.ts rowChunks), so only their buffer size (maxBufferSize) limits them.
- */
-const WHOLE_BINDINGS: { [K in OpName]: readonly (keyof OpArgs[K])[] } = {
-  linear: ["w", "bias"], attention: ["qkv", "out"], layerNorm: ["gamma", "beta"],
-  gluGelu: [], gather: ["table", "addRow"], meanPool: ["x", "out"], unary: [],
-};
+/** Host tables kept on the device per key object (KernelContext.cached): a few batches / models at a time. */
+const HOST_CACHE_KEYS = 8;
 
 /**
  * Create the WebGPU backend, or say why it cannot run here (no navigator.gpu, no adapter, …).
@@ -76,6 +61,7 @@ export class WebGpuBackend implements Backend, KernelContext {
   private readonly touched = new Set<GPUBuffer>();
   private afterSubmit: [BufferPool, GPUBuffer][] = [];
   private scopes: Promise<GPUError | null>[] = [];
+  private readonly hostCache = new Map<object, Map<string, Binding>>();
   private uncaptured: string | null = null;
   private lostMessage: string | null = null;
   private readonly lost: Promise<never>;
@@ -89,7 +75,7 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.maxWorkgroups = d.limits.maxComputeWorkgroupsPerDimension;
     this.caps = {
       // f16: the device has shader-f16 (gpu.ts requests it whenever the adapter offers it), so the linearF16 kernel runs.
-      threads: 1, simd: false, relaxedSimd: false, f16: o.f16,
+      threads: 1, simd: false, relaxedSimd: false, f16: o.f16, int8Dot: false, relaxedDot: false, dot4I8Packed: o.dot4I8Packed,
       maxBufferBytes: this.maxBuffer,
       description: `${o.description}${o.isFallback ? " (software fallback)" : ""}${o.f16 ? "; shader-f16" : "; no shader-f16"}`,
     };
@@ -109,30 +95,8 @@ export class WebGpuBackend implements Backend, KernelContext {
     });
   }
 
-  supports<K extends OpName>(op: K, args: OpArgs[K]): true | { reason: string } {
-    for (const key of WHOLE_BINDINGS[op]) {
-      const id = args[key] as BufferId | undefined;
-      const l = id === undefined ? undefined : this.live.get(id);
-      if (l && l.bytes > this.maxBindingBytes) {
-        return { reason: `${String(key)} is ${l.bytes} bytes, over this adapter's maxStorageBufferBindingSize ${this.maxBindingBytes}` };
-      }
-    }
-    const widest = op === "linear" ? 4 * 64 * Math.max((args as OpArgs["linear"]).k, (args as OpArgs["linear"]).n)
-      : op === "layerNorm" ? 4 * 64 * (args as OpArgs["layerNorm"]).cols
-      : op === "gluGelu" ? 8 * 64 * (args as OpArgs["gluGelu"]).inner : 0;
-    if (widest > this.maxBindingBytes) return { reason: `64 rows (${widest} bytes) exceed maxStorageBufferBindingSize ${this.maxBindingBytes}` };
-    if (op === "attention") {
-      const a = args as OpArgs["attention"];
-      if (a.headDim > ATTENTION_MAX_HEAD_DIM) return { reason: `headDim ${a.headDim} > ${ATTENTION_MAX_HEAD_DIM} (shaders/attention.wgsl MAX_D)` };
-      const blocks = a.seqLens.reduce((s, n) => s + Math.ceil(n / 64), 0);
-      if (blocks > this.maxWorkgroups || a.heads > this.maxWorkgroups) return { reason: `${blocks} query blocks × ${a.heads} heads exceed ${this.maxWorkgroups} workgroups per dimension` };
-    }
-    if (op === "linear") {
-      const a = args as OpArgs["linear"];
-      if (a.wDtype === "f16" && !this.caps.f16) return { reason: `f16 weights need the shader-f16 feature, which this adapter (${this.caps.description}) lacks` };
-      if (Math.ceil(a.m / 64) > this.maxWorkgroups || Math.ceil(a.n / 64) > this.maxWorkgroups) return { reason: `m ${a.m} or n ${a.n} needs more than ${this.maxWorkgroups} workgroups` };
-    }
-    return true;
+  supports<K extends OpName>(op: K, needs: OpNeeds[K]): Support {
+    return tableSupports(KERNELS, this.name, this.caps, op, needs);
   }
 
   alloc(byteLength: number): BufferId {
@@ -184,10 +148,13 @@ export class WebGpuBackend implements Backend, KernelContext {
     else this.tensors.release(l.buffer);
   }
 
+  /** The GEMM reads weights as stored (f32 or f16 rows), so preparing is the identity. */
+  prepareWeight(w: WeightArg): WeightArg { return w; }
+
   run<K extends OpName>(op: K, args: OpArgs[K]): void {
     this.check();
     this.open();
-    (KERNELS[op] as (k: KernelContext, a: OpArgs[K]) => void)(this, args);
+    tableRun(KERNELS, this.name, this.caps, op, args, this as KernelContext);
   }
 
   async flush(): Promise<void> {
@@ -224,6 +191,8 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.live.clear();
     for (const [, b] of this.afterSubmit) b.destroy();
     this.afterSubmit = [];
+    for (const entry of this.hostCache.values()) for (const b of entry.values()) b.buffer.destroy();
+    this.hostCache.clear();
     this.tensors.trim(); this.uniforms.trim(); this.hostData.trim();
     this.dummy.destroy();
     this.device.destroy();
@@ -248,6 +217,33 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.afterSubmit.push([this.hostData, buffer]);
     return { buffer, size };
   }
+
+  cached(key: object, tag: string, make: () => ArrayBufferView): Binding {
+    let entry = this.hostCache.get(key);
+    if (entry) {
+      this.hostCache.delete(key); // re-insert: the map's order is least recently used first
+    } else {
+      entry = new Map();
+      while (this.hostCache.size >= HOST_CACHE_KEYS) {
+        const [oldKey, old] = this.hostCache.entries().next().value!;
+        this.hostCache.delete(oldKey);
+        for (const b of old.values()) this.afterSubmit.push([this.hostData, b.buffer]);
+      }
+    }
+    this.hostCache.set(key, entry);
+    let b = entry.get(tag);
+    if (!b) {
+      const data = make();
+      const size = Math.max(4, align4(data.byteLength));
+      const buffer = this.hostData.acquire(size);
+      if (data.byteLength > 0) this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, align4(data.byteLength));
+      b = { buffer, size };
+      entry.set(tag, b);
+    }
+    return b;
+  }
+
+  bytesOf(id: BufferId): number { return this.get(id).bytes; }
 
   dispatch(kernel: KernelName, constants: Constants, bindings: Binding[], params: Record<string, number>, groups: readonly number[]): void {
     const pipeline = this.pipelines.get(kernel, constants);

@@ -1,14 +1,17 @@
 // layerNorm → shaders/layer-norm.wgsl: one 256-thread workgroup per row (+ residual fused); row chunks when
 // x/out exceed one storage binding.
-import type { OpArgs } from "../../../ops/spec.js";
-import { fold, rowChunks, type KernelContext } from "./context.js";
+import type { Kernel } from "../../../contract/kernels.js";
+import { allOf, fitsRowChunks, fitsWhole, fold, rowChunks, type KernelContext } from "./context.js";
 
-export function layerNorm(k: KernelContext, a: OpArgs["layerNorm"]): void {
-  for (const [r0, rows] of rowChunks(a.rows, 4 * a.cols, k.maxBindingBytes)) {
-    const o = 4 * r0 * a.cols, s = 4 * rows * a.cols;
-    const { groups, gridX } = fold(rows, k.maxWorkgroups);
-    k.dispatch("layerNorm", { HAS_RESIDUAL: a.residual !== undefined },
-      [k.buf(a.x, o, s), a.residual === undefined ? k.opt(undefined) : k.buf(a.residual, o, s), k.buf(a.gamma), k.buf(a.beta), k.buf(a.out, o, s)],
-      { rows, cols: a.cols, eps: a.eps, gridX }, groups);
-  }
-}
+export const layerNorm: Kernel<"layerNorm", KernelContext> = {
+  fits: (a, k) => allOf(() => fitsWhole(k, { gamma: a.gamma, beta: a.beta }), () => fitsRowChunks(4 * a.cols, k)),
+  run(k, a) {
+    for (const [r0, rows] of rowChunks(a.rows, 4 * a.cols, k.maxBindingBytes)) {
+      const o = 4 * r0 * a.cols, s = 4 * rows * a.cols;
+      const { groups, gridX } = fold(rows, k.maxWorkgroups);
+      k.dispatch("layerNorm", { HAS_RESIDUAL: a.residual !== undefined },
+        [k.buf(a.x, o, s), a.residual === undefined ? k.opt(undefined) : k.buf(a.residual, o, s), k.buf(a.gamma), k.buf(a.beta), k.buf(a.out, o, s)],
+        { rows, cols: a.cols, eps: a.eps, gridX }, groups);
+    }
+  },
+};

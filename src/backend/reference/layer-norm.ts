@@ -1,0 +1,23 @@
+// layerNorm (reference): two-pass mean / biased variance in float64, residual added first.
+import type { Kernel } from "../../contract/kernels.js";
+import type { RefContext } from "./context.js";
+
+export const layerNorm: Kernel<"layerNorm", RefContext> = {
+  run(b, { x, residual, gamma, beta, out, rows, cols, eps }) {
+    const X = b.f32(x), R = residual !== undefined ? b.f32(residual) : null;
+    const G = b.f32(gamma), B = b.f32(beta), O = b.f32(out);
+    const v = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      let mean = 0;
+      for (let c = 0; c < cols; c++) {
+        v[c] = X[r * cols + c] + (R ? R[r * cols + c] : 0);
+        mean += v[c];
+      }
+      mean /= cols;
+      let variance = 0;
+      for (let c = 0; c < cols; c++) variance += (v[c] - mean) ** 2;
+      const inv = 1 / Math.sqrt(variance / cols + eps);
+      for (let c = 0; c < cols; c++) O[r * cols + c] = (v[c] - mean) * inv * G[c] + B[c];
+    }
+  },
+};

@@ -1,0 +1,11 @@
+// The Wasm backend's kernel table: the ops it implements (one wrapper file per op family).
+import type { KernelTable } from "../../../contract/kernels.js";
+import type { KernelHost } from "./host.js";
+import { linear } from "./linear.js";
+import { attention } from "./attention.js";
+import { layerNorm } from "./layer-norm.js";
+import { gluGelu, unary } from "./glu-gelu.js";
+import { gather, meanPool } from "./gather.js";
+import { rowStats } from "./row-stats.js";
+
+export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats };

@@ -1,0 +1,12 @@
+// layerNorm → assembly/layer-norm.ts (residual fused; 8 rows per chunk).
+import type { Kernel } from "../../../contract/kernels.js";
+import type { KernelHost } from "./host.js";
+
+export const layerNorm: Kernel<"layerNorm", KernelHost> = {
+  run(h, { x, residual, gamma, beta, out, rows, cols, eps }) {
+    h.call("layerNorm", {
+      x: h.ptr(x), residual: residual === undefined ? 0 : h.ptr(residual), gamma: h.ptr(gamma), beta: h.ptr(beta),
+      out: h.ptr(out), rows, cols, eps,
+    });
+  },
+};

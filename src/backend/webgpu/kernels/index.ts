@@ -1,0 +1,13 @@
+// The WebGPU backend's kernel table: the ops it implements (one wrapper file per op, its WGSL in shaders/).
+import type { KernelTable } from "../../../contract/kernels.js";
+import type { KernelContext } from "./context.js";
+import { linear } from "./linear.js";
+import { attention } from "./attention.js";
+import { layerNorm } from "./layer-norm.js";
+import { gluGelu } from "./glu-gelu.js";
+import { gather } from "./gather.js";
+import { meanPool } from "./mean-pool.js";
+import { unary } from "./unary.js";
+import { rowStats } from "./row-stats.js";
+
+export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats };

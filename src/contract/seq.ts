@@ -1,0 +1,36 @@
+// Sequence metadata of a packed (unpadded) batch, built once per batch and shared by every op of its forward
+// (attention in every layer, pooling, heads). Backends may keep a device copy keyed by the object's identity.
+
+/**
+ * Lengths of the sequences packed one after another into the rows of a batch, and where each one starts.
+ * @example
+ * const s = SeqIndex.of([3, 5]); // s.offsets = [0, 3, 8], s.total = 8, s.maxLen = 5
+ */
+export class SeqIndex {
+  /** offsets[i] = first row of sequence i; offsets[count] = total rows (the cuSeqlens of flash-attention). */
+  readonly offsets: Int32Array;
+  readonly total: number;
+  readonly maxLen: number;
+
+  private constructor(readonly lens: readonly number[]) {
+    this.offsets = new Int32Array(lens.length + 1);
+    let max = 0;
+    lens.forEach((n, i) => { this.offsets[i + 1] = this.offsets[i] + n; max = Math.max(max, n); });
+    this.total = this.offsets[lens.length];
+    this.maxLen = max;
+  }
+
+  static of(lens: readonly number[]): SeqIndex {
+    for (const n of lens) if (!Number.isInteger(n) || n < 0) throw new RangeError(`sequence length ${n} is not a non-negative integer`);
+    return new SeqIndex([...lens]);
+  }
+
+  get count(): number { return this.lens.length; }
+
+  /** (start, length) per sequence, the layout the Wasm and WGSL kernels read. */
+  pairs(): Int32Array {
+    const p = new Int32Array(2 * this.count);
+    this.lens.forEach((n, i) => { p[2 * i] = this.offsets[i]; p[2 * i + 1] = n; });
+    return p;
+  }
+}

@@ -1,0 +1,101 @@
+// The op table: the typed contract every backend implements (each only the kernels it has, see Backend.supports).
+// Buffers are opaque ids holding f32 unless stated; a linear weight is a WeightArg in one of formats.ts's formats.
+// Host-side arrays (ids, key masks, slopes) are small and passed by value; sequence metadata is one SeqIndex per batch.
+import type { BufferId } from "./buffer.js";
+import type { FormatName } from "./formats.js";
+import type { SeqIndex } from "./seq.js";
+
+export type SoftmaxKind = "vanilla" | "softmax1";
+export type UnaryKind = "tanh" | "gelu";
+
+/** A linear weight [n, k] as a backend runs it: its buffer(s), format, and whether prepareWeight laid it out. */
+export interface WeightArg {
+  data: BufferId;
+  /** f32 scales (per row or per block, as the format says); absent for plain float formats. */
+  scales?: BufferId;
+  format: FormatName;
+  /** Set by Backend.prepareWeight: `data` is in that backend's private GEMM layout. */
+  prepared?: boolean;
+}
+
+export interface OpArgs {
+  /** out[m,n] = x[m,k] · w[n,k]ᵀ (+ bias[n]): PyTorch Linear layout, the weight in any format; x, bias, out f32. */
+  linear: { x: BufferId; w: WeightArg; bias?: BufferId; out: BufferId; m: number; n: number; k: number };
+  /**
+   * Varlen self-attention over a packed batch. qkv [nnz, 3·heads·headDim] (t outermost, then head, then d);
+   * out [nnz, heads·headDim]. Sequence s owns rows seqs.offsets[s] .. seqs.offsets[s + 1].
+   * Score = q·k/√d − slope[h]·|i−j|; keys with keyMask[j] = 0 are excluded (a row with no keys → zeros).
+   */
+  attention: {
+    qkv: BufferId; out: BufferId; seqs: SeqIndex; heads: number; headDim: number;
+    softmax: SoftmaxKind; slopes: Float32Array; keyMask?: Uint8Array;
+  };
+  /** out = LayerNorm(x (+ residual)) over cols, biased variance, per row. */
+  layerNorm: {
+    x: BufferId; residual?: BufferId; gamma: BufferId; beta: BufferId; out: BufferId;
+    rows: number; cols: number; eps: number;
+  };
+  /** out[r, i] = gelu_erf(x[r, i]) · x[r, inner + i]; x is [rows, 2·inner]. */
+  gluGelu: { x: BufferId; out: BufferId; rows: number; inner: number };
+  /** out[r] = table[ids[r]] (+ addRow). table [tableRows, cols], f32 in plain layout. */
+  gather: { table: BufferId; ids: Int32Array; addRow?: BufferId; out: BufferId; tableRows: number; cols: number };
+  /** out[s] = mean of the rows of sequence s. x [seqs.total, cols], out [seqs.count, cols]. */
+  meanPool: { x: BufferId; out: BufferId; seqs: SeqIndex; cols: number };
+  /** Elementwise out = f(x) over size elements. */
+  unary: { x: BufferId; out: BufferId; size: number; kind: UnaryKind };
+  /**
+   * Per-row statistics for the outlier metrics: out[r] = (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) over the cols of
+   * row r of x [rows, cols]; out is [rows, 4]. Two passes (mean first), so the moments are centred exactly.
+   */
+  rowStats: { x: BufferId; out: BufferId; rows: number; cols: number };
+}
+
+export type OpName = keyof OpArgs;
+
+/** The op names, in a stable order (for capability listings and tests). */
+export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats"];
+
+/**
+ * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
+ * declares these at load (model/needs.ts); a backend's supports() answers from them alone.
+ */
+export interface OpNeeds {
+  linear: { format: FormatName };
+  attention: { softmax: SoftmaxKind; headDim: number; mask?: boolean };
+  layerNorm: Record<string, never>;
+  gluGelu: Record<string, never>;
+  gather: Record<string, never>;
+  meanPool: Record<string, never>;
+  unary: { kind: UnaryKind };
+  rowStats: Record<string, never>;
+}
+
+/** The needs of a concrete call (what run() checks before it dispatches). */
+export function needsOf<K extends OpName>(op: K, args: OpArgs[K]): OpNeeds[K] {
+  switch (op) {
+    case "linear": return { format: (args as OpArgs["linear"]).w.format } as OpNeeds[K];
+    case "attention": {
+      const a = args as OpArgs["attention"];
+      return { softmax: a.softmax, headDim: a.headDim, mask: a.keyMask !== undefined } as OpNeeds[K];
+    }
+    case "unary": return { kind: (args as OpArgs["unary"]).kind } as OpNeeds[K];
+    default: return {} as OpNeeds[K];
+  }
+}
+
+/** One requirement of a model: an op with its compile-time facts. */
+export type OpRequirement = { [K in OpName]: { op: K; needs: OpNeeds[K] } }[OpName];
+
+/** Floating-point work of one op call, for benchmarks (2 per multiply-add). */
+export function opFlops<K extends OpName>(op: K, args: OpArgs[K]): number {
+  switch (op) {
+    case "linear": { const a = args as OpArgs["linear"]; return 2 * a.m * a.n * a.k; }
+    case "attention": {
+      const a = args as OpArgs["attention"];
+      let s = 0;
+      for (const n of a.seqs.lens) s += n * n;
+      return 4 * s * a.heads * a.headDim;
+    }
+    default: return 0;
+  }
+}

@@ -1,0 +1,30 @@
+// ModelState: everything a loaded model holds (config, backend, weights, per-model constants), internal to the
+// library. GermModel (pipeline/) is its thin public face; lora/, quant/ and train/ work on this, not on GermModel.
+import type { Backend } from "../contract/backend.js";
+import type { FormatName } from "../contract/formats.js";
+import { alibiSlopes } from "../contract/math.js";
+import type { TensorMap } from "../io/raw-tensor.js";
+import type { GermConfig } from "./config.js";
+import { disposeWeights, loadWeights, type ModelWeights } from "./weights.js";
+
+export interface ModelState {
+  readonly config: GermConfig;
+  readonly backend: Backend;
+  readonly weights: ModelWeights;
+  /** Storage format of the projection weights. */
+  readonly format: FormatName;
+  /** ALiBi slopes, made once (backends may keep them on the device for the model's lifetime). */
+  readonly slopes: Float32Array;
+}
+
+/** Upload a checkpoint's weights to `backend` (which the caller checked runs everything the model needs). */
+export function createModelState(backend: Backend, tensors: TensorMap, config: GermConfig, file: string, format: FormatName): ModelState {
+  const weights = loadWeights(backend, tensors, config, file, format);
+  return { config, backend, weights, format, slopes: alibiSlopes(config.numAttentionHeads) };
+}
+
+/** Free the weights and the backend. */
+export function disposeModelState(state: ModelState): void {
+  disposeWeights(state.weights);
+  state.backend.dispose();
+}

@@ -1,0 +1,51 @@
+// Weight: a linear layer's weight [n, k] (PyTorch [out, in]) as the backend's GEMM reads it: format + buffer(s),
+// prepared once (Backend.prepareWeight) when it is made, so no kernel ever repacks a weight behind a reader's back.
+import type { Backend, BufferId } from "../contract/backend.js";
+import type { FormatName } from "../contract/formats.js";
+import type { WeightArg } from "../contract/spec.js";
+import { ShapeError } from "../errors.js";
+import { Tensor } from "./tensor.js";
+
+export class Weight {
+  private disposed = false;
+  private constructor(
+    readonly backend: Backend,
+    readonly arg: Readonly<WeightArg>,
+    readonly shape: readonly [n: number, k: number],
+    /** Buffers this weight frees on dispose (not a shared source, e.g. the embedding table a tied decoder reads). */
+    private readonly owned: BufferId[],
+  ) {}
+
+  get format(): FormatName { return this.arg.format; }
+
+  /**
+   * The weight of a 2-D tensor. It takes the tensor over (frees it when prepared into new buffers) unless
+   * `shared`, when the tensor stays usable by its other readers and its owner keeps freeing it.
+   * @example
+   * const w = Weight.fromTensor(Tensor.from(backend, values, [n, k], "f16"));
+   */
+  static fromTensor(t: Tensor, opts: { shared?: boolean } = {}): Weight {
+    if (t.shape.length !== 2) throw new ShapeError(`weight: tensor ${t.describe()}: expected [out, in]`);
+    const [n, k] = t.shape as [number, number];
+    const source: WeightArg = { data: t.buf, format: t.format };
+    const arg = t.backend.prepareWeight(source, n, k);
+    const fresh = arg.data !== source.data;
+    if (fresh && !opts.shared) t.dispose();
+    const owned = fresh ? [arg.data] : opts.shared ? [] : [t.buf];
+    if (arg.scales !== undefined) owned.push(arg.scales);
+    return new Weight(t.backend, arg, [n, k], owned);
+  }
+
+  /** Encode f32 values [n, k] into `format` and prepare them. */
+  static from(backend: Backend, values: Float32Array, shape: readonly [number, number], format: FormatName = "f32"): Weight {
+    return Weight.fromTensor(Tensor.from(backend, values, shape, format));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.owned) this.backend.free(b);
+  }
+
+  describe(): string { return `[${this.shape.join(", ")}]${this.format === "f32" ? "" : ` ${this.format}`}`; }
+}
