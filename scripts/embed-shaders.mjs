@@ -1,6 +1,8 @@
 // Build step: shaders/*.wgsl → src/backend/webgpu/generated/shaders.ts (WGSL as strings, because Deno and plain
-// ESM cannot import .wgsl). Resolves `// #include lib/x.wgsl` lines and reflects each kernel's `params` uniform
-// struct with webgpu-utils, so TS writes uniforms by field name and never hand-codes offsets.
+// ESM cannot import .wgsl). Runs each kernel through scripts/wgsl-preprocess.mjs (`// #include lib/x.wgsl`,
+// `// #if NAME` / `#if !NAME` / `#elif` / `#else` / `#endif` on the defines of the VARIANTS table below) and reflects
+// its `params` uniform struct with webgpu-utils, so TS writes uniforms by field name and never hand-codes offsets.
+// Preprocessor for type/layout changes, WGSL `override` constants for branches (see VARIANTS).
 // Usage: node scripts/embed-shaders.mjs  (run by `npm run build:ts` before tsc)
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -16,53 +18,62 @@ const outFile = join(root, "src/backend/webgpu/generated/shaders.ts");
 globalThis.Float16Array ??= Uint16Array;
 globalThis.GPUShaderStage ??= { VERTEX: 1, FRAGMENT: 2, COMPUTE: 4 };
 const { makeShaderDataDefinitions } = await import("webgpu-utils");
+const { preprocess, WgslPreprocessError } = await import("./wgsl-preprocess.mjs");
 
-function expand(file, seen = new Set()) {
-  if (seen.has(file)) return "";
-  seen.add(file);
-  return readFileSync(join(shaderDir, file), "utf8").split("\n").map((line) => {
-    const m = /^\/\/ #include (\S+)\s*$/.exec(line);
-    return m ? expand(m[1], seen) : line;
-  }).join("\n");
-}
-
-// Kernels derived from another by exact edits, so the two can never drift apart. Each edit must match once.
-// linearF16: linear.wgsl with f16 weights widened to f32 as the tile is loaded (same tiling and summation order;
-// the only numeric change is the weight rounding done on the host). Needs shader-f16.
+// Variants: kernel name → { file, defines }. A file listed here yields exactly the kernels listed for it; every
+// other shaders/*.wgsl yields one kernel named from the file (kebab → camelCase), with no defines. Each derived
+// variant is pinned by test/shader-variants.test.ts (the lines it may change, and nothing else).
+// Preprocessor defines are for type and layout changes (storage element types, enables, packed loads): code that
+// cannot exist in the other variant. A runtime choice that needs no new code path stays a WGSL `override` constant
+// (as HAS_BIAS is in linear.wgsl), set per pipeline, so it costs no extra kernel here.
+// linearF16: w is array<f16>, widened to f32 as the tile is loaded (same tiling and summation order; the only
+// numeric change is the weight rounding done on the host). Needs shader-f16.
 const VARIANTS = {
-  "linear-f16.wgsl": { base: "linear.wgsl", edits: [
-    [/^/, "// linear-f16: derived from linear.wgsl by scripts/embed-shaders.mjs: w is array<f16>, widened on load.\nenable f16;\n"],
-    ["var<storage, read> w: array<f32>;", "var<storage, read> w: array<f16>;"],
-    ["b = w[(col0 + mm) * k + gk];", "b = f32(w[(col0 + mm) * k + gk]);"],
-  ] },
+  linear: { file: "linear.wgsl", defines: {} },
+  linearF16: { file: "linear.wgsl", defines: { W_F16: true } },
 };
 
-function derive(file, { base, edits }) {
-  let code = expand(base);
-  for (const [from, to] of edits) {
-    const hits = typeof from === "string" ? code.split(from).length - 1 : 1;
-    if (hits !== 1) throw new Error(`${file}: edit '${from}' matches ${hits} times in ${base} (expected once)`);
-    code = code.replace(from, to);
-  }
-  return code;
+const camel = (file) => file.replace(/\.wgsl$/, "").replace(/-(\w)/g, (_, c) => c.toUpperCase());
+const files = readdirSync(shaderDir).filter((f) => f.endsWith(".wgsl")).sort();
+const declared = new Set(Object.values(VARIANTS).flatMap((v) => Object.keys(v.defines)));
+const jobs = {};
+for (const [name, v] of Object.entries(VARIANTS)) {
+  if (!files.includes(v.file)) throw new Error(`VARIANTS.${name}: shaders/${v.file} does not exist`);
+  jobs[name] = v;
+}
+for (const file of files) {
+  if (Object.values(VARIANTS).some((v) => v.file === file)) continue;
+  const name = camel(file);
+  if (jobs[name]) throw new Error(`shaders/${file} yields kernel '${name}', which VARIANTS already names (for shaders/${jobs[name].file})`);
+  jobs[name] = { file, defines: {} };
 }
 
-const files = readdirSync(shaderDir).filter((f) => f.endsWith(".wgsl")).concat(Object.keys(VARIANTS)).sort();
+const read = (file) => readFileSync(join(shaderDir, file), "utf8");
 const kernels = {};
-for (const file of files) {
-  const code = VARIANTS[file] ? derive(file, VARIANTS[file]) : expand(file);
+for (const name of Object.keys(jobs).sort()) {
+  const { file, defines } = jobs[name];
+  const on = Object.keys(defines).filter((d) => defines[d]).sort();
+  const label = `shaders/${file}${on.length ? ` [${on.join(", ")}]` : ""}`;
+  let code, used;
+  try {
+    ({ code, used } = preprocess(file, { read, defines, declared }));
+  } catch (e) {
+    throw new Error(`embed-shaders: kernel ${name}: ${e instanceof WgslPreprocessError ? `shaders/${e.message}` : e.message}`);
+  }
+  for (const d of Object.keys(defines)) {
+    if (!used.has(d)) throw new Error(`embed-shaders: VARIANTS.${name} sets ${d}, but shaders/${file} (with its includes) never tests it`);
+  }
   const defs = makeShaderDataDefinitions(code);
   const params = defs.uniforms.params;
-  if (!params) throw new Error(`${file}: no 'params' uniform`);
+  if (!params) throw new Error(`${label}: no 'params' uniform`);
   const fields = {};
-  for (const [name, f] of Object.entries(params.typeDefinition.fields)) {
+  for (const [field, f] of Object.entries(params.typeDefinition.fields)) {
     const type = f.type.type;
-    if (!["u32", "i32", "f32"].includes(type)) throw new Error(`${file}: params.${name} is ${type}; only scalar u32/i32/f32 fields are supported`);
-    fields[name] = { offset: f.offset, type };
+    if (!["u32", "i32", "f32"].includes(type)) throw new Error(`${label}: params.${field} is ${type}; only scalar u32/i32/f32 fields are supported`);
+    fields[field] = { offset: f.offset, type };
   }
   const overrides = [...code.matchAll(/^override (\w+)/gm)].map((m) => m[1]).sort();
-  const name = file.replace(/\.wgsl$/, "").replace(/-(\w)/g, (_, c) => c.toUpperCase());
-  kernels[name] = { file: VARIANTS[file] ? `shaders/${VARIANTS[file].base} (derived)` : `shaders/${file}`, code, params: { size: params.size, fields }, overrides };
+  kernels[name] = { file: label, code, params: { size: params.size, fields }, overrides };
 }
 
 const body = Object.entries(kernels).map(([name, k]) =>

@@ -2,12 +2,20 @@
 // Bindings: 0 x [m·k] · 1 w [n·k] · 2 bias [n] (a dummy when HAS_BIAS is false) · 3 out [m·n] · 4 params.
 // Dispatch: (⌈n/64⌉, ⌈m/64⌉, 1) workgroups of 16×16; each thread owns a 4×4 block of out. Any m, n, k (bounds-checked).
 // Both operands are k-contiguous, so tiles are loaded along k (coalesced) and stored k-major in workgroup memory.
+// #if W_F16
+// linearF16 (W_F16): w is array<f16>, widened to f32 as the tile is loaded; needs shader-f16.
+enable f16;
+// #endif
 override HAS_BIAS: bool = true;
 
 struct Params { m: u32, n: u32, k: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
+// #if W_F16
+@group(0) @binding(1) var<storage, read> w: array<f16>;
+// #else
 @group(0) @binding(1) var<storage, read> w: array<f32>;
+// #endif
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -32,7 +40,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       if (row0 + mm < m && gk < k) { a = x[(row0 + mm) * k + gk]; }
       xs[kk * TM + mm] = a;
       var b = 0.0;
+      // #if W_F16
+      if (col0 + mm < n && gk < k) { b = f32(w[(col0 + mm) * k + gk]); }
+      // #else
       if (col0 + mm < n && gk < k) { b = w[(col0 + mm) * k + gk]; }
+      // #endif
       ws[kk * TN + mm] = b;
     }
     workgroupBarrier();

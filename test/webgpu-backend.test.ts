@@ -10,7 +10,6 @@ import { Tensor } from "../src/tensor/tensor.js";
 import { Weight } from "../src/tensor/weight.js";
 import { SeqIndex } from "../src/contract/seq.js";
 import { attention, gather, gluGelu, layerNorm, linear, unary } from "../src/ops/ops.js";
-import { SHADERS } from "../src/backend/webgpu/generated/shaders.js";
 import { alibiSlopes } from "../src/contract/math.js";
 import { BackendError } from "../src/errors.js";
 import { uniform, rng } from "./helpers/rng.js";
@@ -120,15 +119,6 @@ test("tensors over maxStorageBufferBindingSize run in row chunks with the same r
   assert.throws(() => b.run("linear", { x: big, w: { data: big, format: "f32" }, out: big, m: 256, n: 256, k: 256 }), /maxStorageBufferBindingSize/, "a weight must fit one binding");
   assert.throws(() => b.run("linear", { x: big, w: { data: w, format: "f32" }, out: big, m: 300, n: 16, k: 300 }), /64 rows/, "64 rows of 300 floats (76.8 KB) do not fit a 64 KiB binding");
   b.dispose();
-});
-
-test("linearF16 is linear.wgsl with f16 weights and nothing else (needs no adapter)", () => {
-  // scripts/embed-shaders.mjs derives it from linear.wgsl; this pins down exactly what the derivation changes.
-  const f16 = SHADERS.linearF16.code
-    .replace(/^\/\/ linear-f16: .*\nenable f16;\n/, "")
-    .replace("w: array<f16>", "w: array<f32>")
-    .replace("b = f32(w[(col0 + mm) * k + gk]);", "b = w[(col0 + mm) * k + gk];");
-  assert.equal(f16, SHADERS.linear.code);
 });
 
 test("f16 weights: supports() needs shader-f16; with it, a model-shaped linear matches the reference on the same halves", { skip }, async () => {
