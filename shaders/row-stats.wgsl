@@ -1,7 +1,7 @@
-// rowStats: per row of x, (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) → out[4·r ..], for the GERM outlier metrics.
+// rowStats: per row r of x, (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) → out[4·(outRow + r) ..], for the outlier metrics.
 // Bindings: 0 x [rows·cols] · 1 out [rows·4] · 2 params.
 // Dispatch: one 256-thread workgroup per row, rows folded as (gridX, ⌈rows/gridX⌉). Two passes (mean first).
-struct Params { rows: u32, cols: u32, gridX: u32 }
+struct Params { rows: u32, cols: u32, gridX: u32, outRow: u32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
@@ -26,9 +26,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let m2 = workgroupSum(s2, lid);
   let m4 = workgroupSum(s4, lid);
   if (lid == 0u) {
-    out[4u * r] = inf;
-    out[4u * r + 1u] = mean;
-    out[4u * r + 2u] = m2;
-    out[4u * r + 3u] = m4;
+    let o = 4u * (params.outRow + r);
+    out[o] = inf;
+    out[o + 1u] = mean;
+    out[o + 2u] = m2;
+    out[o + 3u] = m4;
   }
 }

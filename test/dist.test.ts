@@ -29,3 +29,12 @@ test("dist/node.js embeds like the sources (wasm, 2 threads)", { skip }, async (
 test("dist/cli.js answers --version", { skip: existsSync(join(root, "dist", "cli.js")) ? false : "skipped: dist/ not built" }, () => {
   assert.match(execFileSync(process.execPath, [join(root, "dist", "cli.js"), "--version"], { encoding: "utf8" }), /^germ-js \d+\.\d+\.\d+/);
 });
+
+test("germ-js/ops (dist/ops.js) exposes the op layer: a backend, a weight, a linear", { skip }, async () => {
+  const ops = await import(pathToFileURL(join(root, "dist", "ops.js")).href);
+  const b = await ops.createBackend("reference");
+  const y = ops.linear(ops.Tensor.from(b, new Float32Array([1, 2]), [1, 2]), ops.Weight.from(b, new Float32Array([3, 4]), [1, 2]));
+  assert.deepEqual([...(await y.data())], [11]);
+  assert.equal(b.supports("linear", { format: "f16" }), true);
+  b.dispose();
+});

@@ -44,10 +44,11 @@ export interface OpArgs {
   /** Elementwise out = f(x) over size elements. */
   unary: { x: BufferId; out: BufferId; size: number; kind: UnaryKind };
   /**
-   * Per-row statistics for the outlier metrics: out[r] = (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) over the cols of
-   * row r of x [rows, cols]; out is [rows, 4]. Two passes (mean first), so the moments are centred exactly.
+   * Per-row statistics for the outlier metrics: out[outRow + r] = (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) over the
+   * cols of row r of x [rows, cols]; out is [≥ outRow + rows, 4], so every layer of a forward can write one buffer
+   * that is read back once. Two passes (mean first), so the moments are centred exactly.
    */
-  rowStats: { x: BufferId; out: BufferId; rows: number; cols: number };
+  rowStats: { x: BufferId; out: BufferId; rows: number; cols: number; outRow: number };
 }
 
 export type OpName = keyof OpArgs;

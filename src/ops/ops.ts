@@ -127,11 +127,20 @@ export function unary(x: Tensor, kind: UnaryKind): Tensor {
   return out;
 }
 
-/** Per-row (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) of x [rows, cols] → [rows, 4], for the outlier metrics. */
-export function rowStats(x: Tensor): Tensor {
+/**
+ * Per-row (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) of x [rows, cols] → a new [rows, 4] tensor, or into rows
+ * `at.row …` of `at.out` [R, 4] (returned, still owned by the caller), for the outlier metrics.
+ */
+export function rowStats(x: Tensor, at?: { out: Tensor; row: number }): Tensor {
   expectRank("rowStats", "x", x, 2); expectF32("rowStats", "x", x);
   const [rows, cols] = x.shape;
-  const out = Tensor.empty(x.backend, [rows, 4]);
-  if (rows > 0) dispatch(x.backend, "rowStats", { x: x.buf, out: out.buf, rows, cols });
+  if (at) {
+    expectRank("rowStats", "out", at.out, 2); expectF32("rowStats", "out", at.out);
+    if (at.out.shape[1] !== 4 || !Number.isInteger(at.row) || at.row < 0 || at.row + rows > at.out.shape[0]) {
+      throw new ShapeError(`rowStats: out ${at.out.describe()}: rows ${at.row}..${at.row + rows} of [R, 4] do not fit`);
+    }
+  }
+  const out = at?.out ?? Tensor.empty(x.backend, [rows, 4]);
+  if (rows > 0) dispatch(x.backend, "rowStats", { x: x.buf, out: out.buf, rows, cols, outRow: at?.row ?? 0 });
   return out;
 }

@@ -13,7 +13,7 @@ import { loadCheckpoint, type ModelSource } from "../io/checkpoint.js";
 import { openSource } from "../io/source.js";
 import { DnaTokenizer } from "../tokenizer/tokenizer.js";
 import { warnOnce } from "../log.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
 import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
@@ -147,29 +147,29 @@ export class GermModel {
    * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each), read as they pass.
    */
   async outliers(texts: string[] | { inputIds: number[][] }, opts: { activations?: boolean } = {}): Promise<OutlierReport> {
-    const H = this.config.hiddenSize;
-    let moments: { wo: Tensor; layernorm: Tensor }[] = [];
+    const H = this.config.hiddenSize, L = this.config.numHiddenLayers;
+    // Per batch: one [2·L·nnz, 4] moments tensor (layer j's wo rows at 2j·nnz, its layernorm rows at (2j+1)·nnz).
+    let moments: Tensor | null = null;
     let raw: { wo: Float32Array[]; layernorm: Float32Array[] }[] = [];
     const sequences = await this.mapBatches(this.rows(texts), async (batch) => {
-      try {
-        const perSeq: LayerStats[][] = batch.seqs.lens.map(() => []);
-        for (const [j, m] of moments.entries()) {
-          const wo = splitRows(await m.wo.data(), batch.seqs.lens, 4), ln = splitRows(await m.layernorm.data(), batch.seqs.lens, 4);
-          perSeq.forEach((layers, i) => layers.push({
-            wo: statsFromMoments(wo[i], H), layernorm: statsFromMoments(ln[i], H),
-            ...(opts.activations ? { woActivations: raw[j].wo[i], layernormActivations: raw[j].layernorm[i] } : {}),
-          }));
-        }
-        return perSeq.map((layers) => ({ layers }));
-      } finally {
-        for (const m of moments) { m.wo.dispose(); m.layernorm.dispose(); }
-      }
+      const { lens, total } = batch.seqs;
+      const all = await moments!.data();
+      moments!.dispose();
+      const rowsOf = (block: number, i: number) => all.subarray(4 * (block * total + batch.seqs.offsets[i]), 4 * (block * total + batch.seqs.offsets[i] + lens[i]));
+      return lens.map((_, i) => ({
+        layers: Array.from({ length: L }, (_, j): LayerStats => ({
+          wo: statsFromMoments(rowsOf(2 * j, i), H), layernorm: statsFromMoments(rowsOf(2 * j + 1, i), H),
+          ...(opts.activations ? { woActivations: raw[j].wo[i], layernormActivations: raw[j].layernorm[i] } : {}),
+        })),
+      }));
     }, (batch) => {
-      moments = [];
+      const out = Tensor.empty(this.state.backend, [2 * L * batch.seqs.total, 4]);
+      moments = out;
       raw = [];
       return {
         onLayer: async (tap) => {
-          moments.push({ wo: rowStats(tap.wo), layernorm: rowStats(tap.layernorm) });
+          rowStats(tap.wo, { out, row: 2 * tap.layer * batch.seqs.total });
+          rowStats(tap.layernorm, { out, row: (2 * tap.layer + 1) * batch.seqs.total });
           if (opts.activations) {
             raw.push({ wo: splitRows(await tap.wo.data(), batch.seqs.lens, H), layernorm: splitRows(await tap.layernorm.data(), batch.seqs.lens, H) });
           }

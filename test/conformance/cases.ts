@@ -149,6 +149,15 @@ export const CASES: OpCase[] = [
       return { run: (b, keep) => rowStats(t(b, keep, x, [rows, cols])) };
     },
   })),
+  {
+    // Into rows 5…13 of a zeroed [16, 4] tensor (how outliers() gathers every layer of a forward in one buffer).
+    op: "rowStats", name: "rowStats 9×257 into rows 5… of [16, 4]", needs: {}, seed: 9 * 31 + 257, quick: true,
+    tol: { mode: "close", atol: 1e-5, rtol: 2e-5 },
+    make: (r) => {
+      const x = uniform(r, 9 * 257, 2);
+      return { run: (b, keep) => rowStats(t(b, keep, x, [9, 257]), { out: Tensor.from(b, new Float32Array(64), [16, 4]), row: 5 }) };
+    },
+  },
 ];
 
 /** GELU's derivative Φ(x) + x·φ(x), exact: the gradient mode's check that unary gelu and its analytic slope agree. */

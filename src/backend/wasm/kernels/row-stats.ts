@@ -3,5 +3,5 @@ import type { Kernel } from "../../../contract/kernels.js";
 import type { KernelHost } from "./host.js";
 
 export const rowStats: Kernel<"rowStats", KernelHost> = {
-  run(h, { x, out, rows, cols }) { h.call("rowStats", { x: h.ptr(x), out: h.ptr(out), rows, cols }); },
+  run(h, { x, out, rows, cols, outRow }) { h.call("rowStats", { x: h.ptr(x), out: h.ptr(out) + 16 * outRow, rows, cols }); },
 };
