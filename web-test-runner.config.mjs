@@ -14,7 +14,10 @@ const fixtures = resolve(process.env.GERM_FIXTURES || resolve(root, "test/fixtur
 function serveFixtures(ctx, next) {
   if (ctx.path === "/__germ_env__.json") {
     ctx.type = "application/json";
-    ctx.body = JSON.stringify({ ci: process.env.CI === "true", fixtures: existsSync(resolve(fixtures, "README.md")) });
+    ctx.body = JSON.stringify({
+      ci: process.env.CI === "true", full: process.env.CI === "true" || process.env.GERM_FULL === "1",
+      fixtures: existsSync(resolve(fixtures, "README.md")),
+    });
     return;
   }
   if (!ctx.path.startsWith("/__fixtures__/")) return next();

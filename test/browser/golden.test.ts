@@ -2,7 +2,7 @@
 // from the test server (/__fixtures__/, see web-test-runner.config.mjs); the checks are test/helpers/golden-checks.ts,
 // shared with Node and Deno. Node also loads this file when it runs build/test/, so it registers nothing outside a page.
 import { GermModel } from "../../src/pipeline/germ-model.js";
-import { GOLDEN_MODELS as MODELS, checkGolden, fixtureSource, goldenLookup } from "../helpers/golden-checks.js";
+import { GOLDEN_MODELS as MODELS, GOLDEN_QUICK, checkGolden, fixtureSource, goldenLookup, quickOnSoftwareGpu } from "../helpers/golden-checks.js";
 import { createBackend } from "../../src/backend/create.js";
 import type { BackendName } from "../../src/contract/backend.js";
 
@@ -37,12 +37,15 @@ if (typeof describe === "function" && typeof (globalThis as { document?: unknown
     describe(`goldens in Chromium on ${device}`, () => {
       const report: string[] = [];
       let formats: Record<string, string[]> = {};
+      let quick = false;
       before(async function () {
-        const env = await (await fetch("/__germ_env__.json")).json() as { ci: boolean; fixtures: boolean };
+        const env = await (await fetch("/__germ_env__.json")).json() as { ci: boolean; full: boolean; fixtures: boolean };
         if (!env.fixtures) { console.warn("skipped: golden fixtures not found in test/fixtures (or in the folder GERM_FIXTURES names)"); this.skip(); }
         try {
           const b = await createBackend(device);
           console.log(`${device} in Chromium: ${b.caps.description}`);
+          // SwiftShader outside CI: the representative golden subset (GOLDEN_QUICK); CI=true or GERM_FULL=1 runs all.
+          quick = quickOnSoftwareGpu(b.caps.description, env.full);
           b.dispose();
         } catch (e) {
           // WebGPU is required in CI (SwiftShader is always there with --enable-unsafe-webgpu); Wasm may not be built yet.
@@ -58,6 +61,10 @@ if (typeof describe === "function" && typeof (globalThis as { document?: unknown
         for (const format of ["safetensors", "bin"]) {
           it(`${name} (${format})`, async function () {
             if (!formats[name]?.includes(format)) this.skip();
+            if (quick && !(GOLDEN_QUICK.models.includes(name) && GOLDEN_QUICK.formats.includes(format))) {
+              console.warn(`skipped ${name} (${format}) on ${device}: outside the quick software-GPU subset`);
+              this.skip();
+            }
             const worst = await checkModel(device, name, format);
             report.push(`max |err| ${name}/${format}/${device}/chromium: ${worst.toExponential(2)}`);
             console.log(report[report.length - 1]);

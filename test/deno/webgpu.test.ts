@@ -5,14 +5,15 @@
 import { test } from "node:test";
 import { registerConformance, openBackend, type Register } from "../conformance/harness.js";
 import { selectCases } from "../conformance/cases.js";
+import { quickOnSoftwareGpu } from "../helpers/golden-checks.js";
 
 if ("Deno" in globalThis) {
   const register: Register = (name, skip, fn) => { test(name, { skip }, fn); };
   const backend = await openBackend("webgpu");
   const full = process.env.CI === "true" || process.env.GERM_FULL === "1";
-  const software = typeof backend !== "string" && /software|llvmpipe|swiftshader/i.test(backend.caps.description);
-  const cases = selectCases(!full && software);
-  if (!full && software) console.log(`# deno webgpu on a software adapter: ${cases.length} representative cases (CI=true or GERM_FULL=1 runs all)`);
+  const quick = typeof backend !== "string" && quickOnSoftwareGpu(backend.caps.description, full);
+  const cases = selectCases(quick);
+  if (quick) console.log(`# deno webgpu on a software adapter: ${cases.length} representative cases (CI=true or GERM_FULL=1 runs all)`);
   registerConformance(register, "conformance (deno) webgpu", backend, cases, { requireBackend: process.env.CI === "true" });
   await import("../webgpu-backend.test.js");
   await import("../golden-webgpu.test.js");

@@ -8,6 +8,17 @@ import { assertClose } from "./compare.js";
 
 export const GOLDEN_MODELS = ["tiny-softmax", "tiny-softmax1", "tiny-softmax1-cls", "tiny-softmax-cls"];
 
+/**
+ * The representative golden subset that software-GPU runs use outside CI (a forward there takes ~10 s per model):
+ * both softmax variants, an MLM and a classifier checkpoint, safetensors only. CI=true (or GERM_FULL=1) runs all.
+ */
+export const GOLDEN_QUICK = { models: ["tiny-softmax1", "tiny-softmax-cls"], formats: ["safetensors"] };
+
+/** Whether a run on a backend described as `description` takes the quick subsets: a software GPU adapter, outside CI. */
+export function quickOnSoftwareGpu(description: string, full: boolean): boolean {
+  return !full && /software|fallback|llvmpipe|lavapipe|swiftshader/i.test(description);
+}
+
 /** A fixture directory read through `read` (fs or fetch); `hide` forces one checkpoint format. */
 export function fixtureSource(location: string, read: (file: string) => Promise<Uint8Array | null>, hide: string[] = []): ModelSource {
   return { location, get: (file) => (hide.includes(file) ? Promise.resolve(null) : read(file)) };

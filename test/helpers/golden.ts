@@ -8,7 +8,7 @@ import { GermModel } from "../../src/pipeline/germ-model.js";
 import type { ModelSource } from "../../src/io/checkpoint.js";
 import type { BackendName } from "../../src/contract/backend.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./fixtures.js";
-import { GOLDEN_MODELS, GOLDEN_TOL_F16, GOLDEN_TOL_F32, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
+import { GOLDEN_MODELS, GOLDEN_QUICK, GOLDEN_TOL_F16, GOLDEN_TOL_F32, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
 
 export { GOLDEN_MODELS };
 
@@ -29,8 +29,14 @@ export const errorReport: Record<string, number> = {};
 /** Wall time per fixture/format (load + every check), for the same report. */
 const timeReport: Record<string, number> = {};
 
-/** `dtype: "f16"` loads f16 GEMM weights and checks within GOLDEN_TOL_F16; `skip` skips every test with that message. */
-export function runGoldenSuite(device: BackendName, opts: { threads?: number; dtype?: "f32" | "f16"; skip?: string } = {}): void {
+/** Whether the full test set was asked for (CI=true or GERM_FULL=1), rather than the quick software-GPU subsets. */
+export const FULL_TESTS = process.env.CI === "true" || process.env.GERM_FULL === "1";
+
+/**
+ * `dtype: "f16"` loads f16 GEMM weights and checks within GOLDEN_TOL_F16; `skip` skips every test with that message;
+ * `quick` runs only GOLDEN_QUICK (the others are skipped, saying so).
+ */
+export function runGoldenSuite(device: BackendName, opts: { threads?: number; dtype?: "f32" | "f16"; skip?: string; quick?: boolean } = {}): void {
   const root = fixturesDir();
   const dtype = opts.dtype ?? "f32";
   const tag = `${device}${opts.threads ? ` ×${opts.threads}` : ""}${dtype === "f32" ? "" : ` ${dtype}`}`;
@@ -39,7 +45,9 @@ export function runGoldenSuite(device: BackendName, opts: { threads?: number; dt
     const dir = root ? join(root, name) : "";
     const formats = root && existsSync(join(dir, "pytorch_model.bin")) ? ["safetensors", "bin"] : ["safetensors"];
     for (const format of formats) {
-      test(`golden ${name} (${format}) on ${tag}`, { skip }, async () => {
+      const out = opts.quick && !(GOLDEN_QUICK.models.includes(name) && GOLDEN_QUICK.formats.includes(format));
+      const why = out ? "skipped: outside the quick software-GPU subset (CI=true or GERM_FULL=1 runs it)" : false;
+      test(`golden ${name} (${format}) on ${tag}`, { skip: skip || why }, async () => {
         const hide = format === "bin" ? ["model.safetensors"] : ["pytorch_model.bin"];
         const t0 = performance.now();
         const model = await GermModel.fromPretrained(dirSource(dir, hide), { device, threads: opts.threads, dtype });

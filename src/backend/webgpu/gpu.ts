@@ -1,5 +1,8 @@
 // Finds a WebGPU implementation and opens a device: navigator.gpu in browsers and Deno; in Node, the optional npm
 // package `webgpu` (Dawn), imported only when navigator.gpu is absent so the library never hard-depends on it.
+// One device per process is shared by every WebGpuBackend with its pipeline cache, so each pipeline compiles once
+// per run (seconds each on software Vulkan); a lost device is replaced by the next open.
+import { PipelineCache } from "./pipeline-cache.js";
 
 /**
  * Limits raised to the adapter's maximum. Workgroup size/storage and bindings per stage stay at the spec defaults
@@ -43,7 +46,24 @@ export async function findGpu(): Promise<GPU | string> {
   return nodeGpu;
 }
 
-/** Adapter → device with the features and limits that exist; a string says why not. */
+/** The process's shared device and its compiled pipelines. */
+export interface SharedDevice extends OpenedDevice { pipelines: PipelineCache }
+
+let shared: Promise<SharedDevice | string> | null = null;
+
+/** The shared device (opened on first use, reopened after a loss), or why there is none. */
+export function sharedDevice(): Promise<SharedDevice | string> {
+  if (shared) return shared;
+  const p: Promise<SharedDevice | string> = openDevice().then((o) => {
+    if (typeof o === "string") return o;
+    void o.device.lost.then(() => { if (shared === p) shared = null; });
+    return { ...o, pipelines: new PipelineCache(o.device) };
+  });
+  shared = p;
+  return p;
+}
+
+/** Adapter → a new device with the features and limits that exist; a string says why not. */
 export async function openDevice(): Promise<OpenedDevice | string> {
   const gpu = await findGpu();
   if (typeof gpu === "string") return gpu;

@@ -1,13 +1,13 @@
-// WebGPU backend: one device, pooled buffers, cached pipelines, and one command encoder per forward pass that is
-// submitted at flush(). Device loss and validation / out-of-memory errors become BackendError (never a hang).
+// WebGPU backend: the process's shared device (gpu.ts) and its cached pipelines, pooled buffers of its own, and one
+// command encoder per forward pass that is submitted at flush(). Device loss and validation / out-of-memory errors become BackendError (never a hang).
 // Kernel wrappers live in kernels/*.ts, their WGSL in shaders/*.wgsl (embedded by scripts/embed-shaders.mjs).
 import type { Backend, BackendCaps, BackendFactory, BufferId, Support } from "../../contract/backend.js";
 import type { OpArgs, OpName, OpNeeds, WeightArg } from "../../contract/spec.js";
 import { tableRun, tableSupports } from "../../contract/kernels.js";
 import { BackendError } from "../../errors.js";
-import { openDevice, type OpenedDevice } from "./gpu.js";
+import { sharedDevice, type SharedDevice } from "./gpu.js";
 import { BufferPool } from "./buffer-pool.js";
-import { PipelineCache, packParams } from "./pipeline-cache.js";
+import { packParams, type PipelineCache } from "./pipeline-cache.js";
 import type { KernelName } from "./generated/shaders.js";
 import type { Binding, Constants, KernelContext } from "./kernels/context.js";
 import { KERNELS } from "./kernels/index.js";
@@ -26,10 +26,9 @@ const HOST_CACHE_KEYS = 8;
  * if ("unavailable" in b) console.log(b.unavailable); else console.log(b.caps.description);
  */
 export const createWebGpuBackend: BackendFactory = async (opts) => {
-  const opened = await openDevice();
+  const opened = await sharedDevice();
   if (typeof opened === "string") return { unavailable: opened };
   if (opened.isFallback && opts.allowSoftware === false) {
-    opened.device.destroy();
     return { unavailable: `only a software adapter (${opened.description}) is present; the Wasm backend is faster there` };
   }
   return new WebGpuBackend(opened);
@@ -67,7 +66,12 @@ export class WebGpuBackend implements Backend, KernelContext {
   private readonly lost: Promise<never>;
   private disposed = false;
 
-  constructor(o: OpenedDevice) {
+  private readonly onUncaptured = (ev: Event) => {
+    const err = (ev as GPUUncapturedErrorEvent).error;
+    this.uncaptured ??= `webgpu: ${err.constructor.name}: ${err.message}`;
+  };
+
+  constructor(o: SharedDevice) {
     const d = o.device;
     this.device = d;
     this.maxBindingBytes = d.limits.maxStorageBufferBindingSize;
@@ -82,17 +86,14 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.tensors = new BufferPool(d, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, "tensor");
     this.uniforms = new BufferPool(d, USAGE.UNIFORM | USAGE.COPY_DST, "params");
     this.hostData = new BufferPool(d, USAGE.STORAGE | USAGE.COPY_DST, "host");
-    this.pipelines = new PipelineCache(d);
+    this.pipelines = o.pipelines;
     this.dummy = d.createBuffer({ size: 16, usage: USAGE.STORAGE, label: "absent optional input" });
     this.lost = d.lost.then((info) => {
       this.lostMessage = `webgpu: device lost (${info.reason ?? "unknown"}): ${info.message || "no message"}`;
       throw new BackendError(this.lostMessage);
     });
     this.lost.catch(() => {}); // observed by check() and the races below
-    d.addEventListener?.("uncapturederror", (ev) => {
-      const err = (ev as GPUUncapturedErrorEvent).error;
-      this.uncaptured ??= `webgpu: ${err.constructor.name}: ${err.message}`;
-    });
+    d.addEventListener?.("uncapturederror", this.onUncaptured);
   }
 
   supports<K extends OpName>(op: K, needs: OpNeeds[K]): Support {
@@ -195,7 +196,8 @@ export class WebGpuBackend implements Backend, KernelContext {
     this.hostCache.clear();
     this.tensors.trim(); this.uniforms.trim(); this.hostData.trim();
     this.dummy.destroy();
-    this.device.destroy();
+    // The device is shared (gpu.ts): it and its pipelines stay for the next backend; this backend's buffers are gone.
+    this.device.removeEventListener?.("uncapturederror", this.onUncaptured);
   }
 
   // ---- KernelContext (used by kernels/*.ts while run() records) ----
