@@ -11,5 +11,5 @@ export { SeqIndex } from "./contract/seq.js";
 export { alibiSlopes, erf, geluErf } from "./contract/math.js";
 export { Tensor } from "./tensor/tensor.js";
 export { Weight } from "./tensor/weight.js";
-export { attention, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "./ops/ops.js";
+export { attention, axpy, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "./ops/ops.js";
 export type { AttentionOptions } from "./ops/ops.js";

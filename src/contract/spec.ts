@@ -49,12 +49,14 @@ export interface OpArgs {
    * that is read back once. Two passes (mean first), so the moments are centred exactly.
    */
   rowStats: { x: BufferId; out: BufferId; rows: number; cols: number; outRow: number };
+  /** out = alpha·x + y over size elements (out may alias y): residual adds, gradient accumulation, optimizer steps. */
+  axpy: { x: BufferId; y: BufferId; out: BufferId; size: number; alpha: number };
 }
 
 export type OpName = keyof OpArgs;
 
 /** The op names, in a stable order (for capability listings and tests). */
-export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats"];
+export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy"];
 
 /**
  * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
@@ -69,6 +71,7 @@ export interface OpNeeds {
   meanPool: Record<string, never>;
   unary: { kind: UnaryKind };
   rowStats: Record<string, never>;
+  axpy: Record<string, never>;
 }
 
 /** The needs of a concrete call (what run() checks before it dispatches). */

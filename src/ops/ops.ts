@@ -127,6 +127,16 @@ export function unary(x: Tensor, kind: UnaryKind): Tensor {
   return out;
 }
 
+/** alpha·x + y, elementwise over two f32 tensors of one shape. */
+export function axpy(alpha: number, x: Tensor, y: Tensor): Tensor {
+  expectF32("axpy", "x", x); expectF32("axpy", "y", y);
+  expectShape("axpy", "y", y, x.shape);
+  if (!Number.isFinite(alpha)) throw new ShapeError(`axpy: alpha ${alpha} is not a finite number`);
+  const out = Tensor.empty(x.backend, x.shape);
+  if (x.size > 0) dispatch(x.backend, "axpy", { x: x.buf, y: y.buf, out: out.buf, size: x.size, alpha });
+  return out;
+}
+
 /**
  * Per-row (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) of x [rows, cols] → a new [rows, 4] tensor, or into rows
  * `at.row …` of `at.out` [R, 4] (returned, still owned by the caller), for the outlier metrics.

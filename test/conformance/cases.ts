@@ -8,7 +8,7 @@ import { SeqIndex } from "../../src/contract/seq.js";
 import { alibiSlopes, geluErf } from "../../src/contract/math.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Weight } from "../../src/tensor/weight.js";
-import { attention, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "../../src/ops/ops.js";
+import { attention, axpy, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "../../src/ops/ops.js";
 import type { Tolerance } from "../helpers/compare.js";
 import { uniform, rng } from "../helpers/rng.js";
 
@@ -147,6 +147,15 @@ export const CASES: OpCase[] = [
       const x = uniform(r, rows * cols, 2);
       for (let i = 0; i < rows; i++) x[i * cols + Math.floor(r() * cols)] = 8 * (r() - 0.5);
       return { run: (b, keep) => rowStats(t(b, keep, x, [rows, cols])) };
+    },
+  })),
+  // axpy: the reference rounds α·x + y once (f64), Wasm twice (product, then sum; FMA in the relaxed build):
+  // ≤ 1 ulp of |α·x| ≤ 2^-24·3 apart, so 1e-6 covers it. Sizes straddle the SIMD width and the chunk size.
+  ...[1, 5, 4099].map((size): OpCase<"axpy"> => ({
+    op: "axpy", name: `axpy ${size}`, needs: {}, seed: size, quick: size === 4099, tol: { mode: "close", atol: 1e-6, rtol: 1e-6 },
+    make: (r) => {
+      const x = uniform(r, size, 2), y = uniform(r, size);
+      return { run: (b, keep) => axpy(-1.5, t(b, keep, x, [size]), t(b, keep, y, [size])) };
     },
   })),
   {

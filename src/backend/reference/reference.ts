@@ -13,8 +13,9 @@ import { layerNorm } from "./layer-norm.js";
 import { gluGelu, unary } from "./glu-gelu.js";
 import { gather, meanPool } from "./gather.js";
 import { rowStats } from "./row-stats.js";
+import { axpy } from "./axpy.js";
 
-const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats };
+const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy };
 
 export const createReferenceBackend: BackendFactory = async () => new ReferenceBackend();
 

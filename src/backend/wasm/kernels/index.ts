@@ -7,5 +7,6 @@ import { layerNorm } from "./layer-norm.js";
 import { gluGelu, unary } from "./glu-gelu.js";
 import { gather, meanPool } from "./gather.js";
 import { rowStats } from "./row-stats.js";
+import { axpy } from "./axpy.js";
 
-export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats };
+export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy };
