@@ -65,10 +65,13 @@ writeFileSync(file, JSON.stringify({ opts, cpus: cpus().length, node: process.ve
 writeFileSync("bench-results/wasm-latest.json", JSON.stringify({ opts, cpus: cpus().length, node: process.version, results }, null, 2));
 console.log(`\nwrote ${file}`);
 
-// WebGPU rows and the tokenizer, each in its own process: a missing adapter or missing fixtures is reported, not fatal.
-for (const script of ["webgpu.bench.js", "tokenizer.bench.js"]) {
+// Per-op rows over the conformance cases, WebGPU rows and the tokenizer, each in its own process: a missing adapter
+// or missing fixtures is reported, not fatal.
+for (const script of ["ops.bench.js", "webgpu.bench.js", "tokenizer.bench.js"]) {
   console.log(`\n## ${script.replace(".bench.js", "")}`);
-  const p = spawnSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url)), ...(quick ? ["--layers", "1", "--reps", "1"] : [])],
+  const extra = script === "ops.bench.js" ? ["--threads", String(Math.max(...threadCounts)), ...(quick ? ["--reps", "3"] : [])]
+    : quick ? ["--layers", "1", "--reps", "1"] : [];
+  const p = spawnSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url)), ...extra],
     { encoding: "utf8", stdio: ["ignore", "inherit", "inherit"] });
   if (p.status !== 0) console.log(`(${script} exited with status ${p.status}; see above)`);
 }

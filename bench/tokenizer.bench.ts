@@ -5,17 +5,14 @@ import { pathToFileURL } from "node:url";
 import { readFileSync } from "node:fs";
 import { DnaTokenizer } from "../src/tokenizer/tokenizer.js";
 import { fixturesDir, NO_FIXTURES } from "../test/helpers/fixtures.js";
+import { rng } from "../test/helpers/rng.js";
 
 const REPEATS = 5;
 
-/** Deterministic random DNA (LCG, top 2 bits → base) so runs are comparable. */
+/** Deterministic random DNA (the tests' seeded PRNG) so runs are comparable. */
 function randomDna(n: number, seed: number): string {
-  const bases = "ACGT", out: string[] = new Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = bases[s >>> 30];
-  }
+  const bases = "ACGT", out: string[] = new Array(n), r = rng(seed);
+  for (let i = 0; i < n; i++) out[i] = bases[Math.floor(r() * 4)];
   // join gives a flat string, like text read from a file; `+=` would build a rope that the first
   // charCodeAt has to flatten, and that cost would be charged to the tokenizer.
   return out.join("");

@@ -92,6 +92,12 @@ test("prepareWeight packs a copy: the source stays row-major for gather, linear 
     const x = Tensor.from(b, uniform(r, 3 * k), [3, k]);
     const y1 = linear(x, w), y2 = linear(x, w);
     assert.deepEqual(await y1.data(), await y2.data());
+    // A weight handed over (the loader's case) is packed in its own buffer, with the same results.
+    const owned = Weight.from(b, wData, [n, k]);
+    assert.equal(owned.arg.prepared, true);
+    const y3 = linear(x, owned);
+    assert.deepEqual(await y3.data(), await y1.data());
+    owned.dispose(); y3.dispose();
     const ids = Int32Array.from([0, 7, 8, 15, 16, 20, 3]);
     const g = gather(table, ids);
     const gd = await g.data();

@@ -50,10 +50,12 @@ export interface Backend {
   free(buf: BufferId): void;
   /**
    * A linear weight `[n, k]` in the layout this backend's GEMM reads (Wasm: 8-column panels), done once at load.
-   * Returns `w` itself when the stored layout is already the one it runs; otherwise new buffers that the caller
-   * owns beside the originals (free those when nothing else reads them, e.g. keep them for a tied embedding).
+   * Returns `w` itself when the stored layout is already the one it runs. Otherwise, with `handOver` (the caller
+   * gives the buffers up: nothing else will read them) the backend may lay them out in place and return them marked
+   * `prepared`; without it, it returns new buffers that the caller owns beside the originals (e.g. for a tied
+   * embedding table that gather keeps reading).
    */
-  prepareWeight(w: WeightArg, n: number, k: number): WeightArg;
+  prepareWeight(w: WeightArg, n: number, k: number, handOver?: boolean): WeightArg;
   /** Run one op. Throws BackendError when the op is unsupported or the call exceeds a run-time limit. */
   run<K extends OpName>(op: K, args: OpArgs[K]): void;
   /** Wait until every queued op has finished. */

@@ -19,8 +19,9 @@ export class Weight {
   get format(): FormatName { return this.arg.format; }
 
   /**
-   * The weight of a 2-D tensor. It takes the tensor over (frees it when prepared into new buffers) unless
-   * `shared`, when the tensor stays usable by its other readers and its owner keeps freeing it.
+   * The weight of a 2-D tensor. It takes the tensor over (the tensor must not be used afterwards: its buffer may
+   * now hold the backend's GEMM layout) unless `shared`, when the tensor stays usable by its other readers and its
+   * owner keeps freeing it.
    * @example
    * const w = Weight.fromTensor(Tensor.from(backend, values, [n, k], "f16"));
    */
@@ -28,7 +29,7 @@ export class Weight {
     if (t.shape.length !== 2) throw new ShapeError(`weight: tensor ${t.describe()}: expected [out, in]`);
     const [n, k] = t.shape as [number, number];
     const source: WeightArg = { data: t.buf, format: t.format };
-    const arg = t.backend.prepareWeight(source, n, k);
+    const arg = t.backend.prepareWeight(source, n, k, !opts.shared);
     const fresh = arg.data !== source.data;
     if (fresh && !opts.shared) t.dispose();
     const owned = fresh ? [arg.data] : opts.shared ? [] : [t.buf];

@@ -1,6 +1,6 @@
 // Wasm backend: AssemblyScript SIMD kernels (assembly/) on one WebAssembly.Memory arena, optionally with worker
 // threads sharing that memory. Ops run synchronously inside run(); flush() has nothing left to wait for.
-// Linear weights are copied into 8-column panels once, by prepareWeight at load; kernels never repack anything.
+// Linear weights are packed into 8-column panels once, by prepareWeight at load; kernels never repack anything.
 import type { Backend, BackendCaps, BackendFactory, BackendOptions, BufferId, Support } from "../../contract/backend.js";
 import type { OpArgs, OpName, OpNeeds, WeightArg } from "../../contract/spec.js";
 import { tableRun, tableSupports } from "../../contract/kernels.js";
@@ -132,15 +132,19 @@ export class WasmBackend implements Backend, KernelHost {
     this.p.arena.release(b.ptr, b.bytes);
   }
 
-  /** f32 weights with at least one full panel get a packed copy (assembly/linear.ts packPanels); others are used as stored. */
-  prepareWeight(w: WeightArg, n: number, k: number): WeightArg {
+  /**
+   * f32 weights with at least one full panel are packed (assembly/linear.ts packPanels): in place when handed over,
+   * else in a copy; others are used as stored.
+   */
+  prepareWeight(w: WeightArg, n: number, k: number, handOver = false): WeightArg {
     this.live();
     if (w.format !== "f32" || n < 8) return w;
     const src = this.get(w.data);
     if (n * k * 4 > src.bytes) throw new BackendError(`wasm: linear weight buffer of ${src.bytes} bytes is smaller than [${n}, ${k}]`);
-    const data = this.alloc(n * k * 4);
+    if (src.panels) throw new BackendError(`wasm: buffer ${w.data} is already a prepared weight`);
+    const data = handOver ? w.data : this.alloc(n * k * 4);
     const dst = this.get(data);
-    this.mem().copyWithin(dst.ptr, src.ptr, src.ptr + n * k * 4);
+    if (!handOver) this.mem().copyWithin(dst.ptr, src.ptr, src.ptr + n * k * 4);
     const [scratch, scratchStride] = this.scratch(k * 32);
     this.call("pack", { w: dst.ptr, n, k, scratch, scratchStride });
     dst.panels = { n, k };
