@@ -51,7 +51,7 @@ test("bad input gives InputError", { skip }, async () => {
     await assert.rejects(model.classify(["ACGT"]), MissingTensorError); // an MLM checkpoint has no classifier
   } finally { model.dispose(); }
   await assert.rejects(model.embed(["ACGT"]), /disposed/);
-  await assert.rejects(GermModel.fromPretrained(MLM, { device: "reference", dtype: "q4" as never }), InputError);
+  await assert.rejects(GermModel.fromPretrained(MLM, { device: "reference", dtype: "q3" as never }), InputError);
 });
 
 test("dtype f16: GEMM weights stored as halves (reference decodes them); Wasm refuses at load, naming what it lacks", { skip }, async () => {

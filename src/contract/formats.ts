@@ -2,7 +2,7 @@
 // reference encode/decode that the reference backend computes with). Quantized formats are new rows, not new ops.
 import { f16BitsToF32, f32ToF16Bits } from "./half.js";
 
-export type FormatName = "f32" | "f16";
+export type FormatName = "f32" | "f16" | "q8" | "q4";
 
 /** A weight's bytes as stored on a backend: `data`, plus per-row or per-group scales for quantized formats. */
 export interface EncodedWeight { data: Uint8Array; scales?: Float32Array }
@@ -19,6 +19,13 @@ export interface WeightFormat {
   readonly layout: string;
   /** Checkpoint (safetensors) dtypes whose bytes already are this format: uploaded as stored, never converted. */
   readonly storedAs: readonly string[];
+  /**
+   * What linear does with its activations for this weight format: "f32" keeps them (W·A16/32), "int8-row"
+   * quantizes each row of x symmetrically to int8 on the fly (W8A8: int8·int8 → int32, then scales; quantizeRows).
+   */
+  readonly activations: "f32" | "int8-row";
+  /** Number of f32 scales for a [rows, cols] weight (0 without scales). */
+  scaleCount(rows: number, cols: number): number;
   /** Bytes of `data` for a [rows, cols] weight (before the 4-byte padding backends add). */
   dataBytes(rows: number, cols: number): number;
   /** Reference quantizer: f32 values [rows, cols] → this format. */
@@ -28,7 +35,7 @@ export interface WeightFormat {
 }
 
 const f32: WeightFormat = {
-  name: "f32", blockElems: 1, blockBytes: 4, scales: "none", storedAs: ["F32"],
+  name: "f32", blockElems: 1, blockBytes: 4, scales: "none", storedAs: ["F32"], activations: "f32", scaleCount: () => 0,
   layout: "IEEE binary32, little-endian, row-major",
   dataBytes: (rows, cols) => 4 * rows * cols,
   encode: (values) => ({ data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) }),
@@ -40,7 +47,7 @@ const f32: WeightFormat = {
 };
 
 const f16: WeightFormat = {
-  name: "f16", blockElems: 1, blockBytes: 2, scales: "none", storedAs: ["F16"],
+  name: "f16", blockElems: 1, blockBytes: 2, scales: "none", storedAs: ["F16"], activations: "f32", scaleCount: () => 0,
   layout: "IEEE binary16 (half), little-endian, row-major; f32 values are rounded to nearest, ties to even",
   dataBytes: (rows, cols) => 2 * rows * cols,
   encode: (values) => {
@@ -55,8 +62,90 @@ const f16: WeightFormat = {
   },
 };
 
+/** Round half to even, as torch.round, Wasm f32x4.nearest and WGSL round() do. */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Symmetric int8 quantization of each row: scale = max|row| / 127 (f32), q = round_half_even(x / scale) in f32
+ * arithmetic (an all-zero row has scale 0 and q 0). W8A8's activation step and q8's weight quantizer.
+ */
+export function quantizeRows(x: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
+  const q = new Int8Array(rows * cols), scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(x[r * cols + c]));
+    const s = Math.fround(m / 127);
+    scales[r] = s;
+    if (s === 0) continue;
+    for (let c = 0; c < cols; c++) q[r * cols + c] = Math.max(-127, Math.min(127, roundHalfEven(Math.fround(x[r * cols + c] / s))));
+  }
+  return { q, scales };
+}
+
+const q8: WeightFormat = {
+  name: "q8", blockElems: 1, blockBytes: 1, scales: "row", storedAs: ["I8"], activations: "int8-row",
+  layout: "int8 two's complement, row-major [n, k]; scales: f32 [n], one per output row (symmetric, max|w|/127)",
+  scaleCount: (rows) => rows,
+  dataBytes: (rows, cols) => rows * cols,
+  encode: (values, rows, cols) => {
+    const { q, scales } = quantizeRows(values, rows, cols);
+    return { data: new Uint8Array(q.buffer), scales };
+  },
+  decode: ({ data, scales }, rows, cols) => {
+    const q = new Int8Array(data.buffer, data.byteOffset, rows * cols), out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = q[r * cols + c] * scales![r];
+    return out;
+  },
+};
+
+/** q4's group size along k (a row is padded to whole groups). */
+export const Q4_GROUP = 32;
+const q4Groups = (cols: number): number => Math.ceil(cols / Q4_GROUP);
+
+const q4: WeightFormat = {
+  name: "q4", blockElems: Q4_GROUP, blockBytes: Q4_GROUP / 2, scales: "block", storedAs: [], activations: "f32",
+  layout: `int4 in groups of ${Q4_GROUP} along k, row-major; each row padded to whole groups; two values per byte, `
+    + "element 2i in the low nibble, 2i+1 in the high one, stored as q + 8 (q in −7…7; padding is 8 = 0); "
+    + "scales: f32 [n, ⌈k/32⌉], one per group (symmetric, max|w|/7)",
+  scaleCount: (rows, cols) => rows * q4Groups(cols),
+  dataBytes: (rows, cols) => rows * q4Groups(cols) * (Q4_GROUP / 2),
+  encode: (values, rows, cols) => {
+    const g = q4Groups(cols), rowBytes = g * (Q4_GROUP / 2);
+    const data = new Uint8Array(rows * rowBytes).fill(0x88), scales = new Float32Array(rows * g);
+    for (let r = 0; r < rows; r++) {
+      for (let b = 0; b < g; b++) {
+        const c0 = b * Q4_GROUP, c1 = Math.min(cols, c0 + Q4_GROUP);
+        let m = 0;
+        for (let c = c0; c < c1; c++) m = Math.max(m, Math.abs(values[r * cols + c]));
+        const s = Math.fround(m / 7);
+        scales[r * g + b] = s;
+        for (let c = c0; c < c1; c++) {
+          const q = s === 0 ? 0 : Math.max(-7, Math.min(7, roundHalfEven(Math.fround(values[r * cols + c] / s))));
+          const byte = r * rowBytes + (c >> 1);
+          data[byte] = c & 1 ? (data[byte] & 0x0f) | ((q + 8) << 4) : (data[byte] & 0xf0) | (q + 8);
+        }
+      }
+    }
+    return { data, scales };
+  },
+  decode: ({ data, scales }, rows, cols) => {
+    const g = q4Groups(cols), rowBytes = g * (Q4_GROUP / 2), out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const byte = data[r * rowBytes + (c >> 1)];
+        const q = (c & 1 ? byte >> 4 : byte & 0x0f) - 8;
+        out[r * cols + c] = Math.fround(q * scales![r * g + Math.floor(c / Q4_GROUP)]);
+      }
+    }
+    return out;
+  },
+};
+
 /** Every weight format by name. */
-export const FORMATS: Readonly<Record<FormatName, WeightFormat>> = { f32, f16 };
+export const FORMATS: Readonly<Record<FormatName, WeightFormat>> = { f32, f16, q8, q4 };
 
 export function isFormatName(s: unknown): s is FormatName {
   return typeof s === "string" && Object.prototype.hasOwnProperty.call(FORMATS, s);

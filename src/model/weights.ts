@@ -51,6 +51,8 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   // A projection weight: the checkpoint's bytes as they are when they already are `format`, else encoded from f32.
   const weight = (name: string, shape: [number, number]): Weight => {
     const t = raw(name, shape);
+    // Quantized formats: the reference quantizer (formats.ts) at load; their checkpoints carry scales (not yet read).
+    if (FORMATS[format].scales !== "none") return Weight.from(backend, data(name, shape), shape, format);
     const stored = FORMATS[format].storedAs.includes(t.dtype)
       ? Tensor.fromBytes(backend, format, t.bytes, shape)
       : Tensor.from(backend, data(name, shape), shape, format);

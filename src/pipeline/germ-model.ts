@@ -22,11 +22,13 @@ export interface FromPretrainedOptions {
   /** "auto" picks WebGPU on a hardware adapter, else Wasm, else (warning once) the reference backend. */
   device?: BackendName | "auto";
   /**
-   * Storage of the GEMM weights: "f32" (default), or "f16" (IEEE half weights, f32 activations and accumulation;
-   * half the weight memory). f16 needs the WebGPU backend on an adapter with `shader-f16` (or "reference", which
-   * computes with the same rounded weights); other backends throw BackendError. Outputs move by ~1e-3 vs f32.
+   * Storage of the GEMM weights: "f32" (default), "f16" (IEEE half weights, f32 activations and accumulation;
+   * half the weight memory), "q8" (W8A8: int8 weights per output row, activations quantized per token on the fly)
+   * or "q4" (int4 weights in groups of 32, f32 activations), quantized at load with the reference quantizers
+   * (contract/formats.ts). A backend that lacks the format's kernel fails at load (BackendError naming it); "auto"
+   * takes one that has it. f16 runs on WebGPU with `shader-f16`; q8 and q4 so far only on the reference backend.
    */
-  dtype?: "f32" | "f16";
+  dtype?: "f32" | "f16" | "q8" | "q4";
   threads?: number;
   /** Overrides config.json's attn_softmax. Use "softmax1" for magicslabnu/GERM (its config does not say). */
   attnSoftmax?: SoftmaxKind;
@@ -63,7 +65,7 @@ export class GermModel {
   /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
     const dtype = opts.dtype ?? "f32";
-    if (dtype !== "f32" && dtype !== "f16") throw new InputError(`dtype ${JSON.stringify(dtype)} is not supported (expected "f32" or "f16")`);
+    if (!["f32", "f16", "q8", "q4"].includes(dtype)) throw new InputError(`dtype ${JSON.stringify(dtype)} is not supported (expected "f32", "f16", "q8" or "q4")`);
     const src = typeof dirOrUrl === "string" ? await openSource(dirOrUrl, { revision: opts.revision, onProgress: opts.onProgress }) : dirOrUrl;
     const configBytes = await src.get("config.json");
     if (!configBytes) throw new FormatError(`${src.location}: config.json not found`);

@@ -32,12 +32,16 @@ export class Tensor {
    */
   static from(backend: Backend, data: Float32Array, shape: readonly number[], format: FormatName = "f32"): Tensor {
     checkShape(shape);
+    if (FORMATS[format].scales !== "none") throw new ShapeError(`tensor: ${format} needs scales; quantized weights are Weights (Weight.from)`);
     const [rows, cols] = rowsCols(shape);
     if (data.length !== rows * cols) throw new ShapeError(`tensor: ${data.length} values do not fill shape [${shape.join(", ")}]`);
     return Tensor.fromBytes(backend, format, FORMATS[format].encode(data, rows, cols).data, shape);
   }
 
-  /** Upload bytes already in `format` (e.g. an F16 checkpoint tensor for "f16") as they are: no conversion. */
+  /**
+   * Upload bytes already in `format` (e.g. an F16 checkpoint tensor for "f16") as they are: no conversion. For a
+   * quantized format these are its `data` only (Weight.fromEncoded pairs them with their scales).
+   */
   static fromBytes(backend: Backend, format: FormatName, bytes: Uint8Array, shape: readonly number[]): Tensor {
     checkShape(shape);
     const [rows, cols] = rowsCols(shape);
@@ -58,6 +62,7 @@ export class Tensor {
     if (this.size === 0) return new Float32Array(0);
     await this.backend.flush();
     const [rows, cols] = rowsCols(this.shape);
+    if (FORMATS[this.format].scales !== "none") throw new ShapeError(`tensor ${this.describe()}: quantized data cannot be read without its scales`);
     const bytes = await this.backend.download(this.buf, 0, padBytes(FORMATS[this.format].dataBytes(rows, cols)));
     return FORMATS[this.format].decode({ data: bytes }, rows, cols);
   }

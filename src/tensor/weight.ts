@@ -1,7 +1,7 @@
 // Weight: a linear layer's weight [n, k] (PyTorch [out, in]) as the backend's GEMM reads it: format + buffer(s),
 // prepared once (Backend.prepareWeight) when it is made, so no kernel ever repacks a weight behind a reader's back.
 import type { Backend, BufferId } from "../contract/backend.js";
-import type { FormatName } from "../contract/formats.js";
+import { FORMATS, type EncodedWeight, type FormatName } from "../contract/formats.js";
 import type { WeightArg } from "../contract/spec.js";
 import { ShapeError } from "../errors.js";
 import { Tensor } from "./tensor.js";
@@ -29,6 +29,7 @@ export class Weight {
     if (t.shape.length !== 2) throw new ShapeError(`weight: tensor ${t.describe()}: expected [out, in]`);
     const [n, k] = t.shape as [number, number];
     const source: WeightArg = { data: t.buf, format: t.format };
+    if (FORMATS[t.format].scales !== "none") throw new ShapeError(`weight: a ${t.format} tensor needs its scales: use Weight.fromEncoded`);
     const arg = t.backend.prepareWeight(source, n, k, !opts.shared);
     const fresh = arg.data !== source.data;
     if (fresh && !opts.shared) t.dispose();
@@ -37,9 +38,26 @@ export class Weight {
     return new Weight(t.backend, arg, [n, k], owned);
   }
 
-  /** Encode f32 values [n, k] into `format` and prepare them. */
+  /** Encode f32 values [n, k] into `format` (its reference encoder: formats.ts) and prepare them. */
   static from(backend: Backend, values: Float32Array, shape: readonly [number, number], format: FormatName = "f32"): Weight {
-    return Weight.fromTensor(Tensor.from(backend, values, shape, format));
+    if (values.length !== shape[0] * shape[1]) throw new ShapeError(`weight: ${values.length} values do not fill [${shape.join(", ")}]`);
+    if (FORMATS[format].scales === "none") return Weight.fromTensor(Tensor.from(backend, values, shape, format));
+    return Weight.fromEncoded(backend, format, FORMATS[format].encode(values, shape[0], shape[1]), shape);
+  }
+
+  /** Bytes (and scales) already in `format`, e.g. read from a quantized checkpoint; prepared like any weight. */
+  static fromEncoded(backend: Backend, format: FormatName, w: EncodedWeight, shape: readonly [number, number]): Weight {
+    const [n, k] = shape, f = FORMATS[format];
+    const want = f.scaleCount(n, k);
+    if ((w.scales?.length ?? 0) !== want) throw new ShapeError(`weight ${format} [${n}, ${k}]: ${w.scales?.length ?? 0} scales, expected ${want}`);
+    const data = Tensor.fromBytes(backend, format, w.data, shape);
+    if (want === 0) return Weight.fromTensor(data);
+    const scales = Tensor.from(backend, w.scales!, [want]);
+    const arg = backend.prepareWeight({ data: data.buf, scales: scales.buf, format }, n, k, true);
+    const owned = [arg.data, arg.scales ?? scales.buf];
+    if (arg.data !== data.buf) data.dispose();
+    if (arg.scales !== undefined && arg.scales !== scales.buf) scales.dispose();
+    return new Weight(backend, arg, [n, k], owned);
   }
 
   dispose(): void {

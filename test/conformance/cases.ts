@@ -68,6 +68,22 @@ function linearCase(m: number, n: number, k: number, bias = true, format: Format
   };
 }
 
+function q8IntegerCase(m: number, n: number, k: number): OpCase<"linear"> {
+  const ints = (r: () => number, rows: number) => {
+    const v = Float32Array.from({ length: rows * k }, () => Math.round((r() * 2 - 1) * 127));
+    for (let i = 0; i < rows; i++) v[i * k + Math.floor(r() * k)] = r() < 0.5 ? 127 : -127;
+    return v;
+  };
+  return {
+    op: "linear", name: `linear m${m} n${n} k${k} w:q8 integer-exact`, needs: { format: "q8" }, seed: m * 7919 + n * 31 + k + 1,
+    tol: { mode: "exact" }, quick: m === 65,
+    make: (r) => {
+      const x = ints(r, m), wt = ints(r, n);
+      return { run: (b, keep) => linear(t(b, keep, x, [m, k]), w(b, keep, wt, [n, k], "q8")) };
+    },
+  };
+}
+
 function attentionCase(lens: number[], heads: number, headDim: number, softmax: SoftmaxKind, maskEvery = 0, scale = 1, quick = false): OpCase<"attention"> {
   const H = heads * headDim, nnz = lens.reduce((a, c) => a + c, 0);
   return {
@@ -105,6 +121,16 @@ export const CASES: OpCase[] = [
   linearCase(33, 130, 256, false),
   ...[[1, 1, 1], [3, 5, 7], [5, 13, 33], [63, 64, 65], [65, 129, 127], [7, 768, 768]].map(([m, n, k]) => linearCase(m, n, k, true, "f16", m === 65)),
   linearCase(33, 130, 256, false, "f16"),
+  // q8 (W8A8): integers in [−127, 127] with a ±127 in every row make every scale exactly 1, so the output is the
+  // integer sum itself, which any backend that accumulates in int32 must reproduce bit for bit (k 3072: sums up
+  // to 5e7 round to f32 the same way everywhere).
+  ...[[1, 1, 1], [3, 5, 7], [65, 129, 127], [7, 768, 3072]].map(([m, n, k]) => q8IntegerCase(m, n, k)),
+  // q8 on random values: the same activation quantizer (f32 division, round half to even) and f32 epilogue on every
+  // backend: measured identical to the reference on Wasm; 1e-6 leaves room for one rounding step elsewhere.
+  ...[[1, 8, 4], [5, 13, 33], [63, 64, 65], [33, 130, 256]].map(([m, n, k]) => ({ ...linearCase(m, n, k, true, "q8", m === 63), tol: { mode: "close", atol: 1e-6, rtol: 1e-6 } as Tolerance })),
+  // q4: every backend dequantizes to the same f32 weights (q·scale), so the f32 GEMM bound holds. k straddles the
+  // 32-element group (7, 33, 65) and is a multiple of it (64, 768).
+  ...[[1, 1, 7], [3, 5, 33], [65, 129, 65], [4, 8, 64], [7, 768, 768]].map(([m, n, k]) => linearCase(m, n, k, true, "q4", m === 65)),
   ...(["vanilla", "softmax1"] as const).flatMap((s) => [
     attentionCase([1], 4, 16, s), attentionCase([3, 4, 5], 4, 16, s, 0, 1, true), attentionCase([63, 64, 65], 4, 16, s),
     attentionCase([127, 1, 129], 2, 32, s), attentionCase([7, 33], 12, 64, s, 0, 1, s === "softmax1"), attentionCase([9, 17], 6, 8, s),

@@ -86,9 +86,17 @@ export class ReferenceBackend implements Backend, RefContext {
     return new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
   }
 
+  int8(id: BufferId): Int8Array {
+    const b = this.bytes(id);
+    return new Int8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+
   weight(w: WeightArg, n: number, k: number): Float32Array {
     const data = this.bytes(w.data);
     const scales = w.scales === undefined ? undefined : this.f32(w.scales);
+    if (FORMATS[w.format].scaleCount(n, k) > (scales?.length ?? 0)) {
+      throw new BackendError(`reference: ${w.format} weight [${n}, ${k}] needs ${FORMATS[w.format].scaleCount(n, k)} scales, has ${scales?.length ?? 0}`);
+    }
     const format = FORMATS[w.format];
     if (data.byteLength < format.dataBytes(n, k)) {
       throw new BackendError(`reference: ${w.format} weight buffer of ${data.byteLength} bytes is smaller than [${n}, ${k}]`);
