@@ -21,7 +21,7 @@ const FASTA = join(tmp, "in.fa");
 writeFileSync(FASTA, ">a first\nacgtNN\n>b\nGGCC\nTT\n>c\nA\n");
 
 /** Fake model: embedding = [length, code of first char, pooling flag]; labels by length parity. */
-function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: number }, fail?: Error) {
+function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string }, fail?: Error) {
   return async (_dir: string, opts: LoadOptions): Promise<CliModel> => {
     log.opts = opts;
     opts.onProgress?.({ file: "config.json", loaded: 10, total: 10, status: "done" });
@@ -37,6 +37,7 @@ function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: numbe
         return texts.map((t) => ({ logits: new Float32Array([0, t.length]), probs: new Float32Array([0.25, 0.75]), label: t.length % 2 ? "odd" : "even" }));
       },
       async outliers() { throw new Error("not used by these tests"); },
+      async save(dir) { log.saved = dir; },
       config: { numHiddenLayers: 1 },
       dispose() { log.disposed++; },
     };
@@ -53,7 +54,7 @@ class Sink extends Writable {
 async function run(argv: string[], opts: { stdin?: string; fail?: Error; progress?: boolean } = {}) {
   const stdout = new Sink();
   const errText: string[] = [];
-  const log = { texts: [] as string[][], opts: undefined as LoadOptions | undefined, disposed: 0 };
+  const log = { texts: [] as string[][], opts: undefined as LoadOptions | undefined, disposed: 0, saved: undefined as string | undefined };
   const code = await runCli(argv, {
     stdout, stderr: { write: (s: string) => errText.push(s), isTTY: false }, readStdin: async () => opts.stdin ?? "",
     version: "9.9.9", progress: opts.progress,
@@ -79,7 +80,10 @@ test("usage errors exit 2 with 'germ: <message>' and no stack", async () => {
     [["embed", "--model", "m"], /missing <input>/],
     [["embed", FASTA, "--model", "m", "--bogus"], /Unknown option '--bogus'/],
     [["embed", FASTA, "--model", "m", "--device", "tpu"], /--device must be one of/],
-    [["embed", FASTA, "--model", "m", "--dtype", "q4"], /--dtype must be one of f32, f16/],
+    [["embed", FASTA, "--model", "m", "--dtype", "q3"], /--dtype must be one of f32, f16, q8, q4/],
+    [["quantize", "--model", "m", "--out", "d"], /quantize: --dtype q8 or --dtype q4 is required/],
+    [["quantize", "--model", "m", "--dtype", "q8"], /quantize: --out <dir> is required/],
+    [["quantize", FASTA, "--model", "m", "--dtype", "q8", "--out", "d"], /quantize: unexpected argument/],
     [["embed", FASTA, "--model", "m", "--batch-size", "0"], /--batch-size must be an integer/],
     [["classify", FASTA, "--model", "m", "--format", "npy"], /npy .* only for embed/],
     [["tokenize", FASTA, "--model", "m", "--pooling", "cls"], /--pooling applies to embed only/],
@@ -228,4 +232,24 @@ test("end to end: embed and outliers reproduce the goldens for the README exampl
   const m = seq.validate_sc_metrics;
   assertClose([row.maxFfnOutInfNorm, row.maxLnOutInfNorm], [m.max_ffn_out_inf_norm, m.max_LN_out_inf_norm], "CLI outliers inf-norms");
   assertClose([row.avgKurtosis, row.maxKurtosis], [m.avg_kurtosis, m.max_kurtosis], "CLI outliers kurtosis", 1e-3, 1e-3);
+});
+
+test("quantize: loads with --dtype, saves to --out; the real CLI writes a directory that embeds like the q8 model", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const r = await run(["quantize", "--model", "m", "--dtype", "q4", "--out", "o"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.log.opts?.dtype, "q4");
+  assert.equal(r.log.saved, "o");
+  const dir = join(fixtures!, "tiny-softmax1"), out = join(tmp, "q8-model");
+  const q = await runBuiltCli(["quantize", "--model", dir, "--dtype", "q8", "--out", out]);
+  assert.equal(q.code, 0, q.stderr);
+  const fasta = join(tmp, "q.fa");
+  writeFileSync(fasta, ">s\nACGTAGCATCGGATCTATCTATCGACACTTGG\n");
+  const [saved, direct] = await Promise.all([
+    runBuiltCli(["embed", fasta, "--model", out, "--device", "reference"]),
+    runBuiltCli(["embed", fasta, "--model", dir, "--device", "reference", "--dtype", "q8"]),
+  ]);
+  assert.equal(saved.code, 0, saved.stderr);
+  assert.deepEqual(JSON.parse(saved.stdout).embedding, JSON.parse(direct.stdout).embedding);
 });

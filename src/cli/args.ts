@@ -7,7 +7,7 @@ import type { SequenceFormat } from "../io/fasta.js";
 /** A mistake in the command line itself: exit code 2, with a pointer to --help. */
 export class UsageError extends InputError {}
 
-export const COMMANDS = ["embed", "classify", "tokenize", "outliers"] as const;
+export const COMMANDS = ["embed", "classify", "tokenize", "outliers", "quantize"] as const;
 export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
 export type OutputFormat = "jsonl" | "tsv" | "npy";
@@ -29,12 +29,14 @@ export interface CliOptions {
   keepCase: boolean;
   maxLength?: number;
   attnSoftmax?: "vanilla" | "softmax1";
-  dtype: "f32" | "f16";
+  /** Undefined: f32, or what a quantized checkpoint stores. */
+  dtype?: "f32" | "f16" | "q8" | "q4";
 }
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
 
 export const HELP = `Usage: germ <command> <input> --model <dir|url|hub-id> [options]
+       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir>
 
 Commands:
   embed       one vector per sequence (mean or [CLS] pooling)
@@ -42,6 +44,8 @@ Commands:
   tokenize    BPE token ids and tokens
   outliers    GERM paper outlier statistics (validate_sc.py): per sequence and overall, the mean
               per-token inf-norm and kurtosis of each layer's mlp.wo and mlp.layernorm output
+  quantize    write the model with q8 or q4 projection weights to --out (a directory that
+              --model then loads as it is, without re-quantizing; docs/quantization.md)
 
 Input:
   <input>                 FASTA, FASTQ, CSV with a 'sequence' column (GUE: sequence,label), or one
@@ -57,7 +61,9 @@ Model:
   --device D              auto (default) | reference | wasm | webgpu
   --threads N             worker threads for the wasm backend
   --attn-softmax S        vanilla | softmax1 (overrides config.json; GERM checkpoints use softmax1)
-  --dtype T               f32 (default) | f16: half-precision GEMM weights (WebGPU with shader-f16 only)
+  --dtype T               projection weights: f32 (default) | f16 (WebGPU with shader-f16) | q8 (int8
+                          weights and activations) | q4 (int4 weights, groups of 32); q8/q4 run on the
+                          reference backend so far. A quantized checkpoint loads as stored without it
   --max-length N          truncate to N tokens including [CLS] and [SEP]
 
 Output:
@@ -103,11 +109,17 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
   const [command, input, ...extra] = positionals;
-  if (command === undefined) throw new UsageError("missing command (embed, classify, tokenize or outliers)");
+  if (command === undefined) throw new UsageError(`missing command (${COMMANDS.join(", ")})`);
   if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command '${command}' (expected embed, classify, tokenize or outliers)`);
+    throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
   }
-  if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
+  const dtype = v.dtype === undefined ? undefined : oneOf("--dtype", v.dtype, ["f32", "f16", "q8", "q4"] as const);
+  if (command === "quantize") {
+    if (input !== undefined) throw new UsageError(`quantize: unexpected argument '${input}' (it reads --model and writes --out)`);
+    if (v.model === undefined || v.model === "") throw new UsageError("quantize: --model is required");
+    if (dtype !== "q8" && dtype !== "q4") throw new UsageError("quantize: --dtype q8 or --dtype q4 is required");
+    if (!v.out) throw new UsageError("quantize: --out <dir> is required");
+  } else if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
   if (extra.length) throw new UsageError(`${command}: unexpected extra argument '${extra[0]}'`);
   if (v.model === undefined || v.model === "") throw new UsageError(`${command}: --model is required`);
   const cmd = command as Command;
@@ -120,7 +132,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     kind: "run",
     options: {
       command: cmd,
-      input,
+      input: input ?? "",
       model: v.model,
       revision: v.revision,
       device: oneOf("--device", v.device ?? "auto", ["auto", "reference", "wasm", "webgpu"] as const),
@@ -135,7 +147,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       maxLength: v["max-length"] === undefined ? undefined : positiveInt("--max-length", v["max-length"], 2),
       attnSoftmax: v["attn-softmax"] === undefined ? undefined
         : oneOf("--attn-softmax", v["attn-softmax"], ["vanilla", "softmax1"] as const),
-      dtype: oneOf("--dtype", v.dtype ?? "f32", ["f32", "f16"] as const),
+      dtype,
     },
   };
 }

@@ -17,6 +17,8 @@ export interface CliModel {
   embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler" }): Promise<Float32Array[]>;
   classify(texts: string[]): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
   outliers(texts: string[]): Promise<OutlierReport>;
+  /** Write the model as a directory (quantize). */
+  save(dir: string): Promise<void>;
   readonly config: { numHiddenLayers: number };
   dispose(): void;
 }
@@ -25,7 +27,7 @@ export interface LoadOptions {
   device: CliOptions["device"];
   threads?: number;
   attnSoftmax?: "vanilla" | "softmax1";
-  dtype?: "f32" | "f16";
+  dtype?: "f32" | "f16" | "q8" | "q4";
   maxLength?: number;
   batchSize?: number;
   revision?: string;
@@ -56,13 +58,20 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
     if (opts.format === "npy" && !opts.out && io.stdout.isTTY) {
       throw new UsageError("refusing to write binary NPY to a terminal; use --out FILE or a pipe");
     }
+    if (opts.command === "quantize") {
+      model = await loadModel(opts.model, { device: "reference", dtype: opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
+      await model.save(opts.out!);
+      progress.clear();
+      io.stderr.write(`germ: wrote ${opts.dtype} model to ${opts.out}\n`);
+      return 0;
+    }
     const records = await readRecords(opts, io);
     out = await Output.open(opts.out, io.stdout);
     model = await loadModel(opts.model, {
       device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, dtype: opts.dtype, maxLength: opts.maxLength,
       batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p),
     });
-    await COMMAND_RUNNERS[opts.command](model, records, opts, out, progress);
+    await COMMAND_RUNNERS[opts.command as Exclude<CliOptions["command"], "quantize">](model, records, opts, out, progress);
     progress.clear();
     await out.close();
     return 0;
@@ -130,7 +139,7 @@ async function eachBatch<T>(
   }
 }
 
-const COMMAND_RUNNERS: Record<CliOptions["command"], Runner> = {
+const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize">, Runner> = {
   async embed(model, records, opts, out, progress) {
     let width = -1;
     await eachBatch(records, opts.batchSize, progress, "embed",

@@ -11,33 +11,35 @@ export interface ModelSource {
   get(file: string): Promise<Uint8Array | null>;
 }
 
-type Reader = (bytes: Uint8Array, file: string) => TensorMap;
-const readST: Reader = (b, f) => readSafetensors(b, f).tensors;
+type Reader = (bytes: Uint8Array, file: string) => { tensors: TensorMap; metadata: Record<string, string> };
+const readST: Reader = (b, f) => readSafetensors(b, f);
+const readBin: Reader = (b, f) => ({ tensors: readTorchBin(b, f), metadata: {} });
 
 /** Looked for in this order; the first present wins. */
 const CANDIDATES: { file: string; read: Reader; sharded: boolean }[] = [
   { file: "model.safetensors", read: readST, sharded: false },
   { file: "model.safetensors.index.json", read: readST, sharded: true },
-  { file: "pytorch_model.bin", read: readTorchBin, sharded: false },
-  { file: "pytorch_model.bin.index.json", read: readTorchBin, sharded: true },
+  { file: "pytorch_model.bin", read: readBin, sharded: false },
+  { file: "pytorch_model.bin.index.json", read: readBin, sharded: true },
 ];
 
 /**
- * Load the weights of a model as raw tensors. `file` says which candidate was used.
+ * Load the weights of a model as raw tensors. `file` says which candidate was used; `metadata` is the safetensors
+ * `__metadata__` (of every shard, merged; empty for .bin).
  * @example
  * const { tensors, file } = await loadCheckpoint({ location: "mem", get: async (f) => files[f] ?? null });
  */
-export async function loadCheckpoint(src: ModelSource): Promise<{ tensors: TensorMap; file: string }> {
+export async function loadCheckpoint(src: ModelSource): Promise<{ tensors: TensorMap; file: string; metadata: Record<string, string> }> {
   for (const c of CANDIDATES) {
     const bytes = await src.get(c.file);
     if (bytes === null) continue;
-    const tensors = c.sharded ? await readSharded(src, c.file, bytes, c.read) : c.read(bytes, pathIn(src, c.file));
-    return { tensors, file: c.file };
+    const { tensors, metadata } = c.sharded ? await readSharded(src, c.file, bytes, c.read) : c.read(bytes, pathIn(src, c.file));
+    return { tensors, file: c.file, metadata };
   }
   throw new FormatError(`${src.location}: no checkpoint found; looked for ${CANDIDATES.map((c) => c.file).join(", ")}`);
 }
 
-async function readSharded(src: ModelSource, indexFile: string, bytes: Uint8Array, read: Reader): Promise<TensorMap> {
+async function readSharded(src: ModelSource, indexFile: string, bytes: Uint8Array, read: Reader): Promise<ReturnType<Reader>> {
   const where = pathIn(src, indexFile);
   let index: unknown;
   try {
@@ -58,12 +60,14 @@ async function readSharded(src: ModelSource, indexFile: string, bytes: Uint8Arra
     byShard.set(shard, names);
   }
   const tensors: TensorMap = new Map();
+  const metadata: Record<string, string> = {};
   for (const [shard, names] of byShard) {
     const shardBytes = await src.get(shard);
     if (shardBytes === null) {
       throw new MissingTensorError(`${where}: shard "${shard}" is absent at ${src.location}; it holds ${names.length} tensor(s), e.g. "${names[0]}"`);
     }
-    const part = read(shardBytes, pathIn(src, shard));
+    const { tensors: part, metadata: meta } = read(shardBytes, pathIn(src, shard));
+    Object.assign(metadata, meta);
     for (const name of names) {
       if (!part.has(name)) throw new MissingTensorError(`${where}: tensor "${name}" is not in its shard "${shard}"`);
     }
@@ -72,7 +76,7 @@ async function readSharded(src: ModelSource, indexFile: string, bytes: Uint8Arra
       tensors.set(name, t);
     }
   }
-  return tensors;
+  return { tensors, metadata };
 }
 
 function pathIn(src: ModelSource, file: string): string {

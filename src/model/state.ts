@@ -18,8 +18,9 @@ export interface ModelState {
 }
 
 /** Upload a checkpoint's weights to `backend` (which the caller checked runs everything the model needs). */
-export function createModelState(backend: Backend, tensors: TensorMap, config: GermConfig, file: string, format: FormatName): ModelState {
-  const weights = loadWeights(backend, tensors, config, file, format);
+export function createModelState(backend: Backend, tensors: TensorMap, config: GermConfig, file: string, format: FormatName,
+  prequantized = false): ModelState {
+  const weights = loadWeights(backend, tensors, config, file, format, prequantized);
   return { config, backend, weights, format, slopes: alibiSlopes(config.numAttentionHeads) };
 }
 

@@ -3,7 +3,7 @@
 // Projection weights are stored in the requested format (formats.ts), uploaded as stored when the checkpoint already
 // holds that format (no F16 → f32 → f16 round trip), and prepared once for the backend's GEMM.
 import type { Backend } from "../contract/backend.js";
-import { FORMATS, type FormatName } from "../contract/formats.js";
+import { FORMATS, type EncodedWeight, type FormatName } from "../contract/formats.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import { ConfigError, FormatError, MissingTensorError } from "../errors.js";
@@ -29,12 +29,45 @@ export interface ModelWeights {
   unused: string[];
 }
 
-/** `format` is the storage of the projection weights only (see the header); the caller checked the backend runs it. */
-export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, format: FormatName = "f32"): ModelWeights {
+/**
+ * The projection weights of a checkpoint (full tensor names of `<module>.weight`) with their [out, in] shapes: what
+ * the loader stores in the projection format, and what a quantized checkpoint holds as int data + `<name>_scale`.
+ * The tied MLM decoder is not one (it reads the f32 word embeddings).
+ */
+export function projectionWeights(tensors: TensorMap, cfg: GermConfig): Map<string, [number, number]> {
+  const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
+  const key = keyOf(tensors);
+  const out = new Map<string, [number, number]>();
+  for (let j = 0; j < cfg.numHiddenLayers; j++) {
+    const p = key(`encoder.layer.${j}.`);
+    out.set(`${p}attention.self.Wqkv.weight`, [3 * H, H]).set(`${p}attention.output.dense.weight`, [H, H]);
+    out.set(`${p}mlp.gated_layers.weight`, [2 * I, H]).set(`${p}mlp.wo.weight`, [H, I]);
+  }
+  if (tensors.has(key("pooler.dense.weight"))) out.set(key("pooler.dense.weight"), [H, H]);
+  const cls = tensors.get("classifier.weight");
+  if (cls) out.set("classifier.weight", [cls.shape[0], H]);
+  if (tensors.has("cls.predictions.transform.dense.weight")) out.set("cls.predictions.transform.dense.weight", [H, H]);
+  if (tensors.has("cls.predictions.decoder.weight") && !decoderIsTied(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"), new Set())) {
+    out.set("cls.predictions.decoder.weight", [V, H]);
+  }
+  return out;
+}
+
+/** Names with the "bert." prefix when the checkpoint uses it (BertFor* classes), without it otherwise (BertModel). */
+function keyOf(tensors: TensorMap): (name: string) => string {
+  const prefixed = [...tensors.keys()].some((k) => k.startsWith("bert."));
+  return (name) => (prefixed ? `bert.${name}` : name);
+}
+
+/**
+ * `format` is the storage of the projection weights only (see the header); the caller checked the backend runs it.
+ * A prequantized checkpoint (quant/checkpoint.ts) holds them as int data + `<name>_scale`, read without re-quantizing.
+ */
+export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false): ModelWeights {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const used = new Set<string>();
-  const prefixed = [...tensors.keys()].some((k) => k.startsWith("bert."));
-  const key = (name: string): string => (prefixed ? `bert.${name}` : name);
+  const key = keyOf(tensors);
+  const projections = projectionWeights(tensors, cfg);
 
   const has = (name: string): boolean => tensors.has(name);
   const raw = (name: string, shape: number[]): RawTensor => {
@@ -50,6 +83,8 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   const load = (name: string, shape: number[]): Tensor => Tensor.from(backend, data(name, shape), shape);
   // A projection weight: the checkpoint's bytes as they are when they already are `format`, else encoded from f32.
   const weight = (name: string, shape: [number, number]): Weight => {
+    if (!projections.has(name)) throw new Error(`internal: ${name} is loaded as a projection but projectionWeights does not list it`);
+    if (prequantized) { used.add(name).add(`${name}_scale`); return Weight.fromEncoded(backend, format, readQuantized(tensors, name, shape, format, file), shape); }
     const t = raw(name, shape);
     // Quantized formats: the reference quantizer (formats.ts) at load; their checkpoints carry scales (not yet read).
     if (FORMATS[format].scales !== "none") return Weight.from(backend, data(name, shape), shape, format);
@@ -121,6 +156,26 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   }
   weights.unused = [...tensors.keys()].filter((k) => !used.has(k));
   return weights;
+}
+
+/** A prequantized projection weight's data and scales, checked against its format (typed errors name the tensor). */
+function readQuantized(tensors: TensorMap, name: string, shape: [number, number], format: FormatName, file: string): EncodedWeight {
+  const f = FORMATS[format], [n, k] = shape;
+  const data = tensors.get(name), scales = tensors.get(`${name}_scale`);
+  if (!data) throw new MissingTensorError(`${file}: tensor "${name}" is missing (${format} data of a [${n}, ${k}] weight)`);
+  if (!scales) throw new MissingTensorError(`${file}: tensor "${name}_scale" is missing (the scales of ${format} weight "${name}")`);
+  const want = f.dataBytes(n, k), dtype = format === "q8" ? "I8" : "U8";
+  if (data.dtype !== dtype || data.bytes.byteLength !== want) {
+    throw new FormatError(`${file}: tensor "${name}" is ${data.dtype} [${data.shape.join(", ")}] (${data.bytes.byteLength} bytes); a ${format} [${n}, ${k}] weight is ${dtype}, ${want} bytes`);
+  }
+  const count = f.scaleCount(n, k);
+  if (scales.dtype !== "F32" || scales.bytes.byteLength !== 4 * count) {
+    throw new FormatError(`${file}: tensor "${name}_scale" is ${scales.dtype} [${scales.shape.join(", ")}]; ${format} weight "${name}" [${n}, ${k}] needs ${count} F32 scales`);
+  }
+  const s = toFloat32(scales, `${name}_scale`);
+  const bad = s.findIndex((v) => !(Number.isFinite(v) && v >= 0));
+  if (bad >= 0) throw new FormatError(`${file}: tensor "${name}_scale"[${bad}] = ${s[bad]} is not a finite, non-negative scale`);
+  return { data: data.bytes, scales: s };
 }
 
 /** Name the tensor in a raw-tensor decoding error (toFloat32 names it already; this adds the file). */

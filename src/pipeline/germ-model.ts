@@ -16,6 +16,9 @@ import { warnOnce } from "../log.js";
 import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
+import { checkpointFormat, quantizeCheckpoint } from "../quant/checkpoint.js";
+import { nodeFs } from "../io/cache.js";
+import { hasFileSystem } from "../env.js";
 import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
 
 export interface FromPretrainedOptions {
@@ -57,15 +60,46 @@ export class GermModel {
     readonly tokenizer: DnaTokenizer,
     private readonly state: ModelState,
     private readonly opts: FromPretrainedOptions,
+    /** Where the model came from: save() re-reads the checkpoint rather than keeping host copies of the weights. */
+    private readonly origin: { src: ModelSource; configBytes: Uint8Array; tokBytes: Uint8Array; prequantized: boolean },
   ) {}
+
+  /** Storage format of the projection weights ("f32" | "f16" | "q8" | "q4"). */
+  get dtype(): string { return this.state.format; }
+
+  /**
+   * Write the model as a HuggingFace-style directory (config.json, tokenizer.json, model.safetensors) that
+   * fromPretrained reloads as it is: q8/q4 weights stored quantized (I8 / U8 + `<name>_scale`, scheme in
+   * __metadata__; docs/quantization.md), so a page or worker downloads ~1/4 (q8) or ~1/7 (q4) of the f32 bytes.
+   * Node and Deno only (it writes files). f32/f16 models are written as their checkpoint stores them.
+   * @example
+   * const q8 = await GermModel.fromPretrained("zhihan1996/DNABERT-2-117M", { dtype: "q8" });
+   * await q8.save("./dnabert2-q8"); // later: GermModel.fromPretrained("./dnabert2-q8")
+   */
+  async save(dir: string): Promise<void> {
+    if (this.disposed) throw new InputError("model was disposed");
+    if (!hasFileSystem) throw new InputError("save() writes files: it needs Node or Deno (in a browser, use quantizeCheckpoint from germ-js/ops)");
+    const { tensors, file } = await loadCheckpoint(this.origin.src);
+    const quantized = this.state.format === "q8" || this.state.format === "q4";
+    if (!quantized && file !== "model.safetensors" && file !== "pytorch_model.bin") throw new InputError(`save(): ${file} is sharded; only quantized models are re-written`);
+    const weights = quantized && !this.origin.prequantized ? quantizeCheckpoint(tensors, this.config, this.state.format)
+      : await this.origin.src.get(file);
+    if (!weights) throw new FormatError(`${this.origin.src.location}/${file}: vanished while saving`);
+    const fs = await nodeFs();
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(`${dir}/config.json`, this.origin.configBytes);
+    await fs.writeFile(`${dir}/tokenizer.json`, this.origin.tokBytes);
+    await fs.writeFile(`${dir}/${quantized ? "model.safetensors" : file}`, weights);
+  }
 
   /** Name of the backend the model runs on ("reference" | "wasm" | "webgpu"). */
   get backend(): BackendName { return this.state.backend.name; }
 
   /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
-    const dtype = opts.dtype ?? "f32";
-    if (!["f32", "f16", "q8", "q4"].includes(dtype)) throw new InputError(`dtype ${JSON.stringify(dtype)} is not supported (expected "f32", "f16", "q8" or "q4")`);
+    if (opts.dtype !== undefined && !["f32", "f16", "q8", "q4"].includes(opts.dtype)) {
+      throw new InputError(`dtype ${JSON.stringify(opts.dtype)} is not supported (expected "f32", "f16", "q8" or "q4")`);
+    }
     const src = typeof dirOrUrl === "string" ? await openSource(dirOrUrl, { revision: opts.revision, onProgress: opts.onProgress }) : dirOrUrl;
     const configBytes = await src.get("config.json");
     if (!configBytes) throw new FormatError(`${src.location}: config.json not found`);
@@ -76,7 +110,13 @@ export class GermModel {
     const tokBytes = await src.get("tokenizer.json");
     if (!tokBytes) throw new FormatError(`${src.location}: tokenizer.json not found`);
     const tokenizer = DnaTokenizer.fromJSON(new TextDecoder().decode(tokBytes));
-    const { tensors, file } = await loadCheckpoint(src);
+    const { tensors, file, metadata } = await loadCheckpoint(src);
+    // A quantized checkpoint (model.save / germ quantize) is read as stored, never re-quantized.
+    const stored = checkpointFormat(metadata, `${src.location}/${file}`);
+    if (stored && opts.dtype !== undefined && opts.dtype !== stored) {
+      throw new InputError(`${src.location}/${file} holds ${stored} weights; load it with dtype "${stored}" (or without dtype)`);
+    }
+    const dtype = stored ?? opts.dtype ?? "f32";
     // Every op and weight format the model will run is checked now, before a weight is uploaded: a named device
     // that lacks one fails here with the whole list; "auto" takes the first backend that has them all.
     const { backend, skipped } = await selectBackend(opts.device ?? "auto", modelRequirements(config, dtype), { threads: opts.threads });
@@ -84,7 +124,7 @@ export class GermModel {
     if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
     let state: ModelState;
     try {
-      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype);
+      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null);
     } catch (e) {
       backend.dispose();
       throw e;
@@ -93,7 +133,7 @@ export class GermModel {
     const absent = [weights.pooler.ok ? "" : "pooler (classify, pooling 'pooler')", weights.classifier.ok ? "" : "classifier (classify)", weights.mlm.ok ? "" : "MLM head (maskedLM)"].filter(Boolean);
     if (absent.length) warnOnce(`heads:${src.location}`, `${src.location}: no weights for ${absent.join(", ")}; those calls will throw MissingTensorError.`);
     if (weights.unused.length) warnOnce(`unused:${src.location}`, `${src.location}: ${weights.unused.length} checkpoint tensors are unused (${weights.unused.slice(0, 3).join(", ")}${weights.unused.length > 3 ? ", …" : ""}).`);
-    return new GermModel(config, tokenizer, state, opts);
+    return new GermModel(config, tokenizer, state, opts, { src, configBytes, tokBytes, prequantized: stored !== null });
   }
 
   /** Last hidden state per input, [nTokens × hidden] row-major. Texts are tokenized; `inputIds` rows are used as given. */

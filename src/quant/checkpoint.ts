@@ -1,0 +1,53 @@
+// Quantized checkpoints: a HuggingFace-style model.safetensors whose projection weights are stored in a quantized
+// format (I8 for q8, U8 nibbles for q4) beside `<name>_scale` (F32), with the scheme in __metadata__, so
+// fromPretrained reloads them without re-quantizing. Byte layouts: docs/quantization.md and contract/formats.ts.
+import { FORMATS, isFormatName, Q4_GROUP, type FormatName } from "../contract/formats.js";
+import { FormatError } from "../errors.js";
+import { toFloat32, type TensorMap } from "../io/raw-tensor.js";
+import { writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
+import type { GermConfig } from "../model/config.js";
+import { projectionWeights } from "../model/weights.js";
+
+/** __metadata__ keys of a quantized checkpoint. */
+export const META = { format: "germ.weight_format", version: "germ.version", group: "germ.q4_group" } as const;
+
+/**
+ * The projection format a checkpoint declares (null for a plain float checkpoint); an unknown scheme is a FormatError.
+ * @example
+ * checkpointFormat({ "germ.weight_format": "q8", "germ.version": "1" }, "model.safetensors"); // "q8"
+ */
+export function checkpointFormat(metadata: Record<string, string>, file: string): FormatName | null {
+  const f = metadata[META.format];
+  if (f === undefined) return null;
+  if (!isFormatName(f) || FORMATS[f].scales === "none") {
+    throw new FormatError(`${file}: __metadata__ "${META.format}" = ${JSON.stringify(f.slice(0, 40))} is not a quantized weight format germ-js knows (q8, q4)`);
+  }
+  if (metadata[META.version] !== "1") throw new FormatError(`${file}: __metadata__ "${META.version}" = ${JSON.stringify(metadata[META.version])}; this germ-js reads version "1"`);
+  if (f === "q4" && metadata[META.group] !== String(Q4_GROUP)) {
+    throw new FormatError(`${file}: __metadata__ "${META.group}" = ${JSON.stringify(metadata[META.group])}; q4 here uses groups of ${Q4_GROUP}`);
+  }
+  return f;
+}
+
+/**
+ * The safetensors bytes of `tensors` with every projection weight encoded in `format` by the reference quantizer —
+ * the same bytes fromPretrained({ dtype: format }) computes at load, so loading the file gives the same model.
+ * Other tensors are written as stored.
+ */
+export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName): Uint8Array {
+  const f = FORMATS[format];
+  if (f.scales === "none") throw new FormatError(`quantizeCheckpoint: ${format} is not a quantized format`);
+  const projections = projectionWeights(tensors, cfg);
+  const out = new Map<string, TensorToWrite>();
+  for (const [name, t] of tensors) {
+    const shape = projections.get(name);
+    if (!shape) { out.set(name, { dtype: t.dtype, shape: t.shape, data: t.bytes }); continue; }
+    const [n, k] = shape;
+    const enc = f.encode(toFloat32(t, name), n, k);
+    out.set(name, { dtype: format === "q8" ? "I8" : "U8", shape: format === "q8" ? [n, k] : [n, f.dataBytes(n, k) / n], data: enc.data });
+    out.set(`${name}_scale`, { dtype: "F32", shape: format === "q8" ? [n] : [n, f.scaleCount(n, k) / n], data: enc.scales! });
+  }
+  const metadata: Record<string, string> = { [META.format]: format, [META.version]: "1" };
+  if (format === "q4") metadata[META.group] = String(Q4_GROUP);
+  return writeSafetensors(out, metadata);
+}
