@@ -85,6 +85,30 @@ export function quantizeRows(x: Float32Array, rows: number, cols: number): { q: 
   return { q, scales };
 }
 
+/**
+ * Quantize each row to `bits` and back, in f32 steps (the fake-quant of GERM's WnAn evaluation):
+ * asymmetric: scale = (max − min)/(2^b − 1), zero = round(−min/scale), q = clamp(round(x/scale) + zero, 0, 2^b − 1),
+ * x' = (q − zero)·scale; symmetric: scale = max|x|/(2^(b−1) − 1), q = clamp(round(x/scale), ±(2^(b−1) − 1)),
+ * x' = q·scale. Rounding is half to even; a constant (asymmetric) or zero (symmetric) row is returned unchanged.
+ */
+export function fakeQuantRows(x: Float32Array, rows: number, cols: number, bits: number, symmetric: boolean): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let c = 0; c < cols; c++) { const v = x[r * cols + c]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const levels = symmetric ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+    const scale = Math.fround(symmetric ? Math.max(Math.abs(lo), Math.abs(hi)) / levels : Math.fround(hi - lo) / levels);
+    if (!(scale > 0)) { out.set(x.subarray(r * cols, (r + 1) * cols), r * cols); continue; }
+    const zero = symmetric ? 0 : roundHalfEven(Math.fround(-lo / scale));
+    const qlo = symmetric ? -levels : 0, qhi = levels;
+    for (let c = 0; c < cols; c++) {
+      const q = Math.max(qlo, Math.min(qhi, roundHalfEven(Math.fround(x[r * cols + c] / scale)) + zero));
+      out[r * cols + c] = Math.fround((q - zero) * scale);
+    }
+  }
+  return out;
+}
+
 const q8: WeightFormat = {
   name: "q8", blockElems: 1, blockBytes: 1, scales: "row", storedAs: ["I8"], activations: "int8-row",
   layout: "int8 two's complement, row-major [n, k]; scales: f32 [n], one per output row (symmetric, max|w|/127)",

@@ -51,12 +51,17 @@ export interface OpArgs {
   rowStats: { x: BufferId; out: BufferId; rows: number; cols: number; outRow: number };
   /** out = alpha·x + y over size elements (out may alias y): residual adds, gradient accumulation, optimizer steps. */
   axpy: { x: BufferId; y: BufferId; out: BufferId; size: number; alpha: number };
+  /**
+   * Fake quantization of each row of x [rows, cols] to `bits` (2…8) and back (formats.ts fakeQuantRows): asymmetric
+   * min–max per row (GERM's per-token activation observer), or symmetric max|x| per row (its per-channel weights).
+   */
+  fakeQuant: { x: BufferId; out: BufferId; rows: number; cols: number; bits: number; symmetric: boolean };
 }
 
 export type OpName = keyof OpArgs;
 
 /** The op names, in a stable order (for capability listings and tests). */
-export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy"];
+export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant"];
 
 /**
  * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
@@ -72,6 +77,7 @@ export interface OpNeeds {
   unary: { kind: UnaryKind };
   rowStats: Record<string, never>;
   axpy: Record<string, never>;
+  fakeQuant: Record<string, never>;
 }
 
 /** The needs of a concrete call (what run() checks before it dispatches). */

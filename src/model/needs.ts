@@ -10,9 +10,10 @@ import type { GermConfig } from "./config.js";
  * @example
  * backend.supports("linear", { format: "f16" }); // what selectBackend asks for each entry
  */
-export function modelRequirements(cfg: GermConfig, format: FormatName): OpRequirement[] {
+export function modelRequirements(cfg: GermConfig, format: FormatName, simulate = false): OpRequirement[] {
   const formats: FormatName[] = format === "f32" ? ["f32"] : [format, "f32"];
   return [
+    ...(simulate ? [{ op: "fakeQuant", needs: {} } as OpRequirement] : []),
     ...formats.map((f): OpRequirement => ({ op: "linear", needs: { format: f } })),
     { op: "gather", needs: {} },
     { op: "layerNorm", needs: {} },

@@ -3,7 +3,7 @@
 // where LoRA adapters and quantized activations will hook in (llama.cpp's build_lora_mm is the model).
 import type { Tensor } from "../tensor/tensor.js";
 import type { Weight } from "../tensor/weight.js";
-import { linear } from "../ops/ops.js";
+import { fakeQuant, linear } from "../ops/ops.js";
 
 /** A projection's parameters: the base weight [out, in] in its format, and an optional f32 bias [out]. */
 export interface LinearWeights {
@@ -11,9 +11,13 @@ export interface LinearWeights {
   name: string;
   w: Weight;
   b?: Tensor;
+  /** Fake-quantize the input per token (asymmetric min–max) to this many bits first: GermModel.simulate's WnAn. */
+  actBits?: number;
 }
 
-/** y = x·Wᵀ + b through the base weight's format. */
+/** y = x·Wᵀ + b through the base weight's format (after the input's fake quantization, when simulating). */
 export function project(x: Tensor, lin: LinearWeights): Tensor {
-  return linear(x, lin.w, lin.b);
+  if (lin.actBits === undefined) return linear(x, lin.w, lin.b);
+  const xq = fakeQuant(x, lin.actBits, false);
+  try { return linear(xq, lin.w, lin.b); } finally { xq.dispose(); }
 }

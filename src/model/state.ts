@@ -5,7 +5,7 @@ import type { FormatName } from "../contract/formats.js";
 import { alibiSlopes } from "../contract/math.js";
 import type { TensorMap } from "../io/raw-tensor.js";
 import type { GermConfig } from "./config.js";
-import { disposeWeights, loadWeights, type ModelWeights } from "./weights.js";
+import { disposeWeights, loadWeights, type ModelWeights, type SimulateBits } from "./weights.js";
 
 export interface ModelState {
   readonly config: GermConfig;
@@ -19,8 +19,8 @@ export interface ModelState {
 
 /** Upload a checkpoint's weights to `backend` (which the caller checked runs everything the model needs). */
 export function createModelState(backend: Backend, tensors: TensorMap, config: GermConfig, file: string, format: FormatName,
-  prequantized = false): ModelState {
-  const weights = loadWeights(backend, tensors, config, file, format, prequantized);
+  prequantized = false, simulate?: SimulateBits): ModelState {
+  const weights = loadWeights(backend, tensors, config, file, format, prequantized, simulate);
   return { config, backend, weights, format, slopes: alibiSlopes(config.numAttentionHeads) };
 }
 

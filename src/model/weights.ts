@@ -3,7 +3,10 @@
 // Projection weights are stored in the requested format (formats.ts), uploaded as stored when the checkpoint already
 // holds that format (no F16 → f32 → f16 round trip), and prepared once for the backend's GEMM.
 import type { Backend } from "../contract/backend.js";
-import { FORMATS, type EncodedWeight, type FormatName } from "../contract/formats.js";
+import { FORMATS, fakeQuantRows, type EncodedWeight, type FormatName } from "../contract/formats.js";
+
+/** GERM's WnAn evaluation: weights per output channel symmetric, activations per token asymmetric, min–max. */
+export interface SimulateBits { wBits: number; aBits: number }
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import { ConfigError, FormatError, MissingTensorError } from "../errors.js";
@@ -63,7 +66,8 @@ function keyOf(tensors: TensorMap): (name: string) => string {
  * `format` is the storage of the projection weights only (see the header); the caller checked the backend runs it.
  * A prequantized checkpoint (quant/checkpoint.ts) holds them as int data + `<name>_scale`, read without re-quantizing.
  */
-export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false): ModelWeights {
+export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false,
+  simulate?: SimulateBits): ModelWeights {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const used = new Set<string>();
   const key = keyOf(tensors);
@@ -84,6 +88,8 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   // A projection weight: the checkpoint's bytes as they are when they already are `format`, else encoded from f32.
   const weight = (name: string, shape: [number, number]): Weight => {
     if (!projections.has(name)) throw new Error(`internal: ${name} is loaded as a projection but projectionWeights does not list it`);
+    // WnAn simulation: weights fake-quantized per output channel (symmetric min–max), then run as f32.
+    if (simulate) return Weight.from(backend, fakeQuantRows(data(name, shape), shape[0], shape[1], simulate.wBits, true), shape);
     if (prequantized) { used.add(name).add(`${name}_scale`); return Weight.fromEncoded(backend, format, readQuantized(tensors, name, shape, format, file), shape); }
     const t = raw(name, shape);
     // Quantized formats: the reference quantizer (formats.ts) at load; their checkpoints carry scales (not yet read).
@@ -96,6 +102,7 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   // `module` is the checkpoint module name; weight and bias are `<module>.weight` / `<module>.bias`.
   const linear = (module: string, shape: [number, number], bias = true): LinearWeights => ({
     name: module.replace(/^bert\./, ""), w: weight(`${module}.weight`, shape), b: bias ? load(`${module}.bias`, [shape[0]]) : undefined,
+    actBits: simulate?.aBits,
   });
   const head = <T>(names: string[], build: () => T): Head<T> => {
     const missing = names.filter((n) => !has(n));

@@ -127,6 +127,16 @@ export function unary(x: Tensor, kind: UnaryKind): Tensor {
   return out;
 }
 
+/** Each row of x [rows, cols] fake-quantized to `bits` (2…8) and back: asymmetric per row, or symmetric. */
+export function fakeQuant(x: Tensor, bits: number, symmetric = false): Tensor {
+  expectRank("fakeQuant", "x", x, 2); expectF32("fakeQuant", "x", x);
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new ShapeError(`fakeQuant: bits ${bits} must be an integer in 2…8`);
+  const [rows, cols] = x.shape;
+  const out = Tensor.empty(x.backend, [rows, cols]);
+  if (rows > 0) dispatch(x.backend, "fakeQuant", { x: x.buf, out: out.buf, rows, cols, bits, symmetric });
+  return out;
+}
+
 /** alpha·x + y, elementwise over two f32 tensors of one shape. */
 export function axpy(alpha: number, x: Tensor, y: Tensor): Tensor {
   expectF32("axpy", "x", x); expectF32("axpy", "y", y);

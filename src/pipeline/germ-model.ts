@@ -33,6 +33,12 @@ export interface FromPretrainedOptions {
    */
   dtype?: "f32" | "f16" | "q8" | "q4";
   threads?: number;
+  /**
+   * Research: load as a fake-quant WnAn model (GERM's evaluation): projection weights quantized per output channel
+   * (symmetric min–max) to `wBits` and back, inputs of every projection per token (asymmetric min–max) to `aBits`,
+   * computed in f32. Bits 2…8. See GermModel.simulate.
+   */
+  simulate?: { wBits: number; aBits: number };
   /** Overrides config.json's attn_softmax. Use "softmax1" for magicslabnu/GERM (its config does not say). */
   attnSoftmax?: SoftmaxKind;
   /** Tokenizer truncation (HF-Python rule: [CLS] + first L−2 tokens + [SEP]); default: none. */
@@ -63,6 +69,18 @@ export class GermModel {
     /** Where the model came from: save() re-reads the checkpoint rather than keeping host copies of the weights. */
     private readonly origin: { src: ModelSource; configBytes: Uint8Array; tokBytes: Uint8Array; prequantized: boolean },
   ) {}
+
+  /**
+   * A fake-quant copy of this model for GERM's WnAn evaluation (same source, same device): weights per output
+   * channel symmetric, projection inputs per token asymmetric, min–max, to `wBits` / `aBits` (2…8), run in f32.
+   * @example
+   * const w4a4 = await model.simulate({ wBits: 4, aBits: 4 });
+   * const [a] = await model.embed([dna]), [b] = await w4a4.embed([dna]); // how far 4-bit moves the embedding
+   */
+  async simulate(bits: { wBits: number; aBits: number }): Promise<GermModel> {
+    if (this.disposed) throw new InputError("model was disposed");
+    return GermModel.fromPretrained(this.origin.src, { ...this.opts, dtype: undefined, device: this.backend, simulate: bits });
+  }
 
   /** Storage format of the projection weights ("f32" | "f16" | "q8" | "q4"). */
   get dtype(): string { return this.state.format; }
@@ -117,14 +135,20 @@ export class GermModel {
       throw new InputError(`${src.location}/${file} holds ${stored} weights; load it with dtype "${stored}" (or without dtype)`);
     }
     const dtype = stored ?? opts.dtype ?? "f32";
+    const sim = opts.simulate;
+    if (sim) {
+      const ok = (b: unknown) => Number.isInteger(b) && (b as number) >= 2 && (b as number) <= 8;
+      if (!ok(sim.wBits) || !ok(sim.aBits)) throw new InputError(`simulate: wBits ${sim.wBits} and aBits ${sim.aBits} must be integers in 2…8`);
+      if (dtype !== "f32") throw new InputError(`simulate: fake quantization starts from f32 weights; ${stored ? `${file} is stored as ${dtype}` : `dtype is ${dtype}`}`);
+    }
     // Every op and weight format the model will run is checked now, before a weight is uploaded: a named device
     // that lacks one fails here with the whole list; "auto" takes the first backend that has them all.
-    const { backend, skipped } = await selectBackend(opts.device ?? "auto", modelRequirements(config, dtype), { threads: opts.threads });
+    const { backend, skipped } = await selectBackend(opts.device ?? "auto", modelRequirements(config, dtype, sim !== undefined), { threads: opts.threads });
     const passed = skipped.filter((s) => s.unsupported);
     if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
     let state: ModelState;
     try {
-      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null);
+      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null, sim);
     } catch (e) {
       backend.dispose();
       throw e;

@@ -8,7 +8,7 @@ import { SeqIndex } from "../../src/contract/seq.js";
 import { alibiSlopes, geluErf } from "../../src/contract/math.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Weight } from "../../src/tensor/weight.js";
-import { attention, axpy, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "../../src/ops/ops.js";
+import { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "../../src/ops/ops.js";
 import type { Tolerance } from "../helpers/compare.js";
 import { uniform, rng } from "../helpers/rng.js";
 
@@ -182,6 +182,17 @@ export const CASES: OpCase[] = [
     make: (r) => {
       const x = uniform(r, size, 2), y = uniform(r, size);
       return { run: (b, keep) => axpy(-1.5, t(b, keep, x, [size]), t(b, keep, y, [size])) };
+    },
+  })),
+  // fakeQuant: the same f32 steps (division, round half to even, multiply) everywhere, so exact. Rows straddle the
+  // SIMD width; 2, 4 and 8 bits; one constant row (asymmetric: returned unchanged).
+  ...[[1, 1, 8, false], [3, 5, 4, false], [9, 257, 2, false], [65, 768, 8, true], [4, 33, 4, true]].map(([rows, cols, bits, sym]): OpCase<"fakeQuant"> => ({
+    op: "fakeQuant", name: `fakeQuant ${rows}×${cols} ${bits}-bit ${sym ? "symmetric" : "asymmetric"}`, needs: {},
+    seed: (rows as number) * 131 + (cols as number) + (bits as number), quick: rows === 65, tol: { mode: "exact" },
+    make: (r) => {
+      const x = uniform(r, (rows as number) * (cols as number), 3);
+      if ((rows as number) > 2) x.fill(0.25, cols as number, 2 * (cols as number));
+      return { run: (b, keep) => fakeQuant(t(b, keep, x, [rows as number, cols as number]), bits as number, sym as boolean) };
     },
   })),
   {

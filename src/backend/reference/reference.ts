@@ -14,8 +14,9 @@ import { gluGelu, unary } from "./glu-gelu.js";
 import { gather, meanPool } from "./gather.js";
 import { rowStats } from "./row-stats.js";
 import { axpy } from "./axpy.js";
+import { fakeQuant } from "./fake-quant.js";
 
-const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy };
+const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant };
 
 export const createReferenceBackend: BackendFactory = async () => new ReferenceBackend();
 
