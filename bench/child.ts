@@ -8,13 +8,16 @@ import { linear } from "../src/ops/ops.js";
 import { encode } from "../src/model/encoder.js";
 import { SeqIndex } from "../src/contract/seq.js";
 import type { ModelState } from "../src/model/state.js";
+import { disposeWeights } from "../src/model/weights.js";
 import { buildModel, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
 
 export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number }
-export interface ForwardRow { batch: number; tokens: number; wasm: number; ort?: number; reference?: number; maxDiff?: number }
+export interface ForwardRow { batch: number; tokens: number; wasm?: number; ort?: number; reference?: number; maxDiff?: number; cosine?: number }
 export interface ChildResult {
   kind: "compare" | "rss"; threads: number; wasm: string; ort?: string;
   gemm: GemmRow[]; forward: ForwardRow[]; peakRssMB?: number; loadRssMB?: number; wasmMemoryMB?: number;
+  /** W8A8: germ-js q8 (when the backend runs it) vs onnxruntime-web's dynamic int8 graph; cosine = theirs vs ours. */
+  q8?: ForwardRow[]; q8Note?: string;
 }
 interface Opts { reps: number; layers: number; quick: boolean }
 
@@ -116,6 +119,33 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
     res.forward.push({ batch, tokens, wasm: (batch * tokens) / tw, ort: (batch * tokens) / to!, maxDiff });
     await s.release();
   }
+  disposeWeights(model.weights);
+
+  // W8A8: germ-js q8 against onnxruntime-web's standard dynamic int8 path on the same encoder.
+  const q8ok = b.supports("linear", { format: "q8" });
+  const q8 = q8ok === true ? buildModel(b, o.layers, "q8") : null;
+  if (q8ok !== true) res.q8Note = q8ok.reason;
+  res.q8 = [];
+  for (const [batch, tokens] of shapesF) {
+    gc();
+    const s = await ortSession(onnxEncoder(batch, tokens, o.layers, true));
+    const ids = tokenIds(batch, tokens);
+    const feeds = { ids: new ort.Tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), [ids.length]) };
+    const theirs = (await s.run(feeds)).hidden.data as Float32Array;
+    let cosine: number | undefined;
+    if (q8) {
+      const ours = await forward(q8, batch, tokens);
+      let dot = 0, a = 0, c = 0;
+      for (let i = 0; i < ours.length; i++) { dot += ours[i] * theirs[i]; a += ours[i] ** 2; c += theirs[i] ** 2; }
+      cosine = dot / Math.sqrt(a * c);
+    }
+    const [tw, to] = await interleave(o.reps,
+      async () => { if (q8) await forward(q8, batch, tokens); },
+      async () => { const r = await s.run(feeds); r.hidden.dispose(); });
+    res.q8.push({ batch, tokens, wasm: q8 ? (batch * tokens) / tw : undefined, ort: (batch * tokens) / to!, cosine });
+    await s.release();
+  }
+  if (q8) disposeWeights(q8.weights);
   b.dispose();
 
   // Reference backend: one layer at 1×128, scaled to the full depth (it is far too slow for 12).

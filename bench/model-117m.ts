@@ -7,6 +7,7 @@ import { parseConfig, type GermConfig } from "../src/model/config.js";
 import type { LayerWeights } from "../src/model/weights.js";
 import type { ModelState } from "../src/model/state.js";
 import { alibiSlopes } from "../src/contract/math.js";
+import { quantizeRows, type FormatName } from "../src/contract/formats.js";
 import { rng, seedOf, uniform } from "../test/helpers/rng.js";
 import { DT, model, node, tensor, valueInfo, type Msg } from "./onnx-proto.js";
 
@@ -39,7 +40,7 @@ const EMB: Spec[] = [["wordEmb", [V, H], 1], ["typeEmb0", [H], 0.1], ["embLnG", 
 const make = ([name, shape, scale, offset]: Spec) => weight(name, shape.reduce((a, b) => a * b, 1), scale, offset);
 
 /** The model on backend `b`; projection weights in `format` (f16 only where the backend runs it). */
-export function buildModel(b: Backend, layers = LAYERS, format: "f32" | "f16" = "f32"): ModelState {
+export function buildModel(b: Backend, layers = LAYERS, format: FormatName = "f32"): ModelState {
   const t = (s: Spec) => Tensor.from(b, make(s), s[1]);
   const wt = (s: Spec) => Weight.from(b, make(s), s[1] as [number, number], format);
   const [wordEmb, typeEmb0, embLnG, embLnB] = EMB.map(t);
@@ -65,11 +66,33 @@ export function tokenIds(batch: number, tokens: number): Int32Array {
  * The same encoder as ONNX for `batch` equal-length sequences of `tokens`: Gather → LayerNormalization → layers of
  * Gemm(transB) · multi-head attention (MatMul, + ALiBi constant, Softmax, MatMul) · Gemm · Add+LayerNormalization ·
  * Gemm · Split · erf-GELU·gate · Gemm · Add+LayerNormalization. onnxruntime fuses what it recognises (level "all").
+ * `int8`: every Gemm becomes onnxruntime's standard dynamic int8 path — DynamicQuantizeLinear(x) (per-tensor uint8)
+ * · MatMulInteger with int8 weights quantized per output row (our q8 weights, transposed) · Cast · Mul(scales) · Add.
  */
-export function onnxEncoder(batch: number, tokens: number, layers = LAYERS): Uint8Array {
+export function onnxEncoder(batch: number, tokens: number, layers = LAYERS, int8 = false): Uint8Array {
   const N = batch * tokens, d = H / HEADS;
   const nodes: Msg[] = [], inits: Msg[] = [];
-  const init = (s: Spec) => inits.push(tensor(s[0], s[1], DT.FLOAT, make(s)));
+  const weights = new Set(layerSpecs(0).filter(([name]) => /(qkv|attnOut|gated|wo)W$/.test(name)).map(([name]) => name.slice(3)));
+  const init = (s: Spec) => {
+    if (!int8 || !weights.has(s[0].replace(/^l\d+\./, ""))) { inits.push(tensor(s[0], s[1], DT.FLOAT, make(s))); return; }
+    const [n, k] = s[1];
+    const { q, scales } = quantizeRows(make(s), n, k);
+    const qt = new Int8Array(k * n);
+    for (let j = 0; j < n; j++) for (let t = 0; t < k; t++) qt[t * n + j] = q[j * k + t];
+    inits.push(tensor(`${s[0]}.q`, [k, n], DT.INT8, qt), tensor(`${s[0]}.s`, [n], DT.FLOAT, scales), tensor(`${s[0]}.zp`, [n], DT.INT8, new Int8Array(n)));
+  };
+  /** y = x·wᵀ (+ b): a Gemm, or the dynamic int8 chain. */
+  const gemm = (x: string, w: string, b: string | null, y: string) => {
+    if (!int8) { nodes.push(node("Gemm", b ? [x, w, b] : [x, w], [y], { transB: 1 })); return; }
+    nodes.push(
+      node("DynamicQuantizeLinear", [x], [`${y}.xq`, `${y}.xs`, `${y}.xz`]),
+      node("MatMulInteger", [`${y}.xq`, `${w}.q`, `${y}.xz`, `${w}.zp`], [`${y}.acc`]),
+      node("Cast", [`${y}.acc`], [`${y}.accf`], { to: DT.FLOAT }),
+      node("Mul", [`${y}.xs`, `${w}.s`], [`${y}.sc`]),
+      node("Mul", [`${y}.accf`, `${y}.sc`], [b ? `${y}.nb` : y]),
+      ...(b ? [node("Add", [`${y}.nb`, b], [y])] : []),
+    );
+  };
   const c = (name: string, dims: number[], data: ArrayBufferView, dt: number = DT.FLOAT) => inits.push(tensor(name, dims, dt, data));
   EMB.forEach(init);
   c("shape5", [5], BigInt64Array.from([batch, tokens, 3, HEADS, d].map(BigInt)), DT.INT64);
@@ -90,8 +113,8 @@ export function onnxEncoder(batch: number, tokens: number, layers = LAYERS): Uin
   for (let l = 0; l < layers; l++) {
     layerSpecs(l).forEach(init);
     const p = `l${l}.`, v = (s: string) => p + s;
+    gemm(x, v("qkvW"), v("qkvB"), v("qkv"));
     nodes.push(
-      node("Gemm", [x, v("qkvW"), v("qkvB")], [v("qkv")], { transB: 1 }),
       node("Reshape", [v("qkv"), "shape5"], [v("qkv5")]),
       node("Transpose", [v("qkv5")], [v("qkvT")], { perm: [2, 0, 3, 1, 4] }),
       node("Gather", [v("qkvT"), "i0"], [v("q")], { axis: 0 }),
@@ -105,12 +128,14 @@ export function onnxEncoder(batch: number, tokens: number, layers = LAYERS): Uin
       node("MatMul", [v("p"), v("v")], [v("ctx4")]),
       node("Transpose", [v("ctx4")], [v("ctxT")], { perm: [0, 2, 1, 3] }),
       node("Reshape", [v("ctxT"), "shape2"], [v("ctx")]),
-      node("Gemm", [v("ctx"), v("attnOutW"), v("attnOutB")], [v("ao")], { transB: 1 }),
+    );
+    gemm(v("ctx"), v("attnOutW"), v("attnOutB"), v("ao"));
+    nodes.push(
       node("Add", [v("ao"), x], [v("r1")]),
     );
     ln(v("r1"), v("attnLnG"), v("attnLnB"), v("x1"));
+    gemm(v("x1"), v("gatedW"), null, v("gated"));
     nodes.push(
-      node("Gemm", [v("x1"), v("gatedW")], [v("gated")], { transB: 1 }),
       node("Split", [v("gated"), "split"], [v("g"), v("u")], { axis: 1 }),
       node("Mul", [v("g"), "rsqrt2"], [v("g1")]),
       node("Erf", [v("g1")], [v("g2")]),
@@ -118,7 +143,9 @@ export function onnxEncoder(batch: number, tokens: number, layers = LAYERS): Uin
       node("Mul", [v("g"), v("g3")], [v("g4")]),
       node("Mul", [v("g4"), "half"], [v("gelu")]),
       node("Mul", [v("gelu"), v("u")], [v("h")]),
-      node("Gemm", [v("h"), v("woW"), v("woB")], [v("wo")], { transB: 1 }),
+    );
+    gemm(v("h"), v("woW"), v("woB"), v("wo"));
+    nodes.push(
       node("Add", [v("wo"), v("x1")], [v("r2")]),
     );
     ln(v("r2"), v("mlpLnG"), v("mlpLnB"), v("x2"));

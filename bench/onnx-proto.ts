@@ -61,7 +61,7 @@ function writeVarint(out: Uint8Array, off: number, v: bigint): number {
   return off;
 }
 
-export const DT = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 export function tensor(name: string, dims: number[], dataType: number, raw: ArrayBufferView): Msg {
   const t = new Msg();

@@ -54,6 +54,11 @@ for (const r of results.filter((r) => r.kind === "compare")) {
   for (const g of r.gemm) console.log(`| linear ${g.k}→${g.n} | ${g.m} | ${f1(g.wasm)} | ${f1(g.ort)} | ${ratio(g.wasm, g.ort)} |`);
   console.log("\n| forward | germ-js tokens/s | ort-web tokens/s | ratio | reference tokens/s | max |germ − ort| |\n|---|---|---|---|---|---|");
   for (const f of r.forward) console.log(`| ${f.batch}×${f.tokens} | ${f1(f.wasm)} | ${f1(f.ort)} | ${ratio(f.wasm, f.ort)} | ${f.reference ? f1(f.reference) + " (1 layer, scaled)" : "–"} | ${f.maxDiff?.toExponential(1) ?? "–"} |`);
+  if (r.q8) {
+    console.log(`\n| forward q8 (W8A8) | germ-js q8 tokens/s | ort-web int8 tokens/s | ratio | germ q8 vs own f32 | cosine ort-int8 vs germ-q8 |\n|---|---|---|---|---|---|`);
+    if (r.q8Note) console.log(`(germ-js q8 not run here: ${r.q8Note})`);
+    r.q8.forEach((f, i) => console.log(`| ${f.batch}×${f.tokens} | ${f1(f.wasm)} | ${f1(f.ort)} | ${ratio(f.wasm, f.ort)} | ${ratio(f.wasm, r.forward[i]?.wasm)} | ${f.cosine?.toFixed(5) ?? "–"} |`));
+  }
   console.log("");
 }
 for (const r of results.filter((r) => r.kind === "rss")) {
