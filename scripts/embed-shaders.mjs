@@ -28,9 +28,17 @@ const { preprocess, WgslPreprocessError } = await import("./wgsl-preprocess.mjs"
 // (as HAS_BIAS is in linear.wgsl), set per pipeline, so it costs no extra kernel here.
 // linearF16: w is array<f16>, widened to f32 as the tile is loaded (same tiling and summation order; the only
 // numeric change is the weight rounding done on the host). Needs shader-f16.
+// linearQ4: w is q4's bytes (array<u32>, 8 nibbles per word) plus a group-scale binding, dequantized to f32 as the
+// tile is loaded (same tiling and summation order).
+// linearQ8 / linearQ8Dot4: the W8A8 GEMM after quantizeRows; the same integer sums, unpacked with extractBits or
+// with dot4I8Packed (which only exists where the packed_4x8_integer_dot_product language feature does, so it cannot
+// be an override branch: a shader naming it fails to compile without the feature).
 const VARIANTS = {
   linear: { file: "linear.wgsl", defines: {} },
   linearF16: { file: "linear.wgsl", defines: { W_F16: true } },
+  linearQ4: { file: "linear.wgsl", defines: { W_Q4: true } },
+  linearQ8: { file: "linear-q8.wgsl", defines: {} },
+  linearQ8Dot4: { file: "linear-q8.wgsl", defines: { DOT4: true } },
 };
 
 const camel = (file) => file.replace(/\.wgsl$/, "").replace(/-(\w)/g, (_, c) => c.toUpperCase());

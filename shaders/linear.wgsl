@@ -6,6 +6,12 @@
 // linearF16 (W_F16): w is array<f16>, widened to f32 as the tile is loaded; needs shader-f16.
 enable f16;
 // #endif
+// #if W_Q4
+// linearQ4 (W_Q4): w is the q4 bytes as array<u32> (formats.ts: rows of ⌈k/32⌉ groups of 16 bytes, 8 nibbles per
+// word, element c at bits 4·(c % 8) of word c / 8, stored q + 8), binding 4 is wscale [n·⌈k/32⌉] (f32 group
+// scales) and params move to binding 5. Each weight is dequantized as the tile is loaded, w = f32(q)·scale (one f32
+// rounding, as the reference decoder), then the same f32 tiling and summation as linear.
+// #endif
 override HAS_BIAS: bool = true;
 
 struct Params { m: u32, n: u32, k: u32 }
@@ -13,12 +19,25 @@ struct Params { m: u32, n: u32, k: u32 }
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // #if W_F16
 @group(0) @binding(1) var<storage, read> w: array<f16>;
+// #elif W_Q4
+@group(0) @binding(1) var<storage, read> w: array<u32>;
 // #else
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 // #endif
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+// #if W_Q4
+@group(0) @binding(4) var<storage, read> wscale: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+// Weight (row, c) of a q4 matrix with k columns: its nibble, minus 8, times its group's scale.
+fn q4Weight(row: u32, c: u32, k: u32) -> f32 {
+  let groups = (k + 31u) / 32u;
+  let q = i32(extractBits(w[row * groups * 4u + c / 8u], 4u * (c % 8u), 4u)) - 8;
+  return f32(q) * wscale[row * groups + c / 32u];
+}
+// #else
 @group(0) @binding(4) var<uniform> params: Params;
+// #endif
 
 const TM = 64u;
 const TN = 64u;
@@ -42,6 +61,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       var b = 0.0;
       // #if W_F16
       if (col0 + mm < n && gk < k) { b = f32(w[(col0 + mm) * k + gk]); }
+      // #elif W_Q4
+      if (col0 + mm < n && gk < k) { b = q4Weight(col0 + mm, gk, k); }
       // #else
       if (col0 + mm < n && gk < k) { b = w[(col0 + mm) * k + gk]; }
       // #endif

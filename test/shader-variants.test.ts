@@ -50,6 +50,51 @@ test("linearF16 is linear with f16 weights: enable f16, the w binding type and t
   assert.equal(f16.file, "shaders/linear.wgsl [W_F16]");
 });
 
+test("linearQ4 is linear with q4 weights: the w binding type, a scales binding, the dequantizing load, nothing else", () => {
+  const base = SHADERS.linear, q4 = SHADERS.linearQ4;
+  assert.deepEqual(lineDiff(codeLines(base.code), codeLines(q4.code)), [
+    ["-", "@group(0) @binding(1) var<storage, read> w: array<f32>;"],
+    ["+", "@group(0) @binding(1) var<storage, read> w: array<u32>;"],
+    ["-", "@group(0) @binding(4) var<uniform> params: Params;"],
+    ["+", "@group(0) @binding(4) var<storage, read> wscale: array<f32>;"],
+    ["+", "@group(0) @binding(5) var<uniform> params: Params;"],
+    ["+", "fn q4Weight(row: u32, c: u32, k: u32) -> f32 {"],
+    ["+", "  let groups = (k + 31u) / 32u;"],
+    ["+", "  let q = i32(extractBits(w[row * groups * 4u + c / 8u], 4u * (c % 8u), 4u)) - 8;"],
+    ["+", "  return f32(q) * wscale[row * groups + c / 32u];"],
+    ["+", "}"],
+    ["-", "      if (col0 + mm < n && gk < k) { b = w[(col0 + mm) * k + gk]; }"],
+    ["+", "      if (col0 + mm < n && gk < k) { b = q4Weight(col0 + mm, gk, k); }"],
+  ]);
+  assert.doesNotMatch(codeLines(base.code).join("\n"), /wscale|q4Weight/, "the f32 kernel has no q4 code");
+  assert.deepEqual(q4.params, base.params);
+  assert.deepEqual(q4.overrides, base.overrides);
+  assert.equal(q4.file, "shaders/linear.wgsl [W_Q4]");
+});
+
+test("linearQ8Dot4 is linearQ8 with dot4I8Packed on packed words instead of unpacked vec4i dot products, nothing else", () => {
+  const base = SHADERS.linearQ8, dot4 = SHADERS.linearQ8Dot4;
+  assert.deepEqual(lineDiff(codeLines(base.code), codeLines(dot4.code)), [
+    ["-", "alias Int8x4 = vec4i;"],
+    ["-", "fn int8x4(v: u32) -> Int8x4 {"],
+    ["-", "  let s = bitcast<i32>(v);"],
+    ["-", "  return vec4i(extractBits(s, 0u, 8u), extractBits(s, 8u, 8u), extractBits(s, 16u, 8u), extractBits(s, 24u, 8u));"],
+    ["-", "}"],
+    ["-", "fn dot4(a: Int8x4, b: Int8x4) -> i32 { return dot(a, b); }"],
+    ["+", "alias Int8x4 = u32;"],
+    ["+", "fn int8x4(v: u32) -> Int8x4 { return v; }"],
+    ["+", "fn dot4(a: Int8x4, b: Int8x4) -> i32 { return dot4I8Packed(a, b); }"],
+  ]);
+  const code = (src: string) => codeLines(src).join("\n");
+  assert.doesNotMatch(code(base.code), /dot4I8Packed|pack4x/, "the unpacking kernel needs no packed_4x8_integer_dot_product");
+  assert.doesNotMatch(code(SHADERS.quantizeRows.code), /dot4I8Packed|pack4x/, "nor does the quantize pass (it packs by hand)");
+  assert.deepEqual(dot4.params, base.params);
+  assert.deepEqual(dot4.overrides, base.overrides);
+  assert.equal(base.file, "shaders/linear-q8.wgsl");
+  assert.equal(dot4.file, "shaders/linear-q8.wgsl [DOT4]");
+  assert.equal(SHADERS.quantizeRows.file, "shaders/quantize-rows.wgsl");
+});
+
 test("generated kernels keep no preprocessor directive lines", () => {
   for (const [name, k] of Object.entries(SHADERS)) {
     const left = k.code.split("\n").filter((l) => /^\s*\/\/ ?#/.test(l));

@@ -149,7 +149,7 @@ export class WebGpuBackend implements Backend, KernelContext {
     else this.tensors.release(l.buffer);
   }
 
-  /** The GEMM reads weights as stored (f32 or f16 rows), so preparing is the identity. */
+  /** The GEMM reads weights as stored (f32 or f16 rows; q8 / q4 bytes and their scales), so preparing is the identity. */
   prepareWeight(w: WeightArg): WeightArg { return w; }
 
   run<K extends OpName>(op: K, args: OpArgs[K]): void {
@@ -243,6 +243,13 @@ export class WebGpuBackend implements Backend, KernelContext {
       entry.set(tag, b);
     }
     return b;
+  }
+
+  scratch(byteLength: number): Binding {
+    const size = Math.max(4, align4(byteLength));
+    const buffer = this.tensors.acquire(size);
+    this.afterSubmit.push([this.tensors, buffer]);
+    return { buffer, size };
   }
 
   bytesOf(id: BufferId): number { return this.get(id).bytes; }

@@ -1,6 +1,6 @@
 // What a WebGPU kernel wrapper may do while the backend records a forward pass: resolve buffers, stage small
 // host arrays, and dispatch a cached pipeline. Implemented by WebGpuBackend; keeps kernels/*.ts free of bookkeeping.
-import type { BufferId } from "../../../contract/backend.js";
+import type { BackendCaps, BufferId } from "../../../contract/backend.js";
 import type { Support } from "../../../contract/backend.js";
 import type { KernelName } from "../generated/shaders.js";
 
@@ -21,11 +21,18 @@ export interface KernelContext {
    * once and reused by every dispatch that passes the same key (a forward's 12 attention layers), `tag` per table.
    */
   cached(key: object, tag: string, make: () => ArrayBufferView): Binding;
+  /**
+   * A device-only buffer of `byteLength` bytes (contents undefined) for what one dispatch of an op writes and a later
+   * one reads (linear q8: the quantized activations); recycled after submit, like host().
+   */
+  scratch(byteLength: number): Binding;
   /** Record one dispatch: bindings in the shader's order, then the `params` uniform is bound last. */
   dispatch(kernel: KernelName, constants: Constants, bindings: Binding[], params: Record<string, number>, groups: readonly number[]): void;
   /** Byte size of a live buffer (for the kernels' binding-size limits). */
   bytesOf(id: BufferId): number;
   readonly maxWorkgroups: number;
+  /** The backend's capabilities (kernels pick a variant from them, e.g. dot4I8Packed). */
+  readonly caps: Readonly<BackendCaps>;
   /** Largest storage binding (maxStorageBufferBindingSize); bigger row-wise tensors are bound in row chunks. */
   readonly maxBindingBytes: number;
 }
