@@ -79,6 +79,34 @@ test("1, 2 and 3 threads give bit-identical results (each element is computed by
   for (const r of results.slice(1)) r.forEach((a, i) => assert.deepEqual(a, results[0][i]));
 });
 
+// q8 and q4 linear over 2 row blocks (128 + 5 rows: 4×8 and 1×8 tiles), 9 panels (2 column groups) + 5 tail rows, odd k.
+async function quantizedOutputs(b: Backend): Promise<Float32Array[]> {
+  const r = rng(43);
+  const [m, n, k] = [133, 77, 97];
+  const xv = uniform(r, m * k, 2), wv = uniform(r, n * k, 0.1), bv = uniform(r, n);
+  const x = Tensor.from(b, xv, [m, k]), bias = Tensor.from(b, bv, [n]);
+  const out: Float32Array[] = [];
+  for (const format of ["q8", "q4"] as const) {
+    const w = Weight.from(b, wv, [n, k], format), y = linear(x, w, bias);
+    out.push(await y.data());
+    [w, y].forEach((t) => t.dispose());
+  }
+  [x, bias].forEach((t) => t.dispose());
+  return out;
+}
+
+test("q8 and q4 linear: 1, 2 and 3 threads give bit-identical results; q8 equals the reference's integer path", async () => {
+  const results: Float32Array[][] = [];
+  for (const threads of [1, 2, 3]) {
+    const b = await createBackend("wasm", { threads });
+    try { results.push(await quantizedOutputs(b)); } finally { b.dispose(); }
+  }
+  for (const r of results.slice(1)) r.forEach((a, i) => assert.deepEqual(a, results[0][i]));
+  // Same quantizer (f32 division, round half to even), exact int32 sums, the same f32 epilogue steps: bit for bit.
+  const ref = await createBackend("reference");
+  try { assert.deepEqual(results[0][0], (await quantizedOutputs(ref))[0]); } finally { ref.dispose(); }
+});
+
 test("prepareWeight packs a copy: the source stays row-major for gather, linear refuses an unprepared weight", async () => {
   const b = await createBackend("wasm", { threads: 2 });
   try {

@@ -1,9 +1,10 @@
 // Wasm backend: AssemblyScript SIMD kernels (assembly/) on one WebAssembly.Memory arena, optionally with worker
 // threads sharing that memory. Ops run synchronously inside run(); flush() has nothing left to wait for.
-// Linear weights are packed into 8-column panels once, by prepareWeight at load; kernels never repack anything.
+// Linear weights (f32, q8, q4) are packed into 8-column panels once, by prepareWeight at load; kernels never repack anything.
 import type { Backend, BackendCaps, BackendFactory, BackendOptions, BufferId, Support } from "../../contract/backend.js";
 import type { OpArgs, OpName, OpNeeds, WeightArg } from "../../contract/spec.js";
 import { tableRun, tableSupports } from "../../contract/kernels.js";
+import { FORMATS, type FormatName } from "../../contract/formats.js";
 import { BackendError } from "../../errors.js";
 import { runtime } from "../../env.js";
 import { warnOnce } from "../../log.js";
@@ -15,8 +16,18 @@ import { KERNELS } from "./kernels/index.js";
 import type { KernelHost } from "./kernels/host.js";
 import { ABI, type AbiArgs, type AbiKernel } from "./generated/abi.js";
 
-/** A buffer; `panels` when prepareWeight laid it out as the linear kernel's panels of a [n, k] weight. */
-interface Buf { ptr: number; bytes: number; panels?: { n: number; k: number } }
+/** A buffer; `panels` when prepareWeight laid it out as the linear kernel's panels of a [n, k] weight in `format`. */
+interface Buf { ptr: number; bytes: number; panels?: { n: number; k: number; format: FormatName } }
+
+/**
+ * The formats prepareWeight packs (docs/wasm-backend.md, Memory): the in-place pack kernel and the bytes of one 8-row
+ * panel, which it stages through per-thread scratch. Other formats are not run by linear on wasm.
+ */
+const PACKERS: Partial<Record<FormatName, { kernel: "pack" | "packQ8" | "packQ4"; panelBytes(k: number): number }>> = {
+  f32: { kernel: "pack", panelBytes: (k) => 32 * k },
+  q8: { kernel: "packQ8", panelBytes: (k) => 8 * k },
+  q4: { kernel: "packQ4", panelBytes: (k) => 128 * Math.ceil(k / 32) },
+};
 
 const ARG_SLOTS = 32;
 
@@ -133,22 +144,33 @@ export class WasmBackend implements Backend, KernelHost {
   }
 
   /**
-   * f32 weights with at least one full panel are packed (assembly/linear.ts packPanels): in place when handed over,
-   * else in a copy; others are used as stored.
+   * f32, q8 and q4 weights with at least one full panel are packed into their kernel's panels (same bytes: f32
+   * assembly/linear.ts packPanels, q8 linear-q8.ts packQ8, q4 linear-q4.ts packQ4): in place when handed over, else in
+   * a copy (scales copied too, so the caller owns every buffer it gets); scales keep their stored layout. Others, and
+   * weights under 8 rows, are used as stored.
    */
   prepareWeight(w: WeightArg, n: number, k: number, handOver = false): WeightArg {
     this.live();
-    if (w.format !== "f32" || n < 8) return w;
+    const packer = PACKERS[w.format];
+    if (!packer || n < 8) return w;
+    const bytes = FORMATS[w.format].dataBytes(n, k);
     const src = this.get(w.data);
-    if (n * k * 4 > src.bytes) throw new BackendError(`wasm: linear weight buffer of ${src.bytes} bytes is smaller than [${n}, ${k}]`);
+    if (bytes > src.bytes) throw new BackendError(`wasm: linear weight buffer of ${src.bytes} bytes is smaller than ${w.format} [${n}, ${k}]`);
     if (src.panels) throw new BackendError(`wasm: buffer ${w.data} is already a prepared weight`);
-    const data = handOver ? w.data : this.alloc(n * k * 4);
+    const data = handOver ? w.data : this.alloc(bytes);
     const dst = this.get(data);
-    if (!handOver) this.mem().copyWithin(dst.ptr, src.ptr, src.ptr + n * k * 4);
-    const [scratch, scratchStride] = this.scratch(k * 32);
-    this.call("pack", { w: dst.ptr, n, k, scratch, scratchStride });
-    dst.panels = { n, k };
-    return { ...w, data, prepared: true };
+    if (!handOver) this.mem().copyWithin(dst.ptr, src.ptr, src.ptr + bytes);
+    let scales = w.scales;
+    if (!handOver && scales !== undefined) {
+      const s = this.get(scales);
+      scales = this.alloc(s.bytes);
+      const d = this.get(scales);
+      this.mem().copyWithin(d.ptr, s.ptr, s.ptr + s.bytes);
+    }
+    const [scratch, scratchStride] = this.scratch(packer.panelBytes(k));
+    this.call(packer.kernel, { w: dst.ptr, n, k, scratch, scratchStride });
+    dst.panels = { n, k, format: w.format };
+    return { ...w, data, ...(scales !== undefined ? { scales } : {}), prepared: true };
   }
 
   run<K extends OpName>(op: K, args: OpArgs[K]): void {
@@ -185,12 +207,21 @@ export class WasmBackend implements Backend, KernelHost {
 
   weightPtr(w: WeightArg, n: number, k: number): number {
     const b = this.get(w.data);
-    if (n * k * 4 > b.bytes) throw new BackendError(`wasm: linear: weight buffer of ${b.bytes} bytes is smaller than [${n}, ${k}]`);
+    const bytes = FORMATS[w.format].dataBytes(n, k);
+    if (bytes > b.bytes) throw new BackendError(`wasm: linear: weight buffer of ${b.bytes} bytes is smaller than ${w.format} [${n}, ${k}]`);
     // Fewer than 8 rows: no full panel, so the stored row-major layout is the one the kernel reads.
-    if (n >= 8 && (!b.panels || b.panels.n !== n || b.panels.k !== k)) {
-      throw new BackendError(`wasm: linear: weight [${n}, ${k}] was not prepared (Backend.prepareWeight) for this shape`);
+    if (n >= 8 && (!b.panels || b.panels.n !== n || b.panels.k !== k || b.panels.format !== w.format)) {
+      throw new BackendError(`wasm: linear: ${w.format} weight [${n}, ${k}] was not prepared (Backend.prepareWeight) for this shape`);
     }
     return b.ptr;
+  }
+
+  scalesPtr(w: WeightArg, n: number, k: number): number {
+    const want = FORMATS[w.format].scaleCount(n, k);
+    if (w.scales === undefined) throw new BackendError(`wasm: linear: ${w.format} weight [${n}, ${k}] has no scales buffer`);
+    const s = this.ptr(w.scales), b = this.get(w.scales);
+    if (want * 4 > b.bytes) throw new BackendError(`wasm: linear: scales buffer of ${b.bytes} bytes is smaller than the ${want} f32 scales of ${w.format} [${n}, ${k}]`);
+    return s;
   }
 
   stage(...arrays: ArrayBufferView[]): number[] {

@@ -7,8 +7,10 @@ import type { AbiArgs, AbiKernel } from "../generated/abi.js";
 export interface KernelHost {
   /** Byte offset of a buffer in the Wasm memory. */
   ptr(id: BufferId): number;
-  /** Byte offset of a linear weight [n, k] in the panel layout prepareWeight made (checked). */
+  /** Byte offset of a linear weight [n, k] in the panel layout prepareWeight made for its format (checked). */
   weightPtr(w: WeightArg, n: number, k: number): number;
+  /** Byte offset of a quantized weight's f32 scales, as stored (checked against the format's scale count). */
+  scalesPtr(w: WeightArg, n: number, k: number): number;
   /** Copy host arrays into staging memory; returns their pointers (valid until the next call). */
   stage(...arrays: ArrayBufferView[]): number[];
   /** Per-thread scratch of at least `bytes` each: thread t uses base + t·stride. */
