@@ -62,8 +62,8 @@ Model:
   --threads N             worker threads for the wasm backend
   --attn-softmax S        vanilla | softmax1 (overrides config.json; GERM checkpoints use softmax1)
   --dtype T               projection weights: f32 (default) | f16 (WebGPU with shader-f16) | q8 (int8
-                          weights and activations) | q4 (int4 weights, groups of 32); q8/q4 run on the
-                          reference backend so far. A quantized checkpoint loads as stored without it
+                          weights and activations) | q4 (int4 weights, groups of 32), on every backend.
+                          A quantized checkpoint loads as stored without it
   --max-length N          truncate to N tokens including [CLS] and [SEP]
 
 Output:

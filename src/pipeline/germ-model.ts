@@ -29,7 +29,7 @@ export interface FromPretrainedOptions {
    * half the weight memory), "q8" (W8A8: int8 weights per output row, activations quantized per token on the fly)
    * or "q4" (int4 weights in groups of 32, f32 activations), quantized at load with the reference quantizers
    * (contract/formats.ts). A backend that lacks the format's kernel fails at load (BackendError naming it); "auto"
-   * takes one that has it. f16 runs on WebGPU with `shader-f16`; q8 and q4 so far only on the reference backend.
+   * takes one that has it. f16 runs on WebGPU with `shader-f16`; q8 and q4 on every backend (docs/quantization.md).
    */
   dtype?: "f32" | "f16" | "q8" | "q4";
   threads?: number;
