@@ -8,5 +8,6 @@ import { gluGelu, unary } from "./glu-gelu.js";
 import { gather, meanPool } from "./gather.js";
 import { rowStats } from "./row-stats.js";
 import { axpy } from "./axpy.js";
+import { fakeQuant } from "./fake-quant.js";
 
-export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy };
+export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant };
