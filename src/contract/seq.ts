@@ -27,10 +27,15 @@ export class SeqIndex {
 
   get count(): number { return this.lens.length; }
 
-  /** (start, length) per sequence, the layout the Wasm and WGSL kernels read. */
+  private pairsCache: Int32Array | null = null;
+
+  /** (start, length) per sequence, the layout the Wasm and WGSL kernels read; made once per batch, not per layer. */
   pairs(): Int32Array {
-    const p = new Int32Array(2 * this.count);
-    this.lens.forEach((n, i) => { p[2 * i] = this.offsets[i]; p[2 * i + 1] = n; });
-    return p;
+    if (!this.pairsCache) {
+      const p = new Int32Array(2 * this.count);
+      this.lens.forEach((n, i) => { p[2 * i] = this.offsets[i]; p[2 * i + 1] = n; });
+      this.pairsCache = p;
+    }
+    return this.pairsCache;
   }
 }

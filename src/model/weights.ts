@@ -50,7 +50,7 @@ export function projectionWeights(tensors: TensorMap, cfg: GermConfig): Map<stri
   const cls = tensors.get("classifier.weight");
   if (cls) out.set("classifier.weight", [cls.shape[0], H]);
   if (tensors.has("cls.predictions.transform.dense.weight")) out.set("cls.predictions.transform.dense.weight", [H, H]);
-  if (tensors.has("cls.predictions.decoder.weight") && !decoderIsTied(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"), new Set())) {
+  if (tensors.has("cls.predictions.decoder.weight") && !decoderIsTied(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"))) {
     out.set("cls.predictions.decoder.weight", [V, H]);
   }
   return out;
@@ -110,6 +110,12 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   };
 
   const wordEmb = load(key("embeddings.word_embeddings.weight"), [V, H]);
+  // projectionWeights decided tiedness once (a byte compare of the whole table) and lists only an untied decoder;
+  // a tied one reads the embeddings, and .bin's stored copy of them counts as used.
+  const tiedDecoder = (): Weight => {
+    if (has("cls.predictions.decoder.weight")) used.add("cls.predictions.decoder.weight");
+    return Weight.fromTensor(wordEmb, { shared: true });
+  };
   const typeAll = data(key("embeddings.token_type_embeddings.weight"), [cfg.typeVocabSize, H]);
   const mlmNames = ["cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
     "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias", "cls.predictions.decoder.bias"];
@@ -130,9 +136,7 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
         name: "cls.predictions.decoder",
         // safetensors drops the tied decoder weight; .bin stores it (the same bytes): either way it reads the f32
         // word embeddings, which gather keeps reading in their own layout (prepareWeight may give the decoder a copy).
-        w: decoderIsTied(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"), used)
-          ? Weight.fromTensor(wordEmb, { shared: true })
-          : weight("cls.predictions.decoder.weight", [V, H]),
+        w: projections.has("cls.predictions.decoder.weight") ? weight("cls.predictions.decoder.weight", [V, H]) : tiedDecoder(),
         b: load("cls.predictions.decoder.bias", [V]),
       },
     })),
@@ -194,14 +198,10 @@ function wrap<T>(name: string, f: () => T): T {
 }
 
 /** Tied when the checkpoint has no decoder weight (safetensors) or the same bytes as the word embeddings (.bin). */
-function decoderIsTied(tensors: TensorMap, decoderName: string, embName: string, used: Set<string>): boolean {
+function decoderIsTied(tensors: TensorMap, decoderName: string, embName: string): boolean {
   const a = tensors.get(decoderName), b = tensors.get(embName);
   if (!a) return true;
-  if (b && a.dtype === b.dtype && a.bytes.byteLength === b.bytes.byteLength && a.bytes.every((v, i) => v === b.bytes[i])) {
-    used.add(decoderName);
-    return true;
-  }
-  return false;
+  return Boolean(b && a.dtype === b.dtype && a.bytes.byteLength === b.bytes.byteLength && a.bytes.every((v, i) => v === b.bytes[i]));
 }
 
 export function disposeWeights(w: ModelWeights): void {

@@ -67,7 +67,7 @@ export class GermModel {
     private readonly state: ModelState,
     private readonly opts: FromPretrainedOptions,
     /** Where the model came from: save() re-reads the checkpoint rather than keeping host copies of the weights. */
-    private readonly origin: { src: ModelSource; configBytes: Uint8Array; tokBytes: Uint8Array; prequantized: boolean },
+    private readonly origin: { src: ModelSource; file: string; configBytes: Uint8Array; tokBytes: Uint8Array; prequantized: boolean },
   ) {}
 
   /**
@@ -97,10 +97,12 @@ export class GermModel {
   async save(dir: string): Promise<void> {
     if (this.disposed) throw new InputError("model was disposed");
     if (!hasFileSystem) throw new InputError("save() writes files: it needs Node or Deno (in a browser, use quantizeCheckpoint from germ-js/ops)");
-    const { tensors, file } = await loadCheckpoint(this.origin.src);
+    const { file } = this.origin;
     const quantized = this.state.format === "q8" || this.state.format === "q4";
     if (!quantized && file !== "model.safetensors" && file !== "pytorch_model.bin") throw new InputError(`save(): ${file} is sharded; only quantized models are re-written`);
-    const weights = quantized && !this.origin.prequantized ? quantizeCheckpoint(tensors, this.config, this.state.format)
+    // Only quantizing needs the parsed tensors; otherwise the checkpoint file is copied as it is.
+    const weights = quantized && !this.origin.prequantized
+      ? quantizeCheckpoint((await loadCheckpoint(this.origin.src)).tensors, this.config, this.state.format)
       : await this.origin.src.get(file);
     if (!weights) throw new FormatError(`${this.origin.src.location}/${file}: vanished while saving`);
     const fs = await nodeFs();
@@ -157,7 +159,7 @@ export class GermModel {
     const absent = [weights.pooler.ok ? "" : "pooler (classify, pooling 'pooler')", weights.classifier.ok ? "" : "classifier (classify)", weights.mlm.ok ? "" : "MLM head (maskedLM)"].filter(Boolean);
     if (absent.length) warnOnce(`heads:${src.location}`, `${src.location}: no weights for ${absent.join(", ")}; those calls will throw MissingTensorError.`);
     if (weights.unused.length) warnOnce(`unused:${src.location}`, `${src.location}: ${weights.unused.length} checkpoint tensors are unused (${weights.unused.slice(0, 3).join(", ")}${weights.unused.length > 3 ? ", …" : ""}).`);
-    return new GermModel(config, tokenizer, state, opts, { src, configBytes, tokBytes, prequantized: stored !== null });
+    return new GermModel(config, tokenizer, state, opts, { src, file, configBytes, tokBytes, prequantized: stored !== null });
   }
 
   /** Last hidden state per input, [nTokens × hidden] row-major. Texts are tokenized; `inputIds` rows are used as given. */
