@@ -11,6 +11,6 @@ export { SeqIndex } from "./contract/seq.js";
 export { alibiSlopes, erf, geluErf } from "./contract/math.js";
 export { Tensor } from "./tensor/tensor.js";
 export { Weight } from "./tensor/weight.js";
-export { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "./ops/ops.js";
+export { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, loraAdd, meanPool, rowStats, unary } from "./ops/ops.js";
 export type { AttentionOptions } from "./ops/ops.js";
 export { quantizeCheckpoint, checkpointFormat } from "./quant/checkpoint.js";

@@ -56,12 +56,19 @@ export interface OpArgs {
    * min–max per row (GERM's per-token activation observer), or symmetric max|x| per row (its per-channel weights).
    */
   fakeQuant: { x: BufferId; out: BufferId; rows: number; cols: number; bits: number; symmetric: boolean };
+  /**
+   * LoRA's low-rank update, added in place to a linear's output (peft's unmerged `lora.Linear`): for each row i in
+   * row0 … row0 + rows − 1, out[i, :] += scale · (x[i, :] · aᵀ) · bt, with a [r, k] (lora_A) and bt [r, n] (lora_B
+   * transposed, so both inner loops read contiguously), f32. x is [≥ row0 + rows, k], out [≥ row0 + rows, n]. A row's
+   * result depends on that row's inputs alone, bit for bit: a batch mixing adapters equals its sequences run alone.
+   */
+  lora: { x: BufferId; a: BufferId; bt: BufferId; out: BufferId; row0: number; rows: number; n: number; k: number; r: number; scale: number };
 }
 
 export type OpName = keyof OpArgs;
 
 /** The op names, in a stable order (for capability listings and tests). */
-export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant"];
+export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant", "lora"];
 
 /**
  * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
@@ -78,6 +85,7 @@ export interface OpNeeds {
   rowStats: Record<string, never>;
   axpy: Record<string, never>;
   fakeQuant: Record<string, never>;
+  lora: Record<string, never>;
 }
 
 /** The needs of a concrete call (what run() checks before it dispatches). */
@@ -106,6 +114,7 @@ export function opFlops<K extends OpName>(op: K, args: OpArgs[K]): number {
       for (const n of a.seqs.lens) s += n * n;
       return 4 * s * a.heads * a.headDim;
     }
+    case "lora": { const a = args as OpArgs["lora"]; return 2 * a.rows * a.r * (a.k + a.n); }
     default: return 0;
   }
 }

@@ -164,3 +164,23 @@ export function rowStats(x: Tensor, at?: { out: Tensor; row: number }): Tensor {
   if (rows > 0) dispatch(x.backend, "rowStats", { x: x.buf, out: out.buf, rows, cols, outRow: at?.row ?? 0 });
   return out;
 }
+
+/**
+ * LoRA's update added in place to a linear's output y [m, n]: rows `rows.start …` (default all) of y gain
+ * scale·(x·aᵀ)·bt, with x [m, k], a [r, k] (lora_A) and bt [r, n] (lora_B transposed). Returns y.
+ */
+export function loraAdd(y: Tensor, x: Tensor, a: Tensor, bt: Tensor, scale: number, rows?: { start: number; count: number }): Tensor {
+  for (const [name, t] of [["y", y], ["x", x], ["a", a], ["bt", bt]] as const) { expectRank("lora", name, t, 2); expectF32("lora", name, t); }
+  const [m, k] = x.shape, [r] = a.shape, n = y.shape[1];
+  expectShape("lora", "y", y, [m, n]);
+  expectShape("lora", "a", a, [r, k]);
+  expectShape("lora", "bt", bt, [r, n]);
+  for (const t of [y, a, bt]) if (t.backend !== x.backend) throw new ShapeError(`lora: ${t.describe()} lives on ${t.backend.name}, x on ${x.backend.name}`);
+  if (!Number.isFinite(scale)) throw new ShapeError(`lora: scale ${scale} is not a finite number`);
+  const start = rows?.start ?? 0, count = rows?.count ?? m;
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > m) {
+    throw new ShapeError(`lora: rows ${start}…${start + count} are outside x ${x.describe()}`);
+  }
+  if (count > 0 && r > 0) dispatch(x.backend, "lora", { x: x.buf, a: a.buf, bt: bt.buf, out: y.buf, row0: start, rows: count, n, k, r, scale });
+  return y;
+}

@@ -8,7 +8,7 @@ import { SeqIndex } from "../../src/contract/seq.js";
 import { alibiSlopes, geluErf } from "../../src/contract/math.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Weight } from "../../src/tensor/weight.js";
-import { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, meanPool, rowStats, unary } from "../../src/ops/ops.js";
+import { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, loraAdd, meanPool, rowStats, unary } from "../../src/ops/ops.js";
 import type { Tolerance } from "../helpers/compare.js";
 import { uniform, rng } from "../helpers/rng.js";
 
@@ -25,6 +25,11 @@ export interface OpCase<K extends OpName = OpName> {
   seed: number;
   make(r: () => number): CaseInputs;
   tol: Tolerance;
+  /**
+   * The same output computed another way (e.g. row by row) from the same seeded inputs: on the backend under test it
+   * must equal `make`'s output bit for bit (batch independence, which tolerances against the reference cannot show).
+   */
+  invariant?(r: () => number): CaseInputs;
   /** In the representative subset that the slow software-GPU runtimes run outside CI (every case runs under CI=true). */
   quick?: boolean;
 }
@@ -115,6 +120,35 @@ function layerNormCase(rows: number, cols: number, residual: boolean, quick = fa
   };
 }
 
+/**
+ * LoRA's update on rows `row0 … row0 + rows` of a [m, n] output (the rest must stay untouched). Its invariant applies
+ * the same update one row at a time: each row's result may not depend on its neighbours (mixed-adapter batches).
+ * Values as an adapter has them: A ~ U(±1/√k) (peft's init), B ~ ±0.05, scale 2 (alpha 16, r 8). Two f32 GEMMs with
+ * k ≤ 3072 and a rank ≤ 64: the f32 GEMM bound.
+ */
+function loraCase(m: number, n: number, k: number, r: number, row0 = 0, rows = m, quick = false): OpCase<"lora"> {
+  const inputs = (rnd: () => number) => ({
+    x: uniform(rnd, m * k), a: uniform(rnd, r * k, 1 / Math.sqrt(k)), bt: uniform(rnd, r * n, 0.05), y: uniform(rnd, m * n),
+  });
+  const apply = (ranges: [number, number][]) => (rnd: () => number): CaseInputs => {
+    const v = inputs(rnd);
+    return {
+      run: (b, keep) => {
+        const x = t(b, keep, v.x, [m, k]), a = t(b, keep, v.a, [r, k]), bt = t(b, keep, v.bt, [r, n]);
+        const y = Tensor.from(b, v.y, [m, n]);
+        for (const [start, count] of ranges) loraAdd(y, x, a, bt, 2, { start, count });
+        return y;
+      },
+    };
+  };
+  return {
+    op: "lora", name: `lora m${m} n${n} k${k} r${r}${row0 !== 0 || rows !== m ? ` rows ${row0}…${row0 + rows}` : ""}`, needs: {},
+    seed: m * 7 + n * 131 + k * 3 + r, quick, tol: GEMM_TOL,
+    make: apply([[row0, rows]]),
+    invariant: apply(Array.from({ length: rows }, (_, i): [number, number] => [row0 + i, 1])),
+  };
+}
+
 export const CASES: OpCase[] = [
   ...[[1, 1, 1], [1, 8, 4], [3, 5, 7], [4, 8, 16], [5, 13, 33], [63, 64, 65], [64, 64, 64], [65, 129, 127], [129, 96, 64], [128, 192, 64], [7, 4096, 64]]
     .map(([m, n, k]) => linearCase(m, n, k, true, "f32", m === 65)),
@@ -195,6 +229,10 @@ export const CASES: OpCase[] = [
       return { run: (b, keep) => fakeQuant(t(b, keep, x, [rows as number, cols as number]), bits as number, sym as boolean) };
     },
   })),
+  // lora: k and n straddle the SIMD width (1, 3, 5, 33) and the 117M shapes (768 → 2304, 3072 → 768); ranks 1…64;
+  // a row range inside the batch (how a mixed-adapter batch applies each adapter to its own sequences).
+  loraCase(1, 1, 1, 1), loraCase(3, 5, 33, 4), loraCase(5, 3, 64, 8, 0, 5, true), loraCase(37, 2304, 768, 8, 5, 24, true),
+  loraCase(9, 768, 3072, 16), loraCase(17, 130, 257, 64, 16, 1), loraCase(4, 64, 768, 3, 1, 2),
   {
     // Into rows 5…13 of a zeroed [16, 4] tensor (how outliers() gathers every layer of a forward in one buffer).
     op: "rowStats", name: "rowStats 9×257 into rows 5… of [16, 4]", needs: {}, seed: 9 * 31 + 257, quick: true,

@@ -55,6 +55,7 @@ export function registerConformance(register: Register, label: string, backend: 
       if (got.shape.join() !== want.shape.join()) throw new Error(`${c.name}: shape [${got.shape}] ≠ reference [${want.shape}]`);
       const e = check(got.data, want.data, c.tol, `${c.name} on ${label}`);
       worst[c.op] = Math.max(worst[c.op] ?? 0, e);
+      if (c.invariant) check((await output(b!, c.invariant(rng(c.seed)))).data, got.data, { mode: "exact" }, `${c.name} on ${label}, computed another way`);
     });
   }
   register(`${label}: no buffers leak`, none, async () => {

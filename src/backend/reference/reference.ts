@@ -15,8 +15,9 @@ import { gather, meanPool } from "./gather.js";
 import { rowStats } from "./row-stats.js";
 import { axpy } from "./axpy.js";
 import { fakeQuant } from "./fake-quant.js";
+import { lora } from "./lora.js";
 
-const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant };
+const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant, lora };
 
 export const createReferenceBackend: BackendFactory = async () => new ReferenceBackend();
 
