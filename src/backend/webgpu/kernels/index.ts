@@ -9,5 +9,6 @@ import { gather } from "./gather.js";
 import { meanPool } from "./mean-pool.js";
 import { unary } from "./unary.js";
 import { rowStats } from "./row-stats.js";
+import { lora } from "./lora.js";
 
-export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats };
+export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, lora };
