@@ -74,7 +74,7 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
 }
 
 /** `id2label` as an array; HF's default is 2 labels named LABEL_0, LABEL_1. */
-function parseLabels(c: Record<string, unknown>, file: string): string[] {
+export function parseLabels(c: Record<string, unknown>, file: string): string[] {
   const id2label = c.id2label;
   const n = typeof c.num_labels === "number" ? c.num_labels : id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2;
   const labels = Array.from({ length: n }, (_, i) => `LABEL_${i}`);

@@ -3,7 +3,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { attention, gather, gluGelu, layerNorm } from "../ops/ops.js";
 import { SeqIndex } from "../contract/seq.js";
-import { project } from "./project.js";
+import { project, type LoraSpan } from "./project.js";
 import type { ModelState } from "./state.js";
 
 /** Per-layer activations the GERM paper measures outliers on (validate_sc.py hooks). */
@@ -18,6 +18,8 @@ export interface LayerTap {
 export interface EncodeOptions {
   /** Called with each layer's hooked activations; the encoder disposes `wo` after it returns. */
   onLayer?: (tap: LayerTap) => void | Promise<void>;
+  /** LoRA adapters by packed row range (token rows); absent or null deltas: the base model. */
+  lora?: readonly LoraSpan[];
 }
 
 /** Token ids of several sequences, concatenated, with the batch's sequence index (built once, used by every op). */
@@ -36,23 +38,24 @@ export function packBatch(rows: readonly (readonly number[])[]): PackedBatch {
 /** Run the encoder; returns the last hidden state [nnz, H] (caller disposes). */
 export async function encode(state: ModelState, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
   const { weights: w, config: cfg, slopes } = state;
+  const spans = opts.lora;
   const eps = cfg.layerNormEps;
   const emb = gather(w.wordEmb, batch.ids, w.typeEmb0);
   let x = layerNorm(emb, w.embLnG, w.embLnB, eps);
   emb.dispose();
   for (let j = 0; j < w.layers.length; j++) {
     const l = w.layers[j];
-    const qkv = project(x, l.qkv);
+    const qkv = project(x, l.qkv, spans);
     const ctx = attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
     qkv.dispose();
-    const attnOut = project(ctx, l.attnOut);
+    const attnOut = project(ctx, l.attnOut, spans);
     ctx.dispose();
     const x1 = layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
     attnOut.dispose(); x.dispose();
-    const gated = project(x1, l.gated);
+    const gated = project(x1, l.gated, spans);
     const h = gluGelu(gated);
     gated.dispose();
-    const wo = project(h, l.wo);
+    const wo = project(h, l.wo, spans);
     h.dispose();
     x = layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
     x1.dispose();

@@ -91,13 +91,7 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
     // WnAn simulation: weights fake-quantized per output channel (symmetric min–max), then run as f32.
     if (simulate) return Weight.from(backend, fakeQuantRows(data(name, shape), shape[0], shape[1], simulate.wBits, true), shape);
     if (prequantized) { used.add(name).add(`${name}_scale`); return Weight.fromEncoded(backend, format, readQuantized(tensors, name, shape, format, file), shape); }
-    const t = raw(name, shape);
-    // Quantized formats: the reference quantizer (formats.ts) at load; their checkpoints carry scales (not yet read).
-    if (FORMATS[format].scales !== "none") return Weight.from(backend, data(name, shape), shape, format);
-    const stored = FORMATS[format].storedAs.includes(t.dtype)
-      ? Tensor.fromBytes(backend, format, t.bytes, shape)
-      : Tensor.from(backend, data(name, shape), shape, format);
-    return Weight.fromTensor(stored);
+    return projectionFromRaw(backend, raw(name, shape), name, shape, format);
   };
   // `module` is the checkpoint module name; weight and bias are `<module>.weight` / `<module>.bias`.
   const linear = (module: string, shape: [number, number], bias = true): LinearWeights => ({
@@ -169,6 +163,23 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
   return weights;
 }
 
+/**
+ * A projection weight from its checkpoint tensor (shape checked by the caller): the bytes as they are when they
+ * already are `format`, else encoded from f32 (quantized formats: the reference quantizers of formats.ts).
+ * The loader and LoRA's unmerge both build weights here, so an unmerged model is the loaded one bit for bit.
+ */
+export function projectionFromRaw(backend: Backend, t: RawTensor, name: string, shape: [number, number], format: FormatName): Weight {
+  const f32 = () => wrap(name, () => toFloat32(t, name));
+  if (FORMATS[format].scales !== "none") return Weight.from(backend, f32(), shape, format);
+  const stored = FORMATS[format].storedAs.includes(t.dtype) ? Tensor.fromBytes(backend, format, t.bytes, shape) : Tensor.from(backend, f32(), shape, format);
+  return Weight.fromTensor(stored);
+}
+
+/** The checkpoint name of a module's weight: heads (classifier, cls.*) as they are, the encoder's with "bert." when used. */
+export function checkpointWeightName(tensors: TensorMap, module: string): string {
+  return tensors.has(`${module}.weight`) ? `${module}.weight` : `bert.${module}.weight`;
+}
+
 /** A prequantized projection weight's data and scales, checked against its format (typed errors name the tensor). */
 function readQuantized(tensors: TensorMap, name: string, shape: [number, number], format: FormatName, file: string): EncodedWeight {
   const f = FORMATS[format], [n, k] = shape;
@@ -202,6 +213,15 @@ function decoderIsTied(tensors: TensorMap, decoderName: string, embName: string)
   const a = tensors.get(decoderName), b = tensors.get(embName);
   if (!a) return true;
   return Boolean(b && a.dtype === b.dtype && a.bytes.byteLength === b.bytes.byteLength && a.bytes.every((v, i) => v === b.bytes[i]));
+}
+
+/** Every projection of the model by module name (the names adapters target), in model order. */
+export function modelLinears(w: ModelWeights): Map<string, LinearWeights> {
+  const all: LinearWeights[] = w.layers.flatMap((l) => [l.qkv, l.attnOut, l.gated, l.wo]);
+  if (w.pooler.ok) all.push(w.pooler.w);
+  if (w.classifier.ok) all.push(w.classifier.w);
+  if (w.mlm.ok) all.push(w.mlm.w.dense, w.mlm.w.decoder);
+  return new Map(all.map((l) => [l.name, l]));
 }
 
 export function disposeWeights(w: ModelWeights): void {

@@ -20,6 +20,11 @@ import { checkpointFormat, quantizeCheckpoint } from "../quant/checkpoint.js";
 import { nodeFs } from "../io/cache.js";
 import { hasFileSystem } from "../env.js";
 import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
+import { gather } from "../ops/ops.js";
+import type { LoraSpan } from "../model/project.js";
+import type { HeadAdapter } from "../model/heads.js";
+import { AdapterRegistry } from "../lora/registry.js";
+import { readAdapterFiles } from "../lora/load.js";
 
 export interface FromPretrainedOptions {
   /** "auto" picks WebGPU on a hardware adapter, else Wasm, else (warning once) the reference backend. */
@@ -52,6 +57,18 @@ export interface FromPretrainedOptions {
 export type Pooling = "mean" | "cls" | "pooler";
 export interface Classification { logits: Float32Array; probs: Float32Array; label: string }
 
+/** A DNA string, or one with the LoRA adapter it runs with (overrides the call's `adapter` option; null: base). */
+export type SequenceInput = string | { text: string; adapter?: string | null };
+
+/** Options every inference call takes: which loaded adapter to run (default: the base model). */
+export interface AdapterOption { adapter?: string | null }
+
+/** Token id rows, each with its adapter (null: the base model). */
+interface Rows { ids: number[][]; adapters: (string | null)[] }
+
+/** A run of sequences of one packed batch that share an adapter (batches are sorted so that runs are contiguous). */
+interface Group extends HeadAdapter { seqStart: number; seqCount: number; labels: readonly string[] }
+
 /**
  * A loaded DNABERT-2 or GERM model.
  * @example
@@ -61,6 +78,7 @@ export interface Classification { logits: Float32Array; probs: Float32Array; lab
  */
 export class GermModel {
   private disposed = false;
+  private readonly registry: AdapterRegistry;
   private constructor(
     readonly config: GermConfig,
     readonly tokenizer: DnaTokenizer,
@@ -68,7 +86,51 @@ export class GermModel {
     private readonly opts: FromPretrainedOptions,
     /** Where the model came from: save() re-reads the checkpoint rather than keeping host copies of the weights. */
     private readonly origin: { src: ModelSource; file: string; configBytes: Uint8Array; tokBytes: Uint8Array; prequantized: boolean },
-  ) {}
+  ) { this.registry = new AdapterRegistry(state); }
+
+  /**
+   * Load a HuggingFace PEFT LoRA adapter (a directory, directory URL or hub id holding adapter_config.json and
+   * adapter_model.safetensors or .bin) under `name`. Adapters stay unmerged and share the base weights: pass
+   * `{ adapter: name }` to a call (or per sequence) to run it; calls without it run the base model.
+   * `labels` names the classes of an adapter's own classifier (default: its config.json's id2label, else LABEL_i).
+   * @example
+   * await model.loadAdapter("promoter", "./promoter-lora");
+   * const [c] = await model.classify(["TATAAAAGGC…"], { adapter: "promoter" });
+   */
+  async loadAdapter(name: string, src: string | ModelSource, opts: { labels?: string[]; revision?: string } = {}): Promise<void> {
+    this.alive();
+    if (this.opts.simulate) throw new InputError("loadAdapter: a simulate() model is for quantization research; load adapters on the model itself");
+    const source = typeof src === "string" ? await openSource(src, { revision: opts.revision, onProgress: this.opts.onProgress }) : src;
+    this.registry.add(name, await readAdapterFiles(source), { labels: opts.labels });
+  }
+
+  /** Free an adapter's buffers; calls naming it fail afterwards. */
+  unloadAdapter(name: string): void { this.alive(); this.registry.remove(name); }
+
+  /** Names of the loaded adapters, in load order. */
+  get adapters(): string[] { return this.registry.names; }
+
+  /** The adapter merged into the base weights by merge(), or null. */
+  get mergedAdapter(): string | null { return this.registry.merged; }
+
+  /**
+   * Merge adapter `name` into the base weights (W + s·B·A, from the checkpoint's weights, rounded once) so it runs
+   * at the base model's speed. Until unmerge(), only calls with `{ adapter: name }` run. f32 and f16 models only.
+   */
+  async merge(name: string): Promise<void> {
+    this.alive();
+    this.registry.get(name);
+    const { tensors } = await loadCheckpoint(this.origin.src);
+    await this.registry.merge(name, tensors, `${this.origin.src.location}/${this.origin.file}`);
+  }
+
+  /** Undo merge(): the base weights exactly as loaded. */
+  async unmerge(): Promise<void> {
+    this.alive();
+    if (this.registry.merged === null) throw new InputError("unmerge: no adapter is merged");
+    const { tensors } = await loadCheckpoint(this.origin.src);
+    this.registry.unmerge(tensors, `${this.origin.src.location}/${this.origin.file}`);
+  }
 
   /**
    * A fake-quant copy of this model for GERM's WnAn evaluation (same source, same device): weights per output
@@ -163,48 +225,55 @@ export class GermModel {
   }
 
   /** Last hidden state per input, [nTokens × hidden] row-major. Texts are tokenized; `inputIds` rows are used as given. */
-  async forward(input: string[] | { inputIds: number[][] }): Promise<{ lastHiddenState: Float32Array[] }> {
-    const rows = this.rows(input);
+  async forward(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption = {}): Promise<{ lastHiddenState: Float32Array[] }> {
     const H = this.config.hiddenSize;
-    const lastHiddenState = await this.mapBatches(rows, async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
+    const lastHiddenState = await this.mapBatches(this.rows(input, opts), async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
     return { lastHiddenState };
   }
 
   /** One vector per text: "mean" over all tokens incl. [CLS]/[SEP] (DNABERT-2's usual), "cls" = h[CLS], "pooler" = tanh(dense(h[CLS])). */
-  async embed(texts: string[], opts: { pooling?: Pooling } = {}): Promise<Float32Array[]> {
+  async embed(texts: SequenceInput[], opts: { pooling?: Pooling } & AdapterOption = {}): Promise<Float32Array[]> {
     const pooling = opts.pooling ?? "mean";
     if (!["mean", "cls", "pooler"].includes(pooling)) throw new InputError(`embed: pooling must be "mean", "cls" or "pooler", got ${JSON.stringify(pooling)}`);
     const H = this.config.hiddenSize;
-    return this.mapBatches(this.rows(texts), async (batch, hidden) => {
-      const pooled = pooling === "mean" ? meanPooled(hidden, batch.seqs)
-        : pooling === "cls" ? clsRows(hidden, batch.seqs) : pooler(this.state.weights, hidden, batch.seqs);
+    return this.mapBatches(this.rows(texts, opts), async (batch, hidden, groups) => {
+      if (pooling === "pooler") {
+        return this.perGroup(batch, groups, (cls, g) => pooler(this.state.weights, hidden, cls, g), (data, g) => splitRows(data, Array(g.seqCount).fill(1), H));
+      }
+      const pooled = pooling === "mean" ? meanPooled(hidden, batch.seqs) : clsRows(hidden, batch.seqs);
       try { return splitRows(await pooled.data(), batch.seqs.lens.map(() => 1), H); } finally { pooled.dispose(); }
     });
   }
 
-  /** Sequence classification: logits, softmax probabilities and the argmax label name. */
-  async classify(texts: string[]): Promise<Classification[]> {
-    const labels = this.config.labels;
-    return this.mapBatches(this.rows(texts), async (batch, hidden) => {
-      const logits = classifierLogits(this.state.weights, hidden, batch.seqs);
-      try {
-        return splitRows(await logits.data(), batch.seqs.lens.map(() => 1), labels.length).map((l) => {
-          const probs = softmaxRow(l);
-          let best = 0;
-          for (let i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
-          return { logits: l, probs, label: labels[best] };
-        });
-      } finally { logits.dispose(); }
-    });
+  /** Sequence classification: logits, softmax probabilities and the argmax label name (an adapter's own labels when it brings a classifier). */
+  async classify(texts: SequenceInput[], opts: AdapterOption = {}): Promise<Classification[]> {
+    return this.mapBatches(this.rows(texts, opts), async (batch, hidden, groups) => this.perGroup(batch, groups,
+      (cls, g) => classifierLogits(this.state.weights, hidden, cls, g),
+      (data, g) => splitRows(data, Array(g.seqCount).fill(1), data.length / g.seqCount).map((l) => {
+        const probs = softmaxRow(l);
+        let best = 0;
+        for (let i = 1; i < l.length; i++) if (l[i] > l[best]) best = i;
+        return { logits: l, probs, label: g.labels[best] };
+      })));
   }
 
   /** MLM logits per text, [nTokens × vocab]. */
-  async maskedLM(texts: string[] | { inputIds: number[][] }): Promise<Float32Array[]> {
+  async maskedLM(texts: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption = {}): Promise<Float32Array[]> {
     if (this.config.hiddenAct !== "gelu") throw new ConfigError(`maskedLM: hidden_act "${this.config.hiddenAct}" is not supported (only "gelu")`);
     const V = this.config.vocabSize;
-    return this.mapBatches(this.rows(texts), async (batch, hidden) => {
-      const logits = mlmLogits(this.state.weights, hidden);
-      try { return splitRows(await logits.data(), batch.seqs.lens, V); } finally { logits.dispose(); }
+    return this.mapBatches(this.rows(texts, opts), async (batch, hidden, groups) => {
+      const { offsets, lens } = batch.seqs;
+      const out: Float32Array[] = [];
+      for (const g of groups) {
+        // One group covering the batch reads the hidden state as it is; otherwise the group's token rows.
+        const whole = groups.length === 1;
+        const rows = whole ? hidden : gather(hidden, Int32Array.from({ length: offsets[g.seqStart + g.seqCount] - offsets[g.seqStart] }, (_, i) => offsets[g.seqStart] + i));
+        try {
+          const logits = mlmLogits(this.state.weights, rows, g);
+          try { out.push(...splitRows(await logits.data(), lens.slice(g.seqStart, g.seqStart + g.seqCount), V)); } finally { logits.dispose(); }
+        } finally { if (!whole) rows.dispose(); }
+      }
+      return out;
     });
   }
 
@@ -214,12 +283,12 @@ export class GermModel {
    * computed on the device (rowStats) and read once per batch, after its forward.
    * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each), read as they pass.
    */
-  async outliers(texts: string[] | { inputIds: number[][] }, opts: { activations?: boolean } = {}): Promise<OutlierReport> {
+  async outliers(texts: SequenceInput[] | { inputIds: number[][] }, opts: { activations?: boolean } & AdapterOption = {}): Promise<OutlierReport> {
     const H = this.config.hiddenSize, L = this.config.numHiddenLayers;
     // Per batch: one [2·L·nnz, 4] moments tensor (layer j's wo rows at 2j·nnz, its layernorm rows at (2j+1)·nnz).
     let moments: Tensor | null = null;
     let raw: { wo: Float32Array[]; layernorm: Float32Array[] }[] = [];
-    const sequences = await this.mapBatches(this.rows(texts), async (batch) => {
+    const sequences = await this.mapBatches(this.rows(texts, opts), async (batch) => {
       const { lens, total } = batch.seqs;
       const all = await moments!.data();
       moments!.dispose();
@@ -251,16 +320,33 @@ export class GermModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.registry.dispose();
     disposeModelState(this.state);
   }
 
-  /** Validate input and turn it into token id rows. */
-  private rows(input: string[] | { inputIds: number[][] }): number[][] {
-    if (this.disposed) throw new InputError("model was disposed");
+  private alive(): void { if (this.disposed) throw new InputError("model was disposed"); }
+
+  /** Validate input and turn it into token id rows, each with its adapter name (checked to be loaded). */
+  private rows(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption): Rows {
+    this.alive();
+    const adapterOf = (a: unknown, where: string): string | null => {
+      if (a === undefined || a === null) return null;
+      if (typeof a !== "string") throw new InputError(`${where}: adapter must be a loaded adapter's name, got ${typeof a}`);
+      this.registry.get(a);
+      return a;
+    };
+    const dflt = adapterOf(opts.adapter, "options");
     if (Array.isArray(input)) {
       if (input.length === 0) throw new InputError("expected at least one sequence, got an empty list");
-      input.forEach((t, i) => { if (typeof t !== "string") throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string`); });
-      return input.map((t) => this.tokenizer.encode(t, { maxLength: this.opts.maxLength }).ids);
+      const adapters = input.map((t, i) => {
+        if (typeof t === "string") return dflt;
+        if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") {
+          return "adapter" in t && t.adapter !== undefined ? adapterOf(t.adapter, `input ${i}`) : dflt;
+        }
+        throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string or { text, adapter }`);
+      });
+      const ids = input.map((t) => this.tokenizer.encode(typeof t === "string" ? t : t.text, { maxLength: this.opts.maxLength }).ids);
+      return { ids, adapters };
     }
     if (!input || !Array.isArray(input.inputIds)) throw new InputError("expected string[] or { inputIds: number[][] }");
     if (input.inputIds.length === 0) throw new InputError("inputIds: expected at least one row, got none");
@@ -269,19 +355,51 @@ export class GermModel {
       if (!Array.isArray(row) || row.length === 0) throw new InputError(`inputIds[${i}]: expected a non-empty array of token ids`);
       row.forEach((id, p) => { if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`inputIds[${i}][${p}] = ${id} is not a token id in [0, ${V})`); });
     });
-    return input.inputIds;
+    return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt) };
   }
 
-  /** Encode rows in batches of `batchSize` sequences and collect per-sequence results in input order. */
+  /**
+   * Encode rows in batches of `batchSize` sequences and collect per-sequence results in input order. Rows are
+   * sorted by adapter first (stable), so each batch holds contiguous runs of one adapter: the encoder runs the
+   * batch once, each run's LoRA on its own rows; heads run per run (perGroup).
+   */
   private async mapBatches<T>(
-    rows: number[][], fn: (batch: PackedBatch, hidden: Tensor) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
+    rows: Rows, fn: (batch: PackedBatch, hidden: Tensor, groups: Group[]) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
   ): Promise<T[]> {
     const size = this.opts.batchSize ?? 16;
+    const key = (i: number) => rows.adapters[i] ?? "";
+    const order = rows.ids.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b));
+    // Resolve once up front: a merged adapter makes every other name (and the base) fail before any work.
+    const resolved = new Map([...new Set(rows.adapters)].map((n) => [n, this.registry.resolve(n)]));
+    const out: T[] = new Array(rows.ids.length);
+    for (let s = 0; s < order.length; s += size) {
+      const idx = order.slice(s, s + size);
+      const batch = packBatch(idx.map((i) => rows.ids[i]));
+      const groups: Group[] = [];
+      idx.forEach((i, j) => {
+        const last = groups[groups.length - 1];
+        if (last && rows.adapters[idx[last.seqStart]] === rows.adapters[i]) { last.seqCount++; return; }
+        const r = resolved.get(rows.adapters[i])!;
+        groups.push({ deltas: r.deltas, heads: r.heads, seqStart: j, seqCount: 1, labels: r.adapter?.labels ?? this.config.labels });
+      });
+      const { offsets } = batch.seqs;
+      const lora: LoraSpan[] = groups.map((g) => ({ deltas: g.deltas, start: offsets[g.seqStart], count: offsets[g.seqStart + g.seqCount] - offsets[g.seqStart] }));
+      const hidden = await encode(this.state, batch, { ...hooks?.(batch), lora });
+      try {
+        const res = await fn(batch, hidden, groups);
+        idx.forEach((i, j) => { out[i] = res[j]; });
+      } finally { hidden.dispose(); }
+    }
+    return out;
+  }
+
+  /** A head per adapter run of the batch: `head` on the run's [CLS] rows, `read` splits its output per sequence. */
+  private async perGroup<T>(batch: PackedBatch, groups: Group[], head: (cls: Int32Array, g: Group) => Tensor,
+    read: (data: Float32Array, g: Group) => T[]): Promise<T[]> {
     const out: T[] = [];
-    for (let s = 0; s < rows.length; s += size) {
-      const batch = packBatch(rows.slice(s, s + size));
-      const hidden = await encode(this.state, batch, hooks?.(batch));
-      try { out.push(...(await fn(batch, hidden))); } finally { hidden.dispose(); }
+    for (const g of groups) {
+      const t = head(batch.seqs.offsets.subarray(g.seqStart, g.seqStart + g.seqCount), g);
+      try { out.push(...read(await t.data(), g)); } finally { t.dispose(); }
     }
     return out;
   }
