@@ -253,3 +253,37 @@ test("quantize: loads with --dtype, saves to --out; the real CLI writes a direct
   assert.equal(saved.code, 0, saved.stderr);
   assert.deepEqual(JSON.parse(saved.stdout).embedding, JSON.parse(direct.stdout).embedding);
 });
+
+test("--adapter / --merge: usage rules; the real CLI classifies with the LoRA golden adapter (unmerged and merged)", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  for (const [argv, re] of [
+    [["tokenize", FASTA, "--model", "m", "--adapter", "a"], /--adapter applies to embed, classify and outliers/],
+    [["classify", FASTA, "--model", "m", "--merge"], /--merge needs --adapter/],
+    [["classify", FASTA, "--model", "m", "--adapter", ""], /--adapter needs a directory/],
+  ] as [string[], RegExp][]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, re);
+  }
+  const r = await run(["classify", FASTA, "--model", "m", "--adapter", "lora-dir", "--merge"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.log.opts?.adapter, "lora-dir");
+  assert.equal(r.log.opts?.merge, true);
+  const dir = join(fixtures!, "tiny-softmax1-cls-lora");
+  const golden = JSON.parse(readFileSync(join(dir, "golden.json"), "utf8"));
+  const seqs = golden.sequences.filter((s: { text: string }) => /^[ACGTN]+$/.test(s.text));
+  const fasta = join(tmp, "lora.fa");
+  writeFileSync(fasta, seqs.map((s: { name: string; text: string }) => `>${s.name}\n${s.text}\n`).join(""));
+  const want = goldenArrays(dir);
+  for (const extra of [[], ["--merge"]]) {
+    const c = await runBuiltCli(["classify", fasta, "--model", join(fixtures!, "tiny-softmax1-cls"), "--adapter", dir, "--device", "reference", ...extra]);
+    assert.equal(c.code, 0, c.stderr);
+    const rows = c.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.equal(rows.length, seqs.length);
+    rows.forEach((row, i) => assertClose(row.logits, want(`${seqs[i].name}/cls_logits`), `CLI --adapter ${extra.join(" ")} ${row.id}`));
+  }
+  const bad = await runBuiltCli(["classify", fasta, "--model", join(fixtures!, "tiny-softmax1-cls"), "--adapter", join(tmp, "nope"), "--device", "reference"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /germ: .*nope/);
+});

@@ -31,6 +31,10 @@ export interface CliOptions {
   attnSoftmax?: "vanilla" | "softmax1";
   /** Undefined: f32, or what a quantized checkpoint stores. */
   dtype?: "f32" | "f16" | "q8" | "q4";
+  /** A PEFT LoRA adapter (directory, URL or hub id) every sequence runs with. */
+  adapter?: string;
+  /** Merge the adapter into the base weights before running (f32/f16 models). */
+  merge: boolean;
 }
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
@@ -65,6 +69,10 @@ Model:
                           weights and activations) | q4 (int4 weights, groups of 32), on every backend.
                           A quantized checkpoint loads as stored without it
   --max-length N          truncate to N tokens including [CLS] and [SEP]
+  --adapter A             embed, classify, outliers: apply a HuggingFace PEFT LoRA adapter (directory,
+                          URL or hub id: adapter_config.json + adapter_model.safetensors or .bin); its own
+                          classifier and labels replace the model's
+  --merge                 merge the adapter into the weights first (f32/f16; same results, base speed)
 
 Output:
   -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
@@ -93,6 +101,8 @@ const OPTIONS = {
   "max-length": { type: "string" },
   "attn-softmax": { type: "string" },
   dtype: { type: "string" },
+  adapter: { type: "string" },
+  merge: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -128,6 +138,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError(`${cmd}: --format npy holds one float32 matrix, so it is only for embed; use jsonl or tsv`);
   }
   if (v.pooling !== undefined && cmd !== "embed") throw new UsageError(`${cmd}: --pooling applies to embed only`);
+  if (v.adapter !== undefined && (cmd === "tokenize" || cmd === "quantize")) throw new UsageError(`${cmd}: --adapter applies to embed, classify and outliers`);
+  if (v.adapter === "") throw new UsageError(`${cmd}: --adapter needs a directory, URL or hub id`);
+  if (v.merge && v.adapter === undefined) throw new UsageError(`${cmd}: --merge needs --adapter`);
   return {
     kind: "run",
     options: {
@@ -148,6 +161,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       attnSoftmax: v["attn-softmax"] === undefined ? undefined
         : oneOf("--attn-softmax", v["attn-softmax"], ["vanilla", "softmax1"] as const),
       dtype,
+      adapter: v.adapter,
+      merge: v.merge ?? false,
     },
   };
 }

@@ -11,12 +11,15 @@ import * as fmt from "./output.js";
 import { summarize, type LayerStats, type OutlierReport } from "../pipeline/outliers.js";
 import { createProgress, type Progress, type ProgressSink } from "./progress.js";
 
+/** The name the loader gives the --adapter adapter (the model's only one). */
+export const CLI_ADAPTER = "cli";
+
 /** The part of GermModel the CLI uses; a fake with this shape is enough for tests. */
 export interface CliModel {
   tokenizer: { encode(text: string, opts?: { maxLength?: number }): { ids: number[]; tokens: string[] } };
-  embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler" }): Promise<Float32Array[]>;
-  classify(texts: string[]): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
-  outliers(texts: string[]): Promise<OutlierReport>;
+  embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler"; adapter?: string }): Promise<Float32Array[]>;
+  classify(texts: string[], opts?: { adapter?: string }): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
+  outliers(texts: string[], opts?: { adapter?: string }): Promise<OutlierReport>;
   /** Write the model as a directory (quantize). */
   save(dir: string): Promise<void>;
   readonly config: { numHiddenLayers: number };
@@ -32,6 +35,9 @@ export interface LoadOptions {
   batchSize?: number;
   revision?: string;
   onProgress?: (p: { file: string; loaded: number; total?: number; status: string }) => void;
+  /** Load this adapter as CLI_ADAPTER (and merge it when `merge`). */
+  adapter?: string;
+  merge?: boolean;
 }
 
 export type ModelLoader = (dirOrUrl: string, opts: LoadOptions) => Promise<CliModel>;
@@ -69,7 +75,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
     out = await Output.open(opts.out, io.stdout);
     model = await loadModel(opts.model, {
       device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, dtype: opts.dtype, maxLength: opts.maxLength,
-      batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p),
+      batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
     });
     await COMMAND_RUNNERS[opts.command as Exclude<CliOptions["command"], "quantize">](model, records, opts, out, progress);
     progress.clear();
@@ -120,6 +126,8 @@ async function readRecords(opts: CliOptions, io: CliIo): Promise<SequenceRecord[
   return opts.keepCase ? records : records.map((r) => ({ ...r, sequence: r.sequence.toUpperCase() }));
 }
 
+const adapterOf = (opts: CliOptions) => (opts.adapter !== undefined ? CLI_ADAPTER : undefined);
+
 type Runner = (model: CliModel, records: SequenceRecord[], opts: CliOptions, out: Output, progress: Progress) => Promise<void>;
 
 /** Call `fn` per batch of records, reporting progress; results must come back one per record. */
@@ -143,7 +151,7 @@ const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize">, Runner
   async embed(model, records, opts, out, progress) {
     let width = -1;
     await eachBatch(records, opts.batchSize, progress, "embed",
-      (b) => model.embed(b.map((r) => r.sequence), { pooling: opts.pooling }),
+      (b) => model.embed(b.map((r) => r.sequence), { pooling: opts.pooling, adapter: adapterOf(opts) }),
       async (batch, embs, first) => {
         const rows = batch.map((r, i) => ({ id: r.id, embedding: embs[i]! }));
         if (opts.format === "jsonl") return out.write(fmt.embedJsonl(rows));
@@ -157,7 +165,7 @@ const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize">, Runner
   },
   async classify(model, records, opts, out, progress) {
     await eachBatch(records, opts.batchSize, progress, "classify",
-      (b) => model.classify(b.map((r) => r.sequence)),
+      (b) => model.classify(b.map((r) => r.sequence), { adapter: adapterOf(opts) }),
       async (batch, res, first) => {
         const rows = batch.map((r, i) => ({ id: r.id, ...res[i]! }));
         await out.write(opts.format === "tsv" ? fmt.classifyTsv(rows, first) : fmt.classifyJsonl(rows));
@@ -176,7 +184,7 @@ const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize">, Runner
     const all: { layers: LayerStats[] }[] = [];
     const layers = model.config.numHiddenLayers;
     await eachBatch(records, opts.batchSize, progress, "outliers",
-      async (b) => (await model.outliers(b.map((r) => r.sequence))).sequences,
+      async (b) => (await model.outliers(b.map((r) => r.sequence), { adapter: adapterOf(opts) })).sequences,
       async (batch, seqs, first) => {
         all.push(...seqs);
         const rows = batch.map((r, i) => ({ id: r.id, nTokens: seqs[i]!.layers[0]?.wo.infNorm.length ?? 0, summary: summarize([seqs[i]!], layers) }));

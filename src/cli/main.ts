@@ -4,12 +4,22 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli, type CliModel, type ModelLoader } from "./commands.js";
+import { CLI_ADAPTER, runCli, type CliModel, type ModelLoader } from "./commands.js";
 
-const loadGermModel: ModelLoader = async (dirOrUrl, opts) => {
+const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, ...opts }) => {
   const { GermModel } = await import("../pipeline/germ-model.js");
-  const model: CliModel = await GermModel.fromPretrained(dirOrUrl, opts);
-  return model;
+  const model = await GermModel.fromPretrained(dirOrUrl, opts);
+  try {
+    if (adapter !== undefined) {
+      await model.loadAdapter(CLI_ADAPTER, adapter);
+      if (merge) await model.merge(CLI_ADAPTER);
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  const cli: CliModel = model;
+  return cli;
 };
 
 /** The package version: package.json is found by walking up (build/src/cli/ in development, dist/ when published). */

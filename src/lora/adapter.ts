@@ -60,7 +60,10 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
       throw new ConfigError(`${file}: tensor "${e.key}" is [${e.t.shape.join(", ")}] but ${what} needs [${shape.join(", ")}]: the adapter does not fit this base model`);
     }
     used.add(k);
-    return toFloat32(e.t, e.key);
+    const v = toFloat32(e.t, e.key);
+    const bad = v.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) throw new FormatError(`${file}: tensor "${e.key}"[${bad}] = ${v[bad]}: adapter weights must be finite`);
+    return v;
   };
 
   const made: { dispose(): void }[] = [];

@@ -2,7 +2,7 @@
 // from the test server (/__fixtures__/, see web-test-runner.config.mjs); the checks are test/helpers/golden-checks.ts,
 // shared with Node and Deno. Node also loads this file when it runs build/test/, so it registers nothing outside a page.
 import { GermModel } from "../../src/pipeline/germ-model.js";
-import { GOLDEN_MODELS as MODELS, GOLDEN_QUICK, checkGolden, fixtureSource, goldenLookup, quickOnSoftwareGpu } from "../helpers/golden-checks.js";
+import { GOLDEN_LORA, GOLDEN_MODELS as MODELS, GOLDEN_QUICK, checkGolden, fixtureSource, goldenLookup, quickOnSoftwareGpu } from "../helpers/golden-checks.js";
 import { createBackend } from "../../src/backend/create.js";
 import type { BackendName } from "../../src/contract/backend.js";
 
@@ -27,6 +27,20 @@ async function checkModel(device: BackendName, name: string, format: string): Pr
   try {
     if (model.backend !== device) throw new Error(`model runs on ${model.backend}, not ${device}`);
     return await checkGolden(model, g, want);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The LoRA golden: the adapter fetched like a model, applied unmerged over its base. */
+async function checkLora(device: BackendName): Promise<number> {
+  const dir = `${BASE}${GOLDEN_LORA.adapter}`, base = `${BASE}${GOLDEN_LORA.base}`;
+  const g = JSON.parse(new TextDecoder().decode((await fetchBytes(`${dir}/golden.json`))!));
+  const want = goldenLookup((await fetchBytes(`${dir}/golden.safetensors`))!);
+  const model = await GermModel.fromPretrained(fixtureSource(base, (f) => fetchBytes(`${base}/${f}`)), { device });
+  try {
+    await model.loadAdapter("lora", fixtureSource(dir, (f) => fetchBytes(`${dir}/${f}`)));
+    return await checkGolden(model, g, want, undefined, { adapter: "lora" });
   } finally {
     model.dispose();
   }
@@ -71,6 +85,11 @@ if (typeof describe === "function" && typeof (globalThis as { document?: unknown
           });
         }
       }
+      it(`${GOLDEN_LORA.adapter} (adapter over ${GOLDEN_LORA.base})`, async function () {
+        const worst = await checkLora(device);
+        report.push(`max |err| ${GOLDEN_LORA.adapter}/${device}/chromium: ${worst.toExponential(2)}`);
+        console.log(report[report.length - 1]);
+      });
     });
   }
 }

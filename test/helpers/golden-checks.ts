@@ -48,8 +48,19 @@ export const GOLDEN_TOL_F32: GoldenTolerance = { atol: 1e-4, rtol: 1e-4, kurtosi
  */
 export const GOLDEN_TOL_F16: GoldenTolerance = { atol: 1.5e-2, rtol: 1.5e-2, kurtosis: 1.5e-2 };
 
-/** Run every check against golden.json `g` and arrays `want`; returns the max abs error seen. */
-export async function checkGolden(model: GermModel, g: any, want: (name: string) => Float32Array, tol: GoldenTolerance = GOLDEN_TOL_F32): Promise<number> {
+/**
+ * The LoRA golden: the adapter directory `adapter` applied (unmerged) over the base fixture `base`; golden.json of
+ * the adapter directory holds the outputs of the merged model (W + s·B·A, the adapter's classifier).
+ */
+export const GOLDEN_LORA = { adapter: "tiny-softmax1-cls-lora", base: "tiny-softmax1-cls" };
+
+/**
+ * Run every check against golden.json `g` and arrays `want`; returns the max abs error seen. `adapter` names a loaded
+ * adapter every call runs with.
+ */
+export async function checkGolden(model: GermModel, g: any, want: (name: string) => Float32Array, tol: GoldenTolerance = GOLDEN_TOL_F32,
+  opts: { adapter?: string } = {}): Promise<number> {
+  const ad = { adapter: opts.adapter };
   const { atol, rtol, kurtosis: kt } = tol;
   let worst = 0;
   const track = (e: number) => { worst = Math.max(worst, e); };
@@ -57,20 +68,20 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
   const seqs = g.sequences as any[];
   for (const s of seqs) assertClose(model.tokenizer.encode(s.text).ids, s.input_ids, `token ids of ${s.name}`, 0, 0);
   const texts = seqs.map((s) => s.text as string);
-  const { lastHiddenState } = await model.forward(texts);
-  const mean = await model.embed(texts, { pooling: "mean" });
+  const { lastHiddenState } = await model.forward(texts, ad);
+  const mean = await model.embed(texts, { pooling: "mean", ...ad });
   seqs.forEach((s, i) => {
     if (s.last_hidden_state_stored) track(assertClose(lastHiddenState[i], want(`${s.name}/last_hidden_state`), `${s.name} last_hidden_state`, atol, rtol));
     track(assertClose(mean[i], want(`${s.name}/mean_pooled`), `${s.name} mean_pooled`, atol, rtol));
   });
   // Batched and one-at-a-time runs must agree (the packed batch may not leak between sequences).
   for (const [i, t] of texts.entries()) {
-    const [single] = (await model.forward([t])).lastHiddenState;
+    const [single] = (await model.forward([t], ad)).lastHiddenState;
     assertClose(single, lastHiddenState[i], `${seqs[i].name} single vs batched`, 1e-5, 1e-5);
   }
-  if (g.model_class === "BertForSequenceClassification") {
-    const pooled = await model.embed(texts, { pooling: "pooler" });
-    const cls = await model.classify(texts);
+  if (String(g.model_class).startsWith("BertForSequenceClassification")) {
+    const pooled = await model.embed(texts, { pooling: "pooler", ...ad });
+    const cls = await model.classify(texts, ad);
     seqs.forEach((s, i) => {
       track(assertClose(pooled[i], want(`${s.name}/pooler_output`), `${s.name} pooler_output`, atol, rtol));
       track(assertClose(cls[i].logits, want(`${s.name}/cls_logits`), `${s.name} cls_logits`, atol, rtol));
@@ -79,7 +90,7 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
   }
   // Outlier statistics (validate_sc.py): per-token ∞-norm and kurtosis, raw layer outputs where stored,
   // and the summary metrics per sequence and over the whole batch.
-  const report = await model.outliers(texts, { activations: true });
+  const report = await model.outliers(texts, { activations: true, ...ad });
   seqs.forEach((s, i) => {
     report.sequences[i].layers.forEach((l, j) => {
       for (const kind of ["wo", "layernorm"] as const) {
@@ -91,7 +102,7 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
     });
   });
   const single: (typeof report)[] = [];
-  for (const t of texts) single.push(await model.outliers([t]));
+  for (const t of texts) single.push(await model.outliers([t], ad));
   const checkSummary = (got: typeof report.summary, m: any, what: string) => {
     for (const [name, v] of Object.entries(got.modules)) {
       assertClose([v.infNormMean], [m[name]], `${what} ${name} inf-norm mean`, atol, rtol);
@@ -103,7 +114,7 @@ export async function checkGolden(model: GermModel, g: any, want: (name: string)
   seqs.forEach((s, i) => checkSummary(single[i].summary, s.validate_sc_metrics, s.name));
   checkSummary(report.summary, g.batch.validate_sc_metrics, "batch");
   for (const m of (g.mlm ?? []) as any[]) {
-    const [logits] = await model.maskedLM({ inputIds: [m.input_ids] });
+    const [logits] = await model.maskedLM({ inputIds: [m.input_ids] }, ad);
     track(assertClose(logits, want(`mlm:${m.name}/mlm_logits`), `${m.name} mlm_logits`, atol, rtol));
   }
   return worst;

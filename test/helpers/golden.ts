@@ -8,7 +8,7 @@ import { GermModel } from "../../src/pipeline/germ-model.js";
 import type { ModelSource } from "../../src/io/checkpoint.js";
 import type { BackendName } from "../../src/contract/backend.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./fixtures.js";
-import { GOLDEN_MODELS, GOLDEN_QUICK, GOLDEN_TOL_F16, GOLDEN_TOL_F32, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
+import { GOLDEN_LORA, GOLDEN_MODELS, GOLDEN_QUICK, GOLDEN_TOL_F16, GOLDEN_TOL_F32, checkGolden, fixtureSource, goldenLookup } from "./golden-checks.js";
 
 export { GOLDEN_MODELS };
 
@@ -62,6 +62,21 @@ export function runGoldenSuite(device: BackendName, opts: { threads?: number; dt
       });
     }
   }
+  // The LoRA golden (in the quick subset too: adapters are what GERM fine-tuning produces).
+  test(`golden ${GOLDEN_LORA.adapter} (adapter over ${GOLDEN_LORA.base}) on ${tag}`, { skip }, async () => {
+    const dir = join(root!, GOLDEN_LORA.adapter);
+    const t0 = performance.now();
+    const model = await GermModel.fromPretrained(dirSource(join(root!, GOLDEN_LORA.base)), { device, threads: opts.threads, dtype });
+    try {
+      await model.loadAdapter("lora", dirSource(dir));
+      const tol = dtype === "f16" ? GOLDEN_TOL_F16 : GOLDEN_TOL_F32;
+      const key = `${GOLDEN_LORA.adapter}/safetensors/${tag}`;
+      errorReport[key] = await checkGolden(model, readJson(join(dir, "golden.json")), goldenArrays(dir), tol, { adapter: "lora" });
+      timeReport[key] = performance.now() - t0;
+    } finally {
+      model.dispose();
+    }
+  });
   test(`golden error report (${tag})`, { skip }, () => {
     for (const [k, v] of Object.entries(errorReport)) {
       if (k.endsWith(`/${tag}`)) console.log(`# max |err| ${k}: ${v.toExponential(2)} (${timeReport[k].toFixed(0)} ms)`);
