@@ -9,5 +9,6 @@ import { gather, meanPool } from "./gather.js";
 import { rowStats } from "./row-stats.js";
 import { axpy } from "./axpy.js";
 import { fakeQuant } from "./fake-quant.js";
+import { lora } from "./lora.js";
 
-export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant };
+export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant, lora };
