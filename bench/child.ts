@@ -10,6 +10,7 @@ import { SeqIndex } from "../src/contract/seq.js";
 import type { ModelState } from "../src/model/state.js";
 import { disposeWeights } from "../src/model/weights.js";
 import { buildModel, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
+import { loraRows, type LoraRow } from "./lora.js";
 
 export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number }
 export interface ForwardRow { batch: number; tokens: number; wasm?: number; ort?: number; reference?: number; maxDiff?: number; cosine?: number }
@@ -18,8 +19,10 @@ export interface ChildResult {
   gemm: GemmRow[]; forward: ForwardRow[]; peakRssMB?: number; loadRssMB?: number; wasmMemoryMB?: number;
   /** W8A8: germ-js q8 (when the backend runs it) vs onnxruntime-web's dynamic int8 graph; cosine = theirs vs ours. */
   q8?: ForwardRow[]; q8Note?: string;
+  /** LoRA at 8×128 (2 × 128 with --quick), each against the base forward timed beside it. */
+  lora?: LoraRow[];
 }
-interface Opts { reps: number; layers: number; quick: boolean }
+interface Opts { reps: number; layers: number; quick: boolean; lora: boolean }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -119,6 +122,7 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
     res.forward.push({ batch, tokens, wasm: (batch * tokens) / tw, ort: (batch * tokens) / to!, maxDiff });
     await s.release();
   }
+  if (o.lora) res.lora = await loraRows(b, model, interleave, o.reps, o.quick ? 2 : 8);
   disposeWeights(model.weights);
 
   // W8A8: germ-js q8 against onnxruntime-web's standard dynamic int8 path on the same encoder.

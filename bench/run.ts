@@ -15,20 +15,22 @@ const { values } = parseArgs({
   options: {
     threads: { type: "string", default: "1,2" }, reps: { type: "string" }, layers: { type: "string" },
     quick: { type: "boolean", default: false }, relaxed: { type: "boolean", default: false }, child: { type: "string" },
+    lora: { type: "boolean", default: false },
   },
 });
 const quick = values.quick!;
-const opts = { reps: Number(values.reps ?? (quick ? 3 : 5)), layers: Number(values.layers ?? (quick ? 2 : 12)), quick };
+const threadCounts = values.threads!.split(",").map(Number);
+// LoRA rows run in the plain child with the most threads only (the issue's setting: Wasm, 2 threads).
+const opts = { reps: Number(values.reps ?? (quick ? 3 : 5)), layers: Number(values.layers ?? (quick ? 2 : 12)), quick, lora: false };
 
 if (values.child) {
-  const r = await runChild(values.child as "compare" | "rss", Number(values.threads), opts);
+  const r = await runChild(values.child as "compare" | "rss", Number(values.threads), { ...opts, lora: values.lora! });
   console.log("RESULT " + JSON.stringify(r));
   process.exit(0);
 }
 
 const self = fileURLToPath(import.meta.url);
 const results: ChildResult[] = [];
-const threadCounts = values.threads!.split(",").map(Number);
 // --relaxed: also run with Node 20's flag, so the relaxed-SIMD (FMA) build is measured as Deno, Chromium and
 // Node ≥ 22 run it by default. Node 20 without the flag gets the plain SIMD build.
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
@@ -37,7 +39,8 @@ if (values.relaxed) threadCounts.forEach((t) => jobs.push(["compare", t, [RELAXE
 jobs.push(["rss", Math.max(...threadCounts), []]);
 for (const [kind, t, flags] of jobs) {
   console.error(`# bench: ${kind}, ${t} thread(s) ${flags.join(" ")}…`);
-  const p = spawnSync(process.execPath, [...flags, "--expose-gc", self, "--child", kind, "--threads", String(t), "--reps", String(opts.reps), "--layers", String(opts.layers), ...(quick ? ["--quick"] : [])],
+  const p = spawnSync(process.execPath, [...flags, "--expose-gc", self, "--child", kind, "--threads", String(t), "--reps", String(opts.reps), "--layers", String(opts.layers), ...(quick ? ["--quick"] : []),
+    ...(kind === "compare" && t === Math.max(...threadCounts) && flags.length === 0 ? ["--lora"] : [])],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 26 });
   const line = p.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) { console.error(p.stdout); throw new Error(`bench child ${kind}/${t} failed (status ${p.status})`); }
@@ -58,6 +61,10 @@ for (const r of results.filter((r) => r.kind === "compare")) {
     console.log(`\n| forward q8 (W8A8) | germ-js q8 tokens/s | ort-web int8 tokens/s | ratio | germ q8 vs own f32 | cosine ort-int8 vs germ-q8 |\n|---|---|---|---|---|---|`);
     if (r.q8Note) console.log(`(germ-js q8 not run here: ${r.q8Note})`);
     r.q8.forEach((f, i) => console.log(`| ${f.batch}×${f.tokens} | ${f1(f.wasm)} | ${f1(f.ort)} | ${ratio(f.wasm, f.ort)} | ${ratio(f.wasm, r.forward[i]?.wasm)} | ${f.cosine?.toFixed(5) ?? "–"} |`));
+  }
+  if (r.lora) {
+    console.log(`\n| LoRA (${quick ? "2" : "8"}×128, f32 base) | tokens/s | base tokens/s (timed beside it) | cost vs base |\n|---|---|---|---|`);
+    for (const l of r.lora) console.log(`| ${l.name} | ${f1(l.tokensPerS)} | ${f1(l.baseTokensPerS)} | ${((1 - l.tokensPerS / l.baseTokensPerS) * 100).toFixed(1)} % |`);
   }
   console.log("");
 }
