@@ -127,6 +127,24 @@ for (const device of ["reference", "wasm"] as const) {
   });
 }
 
+test("f16 base (reference): unmerged LoRA, merged within the f16 weight rounding, unmerge bit for bit", { skip }, async () => {
+  const m = await GermModel.fromPretrained(dirSource(at(BASE)), { device: "reference", dtype: "f16" });
+  try {
+    await m.loadAdapter("lora", dirSource(at(LORA)));
+    const xs = texts(LORA).slice(0, 4);
+    const base = await m.classify(xs);
+    const unmerged = (await m.forward(xs, { adapter: "lora" })).lastHiddenState;
+    await m.merge("lora");
+    const merged = (await m.forward(xs, { adapter: "lora" })).lastHiddenState;
+    // GOLDEN_TOL_F16's bound: the merged weight is rounded to f16 once more than W (measured below).
+    let worst = 0;
+    merged.forEach((h, i) => { worst = Math.max(worst, assertClose(h, unmerged[i], `f16 merged vs unmerged ${i}`, 1.5e-2, 1.5e-2)); });
+    await m.unmerge();
+    (await m.classify(xs)).forEach((c, i) => assert.deepEqual([...c.logits], [...base[i].logits]));
+    console.log(`# f16 merged vs unmerged hidden states: max |Δ| ${worst.toExponential(2)}`);
+  } finally { m.dispose(); }
+});
+
 test("adapters over quantized bases (QLoRA-style): q8 and q4 run the adapter unmerged; merge is refused", { skip }, async () => {
   const { g, want } = golden(LORA);
   const xs = texts(LORA);

@@ -31,6 +31,11 @@ export function geluErf(x: number): number {
   return 0.5 * x * (1 + erf(x * Math.SQRT1_2));
 }
 
+/** GELU's derivative, exact: Φ(x) + x·φ(x). */
+export function geluErfGrad(x: number): number {
+  return 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+}
+
 /**
  * ALiBi slopes exactly as DNABERT-2's `_get_alibi_head_slopes` (float64, then rounded to float32):
  * powers of 2 use start^(i+1) with start = 2^(-2^-(log2(n) - 3)); other counts interleave slopes(2c).

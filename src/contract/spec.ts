@@ -63,12 +63,47 @@ export interface OpArgs {
    * result depends on that row's inputs alone, bit for bit: a batch mixing adapters equals its sequences run alone.
    */
   lora: { x: BufferId; a: BufferId; bt: BufferId; out: BufferId; row0: number; rows: number; n: number; k: number; r: number; scale: number };
+
+  // ---- Training (LoRA fine-tuning): backward passes, a general GEMM, the optimizer. All f32, plain row-major. ----
+  /**
+   * out[m, n] = alpha · op(a) · op(b) (+ out when accumulate): op(a) [m, k] is a [m, k], or aᵀ of a [k, m] when
+   * transA; op(b) [k, n] is b [k, n], or bᵀ of b [n, k] when transB. The GEMM of gradients: dW = dYᵀ·X, LoRA's
+   * x·Aᵀ and (x·Aᵀ)·Bᵀ with trainable A and B.
+   */
+  matmul: { a: BufferId; b: BufferId; out: BufferId; m: number; n: number; k: number; transA: boolean; transB: boolean; alpha: number; accumulate: boolean };
+  /**
+   * Gradient of attention (same layout and options as `attention`, no key mask): gradQkv [nnz, 3·H] from qkv and
+   * gradOut [nnz, H] (= dL/d ctx). P is recomputed per query row (never stored), then with D_i = gradOut_i·ctx_i:
+   * dS = P ⊙ (gradOut·vᵀ − D), dq = dS·k/√d, dk = dSᵀ·q/√d, dv = Pᵀ·gradOut — for softmax and softmax1 alike
+   * (softmax1's P, whose rows sum to less than 1). `out` is the forward's ctx.
+   */
+  attentionBackward: {
+    qkv: BufferId; out: BufferId; gradOut: BufferId; gradQkv: BufferId; seqs: SeqIndex; heads: number; headDim: number;
+    softmax: SoftmaxKind; slopes: Float32Array;
+  };
+  /**
+   * Gradient of out = LayerNorm(x (+ residual)) with respect to its input sum (the residual receives the same):
+   * gradX = rstd · (g − mean(g) − x̂ · mean(g ⊙ x̂)), g = gradOut ⊙ gamma; mean and rstd recomputed from x (+ residual).
+   */
+  layerNormBackward: { x: BufferId; residual?: BufferId; gamma: BufferId; gradOut: BufferId; gradX: BufferId; rows: number; cols: number; eps: number };
+  /** Gradient of gluGelu: gradX [rows, 2·inner] = [gradOut ⊙ x₂ ⊙ gelu′(x₁) | gradOut ⊙ gelu(x₁)] from x [rows, 2·inner]. */
+  gluGeluBackward: { x: BufferId; gradOut: BufferId; gradX: BufferId; rows: number; inner: number };
+  /** Gradient of unary: gradX = gradOut ⊙ f′(x) from the forward input x (tanh′ = 1 − tanh², gelu′ = Φ + x·φ). */
+  unaryBackward: { x: BufferId; gradOut: BufferId; gradX: BufferId; size: number; kind: UnaryKind };
+  /** Gradient of gather: out [rows, cols] = 0, then out[ids[i]] += x[i] for x [ids.length, cols]. */
+  scatterRows: { x: BufferId; ids: Int32Array; out: BufferId; rows: number; cols: number };
+  /**
+   * One torch.optim.AdamW step in place (step t ≥ 1, m and v from 0): p ·= 1 − lr·wd; m = β1·m + (1 − β1)·g;
+   * v = β2·v + (1 − β2)·g²; p −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps). Tensors f32, scalars as given.
+   */
+  adamw: { param: BufferId; grad: BufferId; m: BufferId; v: BufferId; size: number; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number };
 }
 
 export type OpName = keyof OpArgs;
 
 /** The op names, in a stable order (for capability listings and tests). */
-export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant", "lora"];
+export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant", "lora",
+  "matmul", "attentionBackward", "layerNormBackward", "gluGeluBackward", "unaryBackward", "scatterRows", "adamw"];
 
 /**
  * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
@@ -86,6 +121,13 @@ export interface OpNeeds {
   axpy: Record<string, never>;
   fakeQuant: Record<string, never>;
   lora: Record<string, never>;
+  matmul: Record<string, never>;
+  attentionBackward: { softmax: SoftmaxKind; headDim: number };
+  layerNormBackward: Record<string, never>;
+  gluGeluBackward: Record<string, never>;
+  unaryBackward: { kind: UnaryKind };
+  scatterRows: Record<string, never>;
+  adamw: Record<string, never>;
 }
 
 /** The needs of a concrete call (what run() checks before it dispatches). */
@@ -97,6 +139,11 @@ export function needsOf<K extends OpName>(op: K, args: OpArgs[K]): OpNeeds[K] {
       return { softmax: a.softmax, headDim: a.headDim, mask: a.keyMask !== undefined } as OpNeeds[K];
     }
     case "unary": return { kind: (args as OpArgs["unary"]).kind } as OpNeeds[K];
+    case "unaryBackward": return { kind: (args as OpArgs["unaryBackward"]).kind } as OpNeeds[K];
+    case "attentionBackward": {
+      const a = args as OpArgs["attentionBackward"];
+      return { softmax: a.softmax, headDim: a.headDim } as OpNeeds[K];
+    }
     default: return {} as OpNeeds[K];
   }
 }
@@ -115,6 +162,13 @@ export function opFlops<K extends OpName>(op: K, args: OpArgs[K]): number {
       return 4 * s * a.heads * a.headDim;
     }
     case "lora": { const a = args as OpArgs["lora"]; return 2 * a.rows * a.r * (a.k + a.n); }
+    case "matmul": { const a = args as OpArgs["matmul"]; return 2 * a.m * a.n * a.k; }
+    case "attentionBackward": {
+      const a = args as OpArgs["attentionBackward"];
+      let s = 0;
+      for (const n of a.seqs.lens) s += n * n;
+      return 10 * s * a.heads * a.headDim; // scores, gradOut·vᵀ, dq, dk, dv: 5 GEMM-shaped products
+    }
     default: return 0;
   }
 }

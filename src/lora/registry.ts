@@ -1,6 +1,6 @@
 // The adapters loaded on one model (many small adapters over one copy of the base weights), and merging one of
 // them into the base weights for single-adapter speed. Works on ModelState; GermModel is its public face.
-import { ConfigError, FormatError, InputError, MissingTensorError } from "../errors.js";
+import { BackendError, ConfigError, FormatError, InputError, MissingTensorError } from "../errors.js";
 import { toFloat32, type TensorMap } from "../io/raw-tensor.js";
 import type { ModelState } from "../model/state.js";
 import type { LoraDelta } from "../model/project.js";
@@ -24,6 +24,11 @@ export class AdapterRegistry {
     if (typeof name !== "string" || name === "") throw new InputError("loadAdapter: the adapter needs a non-empty name");
     if (this.byName.has(name)) throw new InputError(`loadAdapter: an adapter named "${name}" is already loaded (unloadAdapter it first)`);
     const { weights, config, backend } = this.state;
+    // Checked now, never mid-forward: the backend must run the LoRA update (and f32 GEMMs for a replaced head).
+    for (const [op, needs] of [["lora", {}], ["linear", { format: "f32" }]] as const) {
+      const ok = backend.supports(op, needs as never);
+      if (ok !== true) throw new BackendError(`loadAdapter: ${backend.name} cannot run LoRA adapters: ${ok.reason}`);
+    }
     const a = buildAdapter(backend, name, files, modelLinears(weights), config.hiddenSize, opts);
     this.byName.set(name, a);
     return a;

@@ -158,6 +158,7 @@ export class GermModel {
    */
   async save(dir: string): Promise<void> {
     if (this.disposed) throw new InputError("model was disposed");
+    if (this.registry.merged !== null) throw new InputError(`save() writes the base model; adapter "${this.registry.merged}" is merged into its weights: unmerge() first`);
     if (!hasFileSystem) throw new InputError("save() writes files: it needs Node or Deno (in a browser, use quantizeCheckpoint from germ-js/ops)");
     const { file } = this.origin;
     const quantized = this.state.format === "q8" || this.state.format === "q4";

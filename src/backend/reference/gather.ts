@@ -1,4 +1,5 @@
-// gather and meanPool (reference): row lookup (+ a broadcast row), and the mean of each packed sequence's rows.
+// gather and meanPool (reference): row lookup (+ a broadcast row), the mean of each packed sequence's rows, and
+// scatterRows (gather's gradient).
 import { BackendError } from "../../errors.js";
 import type { Kernel } from "../../contract/kernels.js";
 import type { RefContext } from "./context.js";
@@ -24,5 +25,13 @@ export const meanPool: Kernel<"meanPool", RefContext> = {
         O[s * cols + c] = n > 0 ? acc / n : 0;
       }
     });
+  },
+};
+
+export const scatterRows: Kernel<"scatterRows", RefContext> = {
+  run(b, { x, ids, out, rows, cols }) {
+    const X = b.f32(x), O = b.f32(out);
+    O.fill(0, 0, rows * cols);
+    ids.forEach((id, r) => { for (let c = 0; c < cols; c++) O[id * cols + c] += X[r * cols + c]; });
   },
 };

@@ -9,15 +9,19 @@ import { BackendError } from "../../errors.js";
 import type { RefContext } from "./context.js";
 import { linear } from "./linear.js";
 import { attention } from "./attention.js";
-import { layerNorm } from "./layer-norm.js";
-import { gluGelu, unary } from "./glu-gelu.js";
-import { gather, meanPool } from "./gather.js";
+import { layerNorm, layerNormBackward } from "./layer-norm.js";
+import { gluGelu, gluGeluBackward, unary, unaryBackward } from "./glu-gelu.js";
+import { gather, meanPool, scatterRows } from "./gather.js";
 import { rowStats } from "./row-stats.js";
 import { axpy } from "./axpy.js";
 import { fakeQuant } from "./fake-quant.js";
 import { lora } from "./lora.js";
+import { matmul } from "./matmul.js";
+import { attentionBackward } from "./attention-backward.js";
+import { adamw } from "./adamw.js";
 
-const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant, lora };
+const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant, lora,
+  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
 
 export const createReferenceBackend: BackendFactory = async () => new ReferenceBackend();
 
