@@ -5,10 +5,11 @@ import type { Backend } from "../../src/contract/backend.js";
 import type { FormatName } from "../../src/contract/formats.js";
 import type { OpName, OpNeeds, SoftmaxKind } from "../../src/contract/spec.js";
 import { SeqIndex } from "../../src/contract/seq.js";
-import { alibiSlopes, geluErf } from "../../src/contract/math.js";
+import { alibiSlopes, geluErfGrad } from "../../src/contract/math.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Weight } from "../../src/tensor/weight.js";
 import { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, loraAdd, meanPool, rowStats, unary } from "../../src/ops/ops.js";
+import { adamw, attentionBackward, gluGeluBackward, layerNormBackward, matmul, scatterRows, unaryBackward } from "../../src/ops/grad.js";
 import type { Tolerance } from "../helpers/compare.js";
 import { uniform, rng } from "../helpers/rng.js";
 
@@ -38,7 +39,8 @@ export interface OpCase<K extends OpName = OpName> {
 export interface GradientCase {
   name: string;
   seed: number;
-  make(r: () => number): { x: Float32Array; f(b: Backend, x: Float32Array): Promise<number>; grad: Float32Array };
+  /** `grad`: the analytic gradient, given, or computed by backward ops on the backend passed. */
+  make(r: () => number): { x: Float32Array; f(b: Backend, x: Float32Array): Promise<number>; grad: Float32Array | ((b: Backend) => Promise<Float32Array>) };
   tol: { atol: number; rtol: number };
 }
 
@@ -149,7 +151,7 @@ function loraCase(m: number, n: number, k: number, r: number, row0 = 0, rows = m
   };
 }
 
-export const CASES: OpCase[] = [
+const FORWARD_CASES: OpCase[] = [
   ...[[1, 1, 1], [1, 8, 4], [3, 5, 7], [4, 8, 16], [5, 13, 33], [63, 64, 65], [64, 64, 64], [65, 129, 127], [129, 96, 64], [128, 192, 64], [7, 4096, 64]]
     .map(([m, n, k]) => linearCase(m, n, k, true, "f32", m === 65)),
   linearCase(33, 130, 256, false),
@@ -244,10 +246,142 @@ export const CASES: OpCase[] = [
   },
 ];
 
-/** GELU's derivative Φ(x) + x·φ(x), exact: the gradient mode's check that unary gelu and its analytic slope agree. */
-function geluGrad(x: number): number {
-  return geluErf(x) / x + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+// ---- Training ops (LoRA fine-tuning). Each backward op is also checked against finite differences of its forward
+// op (GRADIENT_CASES); here every backend is compared with the reference backend. ----
+
+function matmulCase(m: number, n: number, k: number, transA: boolean, transB: boolean, accumulate = false, quick = false): OpCase<"matmul"> {
+  return {
+    op: "matmul", name: `matmul m${m} n${n} k${k}${transA ? " aᵀ" : ""}${transB ? " bᵀ" : ""}${accumulate ? " +=" : ""}`, needs: {},
+    seed: m * 7919 + n * 31 + k + (transA ? 1 : 0) + (transB ? 2 : 0), tol: GEMM_TOL, quick,
+    make: (r) => {
+      const a = uniform(r, m * k), b = uniform(r, k * n, 0.1), c = uniform(r, m * n);
+      return {
+        run: (bk, keep) => {
+          const A = t(bk, keep, a, transA ? [k, m] : [m, k]), B = t(bk, keep, b, transB ? [n, k] : [k, n]);
+          return matmul(A, B, { transA, transB, alpha: accumulate ? -0.5 : 1, into: accumulate ? Tensor.from(bk, c, [m, n]) : undefined });
+        },
+      };
+    },
+  };
 }
+
+function attentionBackwardCase(lens: number[], heads: number, headDim: number, softmax: SoftmaxKind, quick = false): OpCase<"attentionBackward"> {
+  const H = heads * headDim, nnz = lens.reduce((a, c) => a + c, 0);
+  return {
+    op: "attentionBackward", name: `attentionBackward ${softmax} seqs [${lens.join(",")}] h${heads} d${headDim}`, quick,
+    needs: { softmax, headDim }, seed: nnz * 17 + heads * 103 + headDim,
+    // Sums over up to 129 keys of products of O(1) terms: the f32 attention bound.
+    tol: { mode: "close", atol: 2e-5, rtol: 2e-4 },
+    make: (r) => {
+      const qkv = uniform(r, nnz * 3 * H), go = uniform(r, nnz * H);
+      const seqs = SeqIndex.of(lens), o = { seqs, heads, softmax, slopes: alibiSlopes(heads) };
+      return {
+        run: (b, keep) => {
+          const x = t(b, keep, qkv, [nnz, 3 * H]), ctx = attention(x, o);
+          keep.push(ctx);
+          return attentionBackward(x, ctx, t(b, keep, go, [nnz, H]), o);
+        },
+      };
+    },
+  };
+}
+
+const TRAIN_CASES: OpCase[] = [
+  matmulCase(1, 1, 1, false, false), matmulCase(3, 5, 7, true, false), matmulCase(5, 13, 33, false, true, false, true),
+  matmulCase(64, 65, 63, true, true), matmulCase(8, 192, 35, true, false, true, true), matmulCase(35, 8, 192, false, true, true),
+  matmulCase(129, 96, 64, false, false, true), matmulCase(4, 768, 512, true, false), matmulCase(2, 3, 0, false, false, true),
+  ...(["vanilla", "softmax1"] as const).flatMap((s) => [
+    attentionBackwardCase([1], 4, 16, s), attentionBackwardCase([3, 4, 5], 4, 16, s, true), attentionBackwardCase([63, 1, 65], 2, 32, s),
+    attentionBackwardCase([7, 33], 12, 64, s, s === "softmax1"), attentionBackwardCase([9, 17], 6, 8, s),
+  ]),
+  ...[[1, 64, false], [5, 63, true], [129, 768, true], [3, 5, false]].map(([rows, cols, res]): OpCase<"layerNormBackward"> => ({
+    op: "layerNormBackward", name: `layerNormBackward ${rows}×${cols}${res ? " +residual" : ""}`, needs: {}, seed: (rows as number) * 19 + (cols as number),
+    quick: rows === 5, tol: { mode: "close", atol: 1e-5, rtol: 1e-4 },
+    make: (r) => {
+      const n = (rows as number) * (cols as number), x = uniform(r, n, 3), g = uniform(r, cols as number, 1, 1), res2 = uniform(r, n), go = uniform(r, n);
+      return { run: (b, keep) => layerNormBackward(t(b, keep, x, [rows as number, cols as number]), t(b, keep, g, [cols as number]),
+        t(b, keep, go, [rows as number, cols as number]), 1e-12, res ? t(b, keep, res2, [rows as number, cols as number]) : undefined) };
+    },
+  })),
+  ...[[1, 4], [3, 5], [65, 128]].map(([rows, inner]): OpCase<"gluGeluBackward"> => ({
+    op: "gluGeluBackward", name: `gluGeluBackward ${rows}×${inner}`, needs: {}, seed: rows * 3 + inner, quick: rows === 65,
+    tol: { mode: "close", atol: 1e-6, rtol: 1e-5 },
+    make: (r) => {
+      const x = uniform(r, rows * 2 * inner, 4), go = uniform(r, rows * inner);
+      return { run: (b, keep) => gluGeluBackward(t(b, keep, x, [rows, 2 * inner]), t(b, keep, go, [rows, inner])) };
+    },
+  })),
+  ...(["tanh", "gelu"] as const).map((kind): OpCase<"unaryBackward"> => ({
+    op: "unaryBackward", name: `unaryBackward ${kind} 1027`, needs: { kind }, seed: 1029, quick: true, tol: { mode: "close", atol: 1e-6, rtol: 1e-5 },
+    make: (r) => {
+      const x = uniform(r, 1027, 6), go = uniform(r, 1027);
+      return { run: (b, keep) => unaryBackward(t(b, keep, x, [1027]), t(b, keep, go, [1027]), kind) };
+    },
+  })),
+  // Unique ids (the [CLS] rows of a batch) and repeated ones (sums in id order on every backend: exact).
+  ...[[[0, 3, 7], 10, 5], [[2, 2, 0, 2], 3, 130]].map(([ids, rows, cols]): OpCase<"scatterRows"> => ({
+    op: "scatterRows", name: `scatterRows [${ids}] into ${rows}×${cols}`, needs: {}, seed: (rows as number) + (cols as number), quick: cols === 130,
+    tol: { mode: "close", atol: 1e-6, rtol: 1e-6 },
+    make: (r) => {
+      const id = Int32Array.from(ids as number[]), x = uniform(r, id.length * (cols as number));
+      return { run: (b, keep) => scatterRows(t(b, keep, x, [id.length, cols as number]), id, rows as number) };
+    },
+  })),
+  // Three AdamW steps (weight decay, bias corrections of steps 1–3) from zero state; the f32 update follows the
+  // same formula everywhere, within a few ulps of |p|.
+  ...[1, 5, 4099].map((size): OpCase<"adamw"> => ({
+    op: "adamw", name: `adamw ${size} ×3 steps`, needs: {}, seed: size + 7, quick: size === 4099, tol: { mode: "close", atol: 1e-6, rtol: 1e-5 },
+    make: (r) => {
+      const p = uniform(r, size), gs = [uniform(r, size, 0.1), uniform(r, size, 0.1), uniform(r, size, 1e-6)];
+      return {
+        run: (b, keep) => {
+          const param = Tensor.from(b, p, [size]), m = t(b, keep, new Float32Array(size), [size]), v = t(b, keep, new Float32Array(size), [size]);
+          gs.forEach((g, i) => adamw(param, t(b, keep, g, [size]), m, v, { lr: 1e-3, weightDecay: 0.01, step: i + 1 }));
+          return param;
+        },
+      };
+    },
+  })),
+];
+
+/** Every op case: the forward ops, then the training ops. */
+export const CASES: OpCase[] = [...FORWARD_CASES, ...TRAIN_CASES];
+
+/**
+ * A backward op checked against its forward op: f(x) = Σ c ⊙ forward(x) (c fixed, seeded), whose gradient is the
+ * backward op applied to gradOut = c, on the reference backend (shapes of the input and the forward's output). Central differences in f32 with h = 1e-3·max(1, |x|): f32 rounding of f over ~100 terms is
+ * ~1e-7·|f| / h ≈ 1e-4, hence atol 1e-3.
+ */
+function backwardCase(name: string, seed: number, xShape: number[], outShape: number[], scale: number,
+  forward: (b: Backend, x: Tensor, keep: Disposable[]) => Tensor, backward: (b: Backend, x: Tensor, gradOut: Tensor, keep: Disposable[]) => Tensor): GradientCase {
+  const size = xShape.reduce((a, d) => a * d, 1), outSize = outShape.reduce((a, d) => a * d, 1);
+  return {
+    name, seed, tol: { atol: 1e-3, rtol: 1e-2 },
+    make: (r) => {
+      const x = uniform(r, size, scale), c = uniform(r, outSize);
+      const withX = async <T>(b: Backend, xs: Float32Array, f: (xt: Tensor, keep: Disposable[]) => Promise<T>): Promise<T> => {
+        const keep: Disposable[] = [], xt = t(b, keep, xs, xShape);
+        try { return await f(xt, keep); } finally { keep.forEach((k) => k.dispose()); }
+      };
+      return {
+        x,
+        f: (b, xs) => withX(b, xs, async (xt, keep) => {
+          const y = forward(b, xt, keep);
+          keep.push(y);
+          return (await y.data()).reduce((acc, v, i) => acc + c[i] * v, 0);
+        }),
+        grad: (b) => withX(b, x, async (xt, keep) => {
+          const g = backward(b, xt, t(b, keep, c, outShape), keep);
+          keep.push(g);
+          return g.data();
+        }),
+      };
+    },
+  };
+}
+
+const LN_G = uniform(rng(101), 7, 1, 1), LN_B = uniform(rng(102), 7), LN_R = uniform(rng(103), 21);
+const MM_B = uniform(rng(104), 20);
 
 export const GRADIENT_CASES: GradientCase[] = [
   {
@@ -258,7 +392,7 @@ export const GRADIENT_CASES: GradientCase[] = [
       const x = uniform(r, 33, 3), c = uniform(r, 33);
       return {
         x,
-        grad: Float32Array.from(x, (v, i) => c[i] * (v === 0 ? 0.5 : geluGrad(v))),
+        grad: Float32Array.from(x, (v, i) => c[i] * geluErfGrad(v)),
         f: async (b, xs) => {
           const xt = Tensor.from(b, xs, [xs.length]), y = unary(xt, "gelu");
           try { return (await y.data()).reduce((s, v, i) => s + c[i] * v, 0); } finally { xt.dispose(); y.dispose(); }
@@ -266,9 +400,31 @@ export const GRADIENT_CASES: GradientCase[] = [
       };
     },
   },
+  ...(["vanilla", "softmax1"] as const).map((softmax) => {
+    // Two sequences (3 and 2 rows), 2 heads of 4: every term of dq, dk, dv, across the ALiBi bias.
+    const seqs = SeqIndex.of([3, 2]), o = { seqs, heads: 2, softmax, slopes: alibiSlopes(2) };
+    return backwardCase(`attentionBackward ${softmax}: Σ c·attention(qkv)`, 11, [5, 24], [5, 8], 1.5,
+      (_b, x) => attention(x, o),
+      (_b, x, g, keep) => { const ctx = attention(x, o); keep.push(ctx); return attentionBackward(x, ctx, g, o); });
+  }),
+  backwardCase("layerNormBackward: Σ c·LayerNorm(x + r)", 12, [3, 7], [3, 7], 2,
+    (b, x, keep) => layerNorm(x, t(b, keep, LN_G, [7]), t(b, keep, LN_B, [7]), 1e-5, t(b, keep, LN_R, [3, 7])),
+    (b, x, g, keep) => layerNormBackward(x, t(b, keep, LN_G, [7]), g, 1e-5, t(b, keep, LN_R, [3, 7]))),
+  backwardCase("gluGeluBackward: Σ c·gluGelu(x)", 13, [2, 10], [2, 5], 3, (_b, x) => gluGelu(x), (_b, x, g) => gluGeluBackward(x, g)),
+  ...(["tanh", "gelu"] as const).map((kind) =>
+    backwardCase(`unaryBackward ${kind}: Σ c·${kind}(x)`, 14, [17], [17], 3, (_b, x) => unary(x, kind), (_b, x, g) => unaryBackward(x, g, kind))),
+  backwardCase("scatterRows: Σ c·gather(x, ids)", 15, [4, 3], [3, 3], 1,
+    (_b, x) => gather(x, Int32Array.from([2, 0, 2])), (_b, _x, g) => scatterRows(g, Int32Array.from([2, 0, 2]), 4)),
+  ...([[false, false], [true, false], [false, true]] as const).map(([transA, transB]) =>
+    backwardCase(`matmul${transA ? " aᵀ" : ""}${transB ? " bᵀ" : ""}: Σ c·(op(a)·op(b)) in a`, 16, transA ? [4, 3] : [3, 4], [3, 5], 1,
+      (b, a, keep) => matmul(a, t(b, keep, MM_B, transB ? [5, 4] : [4, 5]), { transA, transB }),
+      // d/dop(a) = g·op(b)ᵀ; for transA that is (g·op(b)ᵀ)ᵀ = op(b)·gᵀ.
+      (b, _a, g, keep) => transA ? matmul(t(b, keep, MM_B, transB ? [5, 4] : [4, 5]), g, { transA: transB, transB: true })
+        : matmul(g, t(b, keep, MM_B, transB ? [5, 4] : [4, 5]), { transB: !transB }))),
 ];
 
 /** The cases a runtime runs: all of them, or the representative subset when `quick` (see OpCase.quick). */
 export function selectCases(quick: boolean): OpCase[] {
   return quick ? CASES.filter((c) => c.quick) : CASES;
 }
+
