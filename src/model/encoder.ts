@@ -1,9 +1,10 @@
 // The DNABERT-2 / GERM encoder graph over a packed (unpadded) batch: embeddings → L post-LN layers.
 // Heads (pooler, classifier, MLM) live in heads.ts; both only call src/ops (projections through project()).
 import { Tensor } from "../tensor/tensor.js";
-import { attention, gather, gluGelu, layerNorm } from "../ops/ops.js";
+import { gather } from "../ops/ops.js";
+import { INFERENCE, type Graph } from "./graph.js";
 import { SeqIndex } from "../contract/seq.js";
-import { project, type LoraSpan } from "./project.js";
+import type { LoraSpan } from "./project.js";
 import type { ModelState } from "./state.js";
 
 /** Per-layer activations the GERM paper measures outliers on (validate_sc.py hooks). */
@@ -20,6 +21,8 @@ export interface EncodeOptions {
   onLayer?: (tap: LayerTap) => void | Promise<void>;
   /** LoRA adapters by packed row range (token rows); absent or null deltas: the base model. */
   lora?: readonly LoraSpan[];
+  /** The ops the graph runs through: inference (default), or fine-tuning's recording ones (train/graph.ts). */
+  graph?: Graph;
 }
 
 /** Token ids of several sequences, concatenated, with the batch's sequence index (built once, used by every op). */
@@ -38,29 +41,31 @@ export function packBatch(rows: readonly (readonly number[])[]): PackedBatch {
 /** Run the encoder; returns the last hidden state [nnz, H] (caller disposes). */
 export async function encode(state: ModelState, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
   const { weights: w, config: cfg, slopes } = state;
-  const spans = opts.lora;
+  const g = opts.graph ?? INFERENCE, spans = opts.lora;
   const eps = cfg.layerNormEps;
   const emb = gather(w.wordEmb, batch.ids, w.typeEmb0);
-  let x = layerNorm(emb, w.embLnG, w.embLnB, eps);
-  emb.dispose();
+  let x = g.layerNorm(emb, w.embLnG, w.embLnB, eps);
+  g.release(emb);
+  g.onEmbeddings?.(x);
   for (let j = 0; j < w.layers.length; j++) {
     const l = w.layers[j];
-    const qkv = project(x, l.qkv, spans);
-    const ctx = attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
-    qkv.dispose();
-    const attnOut = project(ctx, l.attnOut, spans);
-    ctx.dispose();
-    const x1 = layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
-    attnOut.dispose(); x.dispose();
-    const gated = project(x1, l.gated, spans);
-    const h = gluGelu(gated);
-    gated.dispose();
-    const wo = project(h, l.wo, spans);
-    h.dispose();
-    x = layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
-    x1.dispose();
+    const qkv = g.project(x, l.qkv, spans);
+    const ctx = g.attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
+    g.release(qkv);
+    const attnOut = g.project(ctx, l.attnOut, spans);
+    g.release(ctx);
+    const x1 = g.layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
+    g.release(attnOut); g.release(x);
+    const gated = g.project(x1, l.gated, spans);
+    const h = g.gluGelu(gated);
+    g.release(gated);
+    const wo = g.project(h, l.wo, spans);
+    g.release(h);
+    x = g.layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
+    g.onLayer?.(j, x1, x);
+    g.release(x1);
     if (opts.onLayer) await opts.onLayer({ layer: j, wo, layernorm: x });
-    wo.dispose();
+    g.release(wo);
   }
   return x;
 }

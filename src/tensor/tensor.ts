@@ -11,7 +11,16 @@ export class Tensor {
     readonly buf: BufferId,
     readonly shape: readonly number[],
     readonly format: FormatName = "f32",
+    /** False for a view (reshaped): its buffer belongs to the tensor it was made from. */
+    private readonly owner = true,
   ) {}
+
+  /** The same buffer under another shape of the same size; the view never frees it (its source does). */
+  reshaped(shape: readonly number[]): Tensor {
+    checkShape(shape);
+    if (shape.reduce((a, b) => a * b, 1) !== this.size) throw new ShapeError(`tensor ${this.describe()}: cannot view as [${shape.join(", ")}]`);
+    return new Tensor(this.backend, this.buf, shape, this.format, false);
+  }
 
   get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
 
@@ -70,7 +79,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.backend.free(this.buf);
+    if (this.owner) this.backend.free(this.buf);
   }
 
   describe(): string { return `[${this.shape.join(", ")}]${this.format === "f32" ? "" : ` ${this.format}`}`; }

@@ -1,24 +1,8 @@
-// The one seeded PRNG of tests and benches (mulberry32), so every backend and engine sees the same random inputs.
+// Random inputs of tests and benches from the library's one seeded PRNG (mulberry32, src/contract/random.ts), so every
+// backend and engine sees the same values.
 // Isomorphic (no node: imports): the browser and Deno suites use it too.
 
-/** A generator of uniform floats in [0, 1) from a 32-bit seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seed from a name (FNV-1a), for data that must be the same wherever that name is built (bench weights). */
-export function seedOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
+export { rng, seedOf } from "../../src/contract/random.js";
 
 /** n values uniform in [-scale, scale) (+ offset). */
 export function uniform(r: () => number, n: number, scale = 1, offset = 0): Float32Array {

@@ -1,0 +1,255 @@
+// One LoRA fine-tuning run on a loaded model, as peft's task_type="SEQ_CLS" trains: the LoRA A/B of the targeted
+// Linears plus a copy of the classifier (modules_to_save) are trainable, every base weight frozen. A step is a
+// forward that records a tape, the loss on the host (logits are tiny), the backward pass, the global gradient norm
+// (optionally clipped) and torch.optim.AdamW as an op (HF Trainer's groups: no decay on the bias).
+import type { TensorMap } from "../io/raw-tensor.js";
+import { toFloat32 } from "../io/raw-tensor.js";
+import { ConfigError, InputError } from "../errors.js";
+import { Tensor } from "../tensor/tensor.js";
+import { Weight } from "../tensor/weight.js";
+import { adamw } from "../ops/grad.js";
+import { axpy } from "../ops/ops.js";
+import { encode, type PackedBatch } from "../model/encoder.js";
+import type { ModelState } from "../model/state.js";
+import type { LinearWeights, LoraDelta } from "../model/project.js";
+import { checkpointWeightName, modelLinears } from "../model/weights.js";
+import { classifierLogits, type HeadAdapter } from "../model/heads.js";
+import { rng } from "../contract/random.js";
+import { matches, type ModuleMatcher } from "../lora/config.js";
+import { TrainingGraph, type TrainableDelta } from "./graph.js";
+import { Tape } from "./tape.js";
+import { crossEntropy, meanSquaredError } from "./loss.js";
+
+export interface LoraSpec {
+  r: number;
+  alpha: number;
+  /** peft's target_modules: a list (name equal or ending in "." + entry) or a regex. Default ["Wqkv"] (GERM's recipe). */
+  targets: ModuleMatcher;
+  rslora?: boolean;
+  /** Starting values by peft parameter name (`bert.….Wqkv.lora_A.weight` [r, in], `…lora_B.weight` [out, r], `classifier.weight`, `classifier.bias`). */
+  init?: ReadonlyMap<string, Float32Array>;
+  /** Number of labels of the trained classifier (default: the base classifier's); 1 = regression (MSE). */
+  numLabels?: number;
+  /** Seed of the initialisation (A, and a new classifier). */
+  seed?: number;
+}
+
+/** One trainable tensor: its peft name, its tensor, whether AdamW decays it, and its optimizer state. */
+export interface Param { name: string; t: Tensor; decay: boolean; m: Tensor; v: Tensor; /** Stored transposed (Bᵀ) relative to the peft tensor. */ transposed?: [number, number] }
+
+export interface StepOptions { lr: number; weightDecay?: number; maxGradNorm?: number | null; beta1?: number; beta2?: number; eps?: number }
+export interface Gradients { loss: number; logits: Float32Array; grads: Map<Param, Tensor>; activations?: Map<string, Tensor> }
+
+export class LoraTrainer {
+  readonly params: Param[] = [];
+  readonly deltas = new Map<string, TrainableDelta & { r: number; full: string }>();
+  readonly numLabels: number;
+  private readonly wt = new Map<string, Weight>();
+  private readonly classifier: { w: Param; b: Param };
+  private readonly ones = new Map<number, Tensor>();
+  private readonly pooler: LinearWeights;
+  private steps = 0;
+
+  /** `tensors`: the checkpoint's (the frozen weights are transposed from them; its names say whether "bert." prefixes). */
+  constructor(private readonly state: ModelState, readonly spec: LoraSpec, tensors: TensorMap, file: string) {
+    const { backend, config: cfg, weights } = state;
+    if (state.format !== "f32" && state.format !== "f16") throw new InputError(`fineTune: the base weights are ${state.format}; training needs f32 or f16 weights`);
+    if (!weights.pooler.ok) throw new ConfigError(`fineTune: the checkpoint has no pooler (${weights.pooler.missing.join(", ")}); the classifier reads tanh(pooler(h[CLS]))`);
+    this.pooler = weights.pooler.w;
+    const linears = modelLinears(weights);
+    const prefixed = checkpointWeightName(tensors, "encoder.layer.0.mlp.wo").startsWith("bert.");
+    const full = (m: string) => (prefixed && !m.startsWith("classifier") && !m.startsWith("cls.") ? `bert.${m}` : m);
+    const random = rng(spec.seed ?? 42);
+    const param = (name: string, data: Float32Array, shape: number[], decay: boolean, transposed?: [number, number]): Param => {
+      const p: Param = { name, t: Tensor.from(backend, data, shape), decay, m: Tensor.from(backend, new Float32Array(data.length), shape), v: Tensor.from(backend, new Float32Array(data.length), shape), transposed };
+      this.params.push(p);
+      return p;
+    };
+    const given = (name: string, size: number): Float32Array | undefined => {
+      const v = spec.init?.get(name);
+      if (v && v.length !== size) throw new ConfigError(`fineTune: init "${name}" has ${v.length} values, expected ${size}`);
+      return v;
+    };
+    for (const [m, lin] of linears) {
+      if (m === "classifier" || m.startsWith("cls.")) continue; // modules_to_save / the MLM head: not LoRA targets here
+      if (!matches(spec.targets, full(m))) continue;
+      const [out, inF] = lin.w.shape, r = spec.r, bound = 1 / Math.sqrt(inF);
+      const nA = `${full(m)}.lora_A.weight`, nB = `${full(m)}.lora_B.weight`;
+      // peft: A ~ kaiming_uniform(a = √5) = U(±1/√in), B = 0.
+      const a = given(nA, r * inF) ?? Float32Array.from({ length: r * inF }, () => (random() * 2 - 1) * bound);
+      const b = given(nB, out * r);
+      const bt = new Float32Array(r * out);
+      if (b) for (let o = 0; o < out; o++) for (let j = 0; j < r; j++) bt[j * out + o] = b[o * r + j];
+      const pa = param(nA, a, [r, inF], true), pb = param(nB, bt, [r, out], true, [out, r]);
+      this.deltas.set(m, { a: pa.t, bt: pb.t, scale: spec.rslora ? spec.alpha / Math.sqrt(r) : spec.alpha / r, r, full: full(m) });
+    }
+    if (this.deltas.size === 0) throw new ConfigError(`fineTune: targetModules match no Linear of this model`);
+    const H = cfg.hiddenSize, base = weights.classifier.ok ? weights.classifier.w : null;
+    this.numLabels = spec.numLabels ?? base?.w.shape[0] ?? cfg.labels.length;
+    let cw = given("classifier.weight", this.numLabels * H), cb = given("classifier.bias", this.numLabels);
+    if (!cw || !cb) {
+      const keep = base && base.w.shape[0] === this.numLabels ? this.baseClassifier(tensors, file) : null;
+      // A new head: torch.nn.Linear's init, U(±1/√in) for weight and bias.
+      cw ??= keep?.w ?? Float32Array.from({ length: this.numLabels * H }, () => (random() * 2 - 1) / Math.sqrt(H));
+      cb ??= keep?.b ?? Float32Array.from({ length: this.numLabels }, () => (random() * 2 - 1) / Math.sqrt(H));
+    }
+    this.classifier = { w: param("classifier.weight", cw, [this.numLabels, H], true), b: param("classifier.bias", cb, [1, this.numLabels], false) };
+    // Wᵀ of every frozen projection a gradient flows through (all but the classifier, which is trained).
+    for (const [m, lin] of linears) {
+      if (m === "classifier" || m.startsWith("cls.")) continue;
+      const key = checkpointWeightName(tensors, m), t = tensors.get(key);
+      if (!t) throw new ConfigError(`${file}: tensor "${key}" is missing (fine-tuning reads the frozen weights to transpose them)`);
+      const [n, k] = lin.w.shape, w = toFloat32(t, key), wt = new Float32Array(n * k);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) wt[j * n + i] = w[i * k + j];
+      this.wt.set(m, Weight.from(backend, wt, [k, n], state.format));
+    }
+  }
+
+  /** Optimizer steps taken so far. */
+  get stepCount(): number { return this.steps; }
+
+  /**
+   * Forward + backward for one batch: the loss (mean over the batch), the logits and every parameter's gradient
+   * (caller disposes). `activations`: also dL/d(embedding output), dL/d(each layer's attention output and output).
+   */
+  async gradients(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean } = {}): Promise<Gradients> {
+    const { state } = this, { weights: w } = state, count = batch.seqs.count;
+    if (labels.length !== count) throw new InputError(`fineTune: ${labels.length} labels for ${count} sequences`);
+    const tape = new Tape();
+    const acts = new Map<string, Tensor>();
+    try {
+      for (const p of this.params) tape.watch(p.t);
+      const graph = new TrainingGraph(tape, this.deltas, (lin) => this.transposed(lin), opts.activations ? {
+        onEmbeddings: (x) => { tape.watch(x); acts.set("embeddings", x); },
+        onLayer: (j, a, l) => { tape.retain(a); tape.retain(l); acts.set(`layer.${j}.attention`, a); acts.set(`layer.${j}`, l); },
+      } : {});
+      const hidden = await encode(state, batch, { graph });
+      const cls = graph.rows(hidden, batch.seqs.offsets.subarray(0, count));
+      const pooled = graph.tanh(graph.project(cls, this.pooler));
+      const z = graph.trainableLinear(pooled, this.classifier.w.t, this.classifier.b.t, this.onesRow(count), (t) => Weight.fromTensor(t, { shared: true }));
+      const logits = await z.data();
+      const { loss, grad } = this.numLabels === 1 ? meanSquaredError(logits, labels) : crossEntropy(logits, labels, this.numLabels);
+      tape.backward([[z, Tensor.from(state.backend, grad, z.shape)]]);
+      const grads = new Map<Param, Tensor>();
+      for (const p of this.params) grads.set(p, tape.take(p.t) ?? Tensor.from(state.backend, new Float32Array(p.t.size), p.t.shape));
+      let activations: Map<string, Tensor> | undefined;
+      if (opts.activations) {
+        activations = new Map();
+        for (const [k, t] of acts) { const g = tape.take(t); if (g) activations.set(k, g); }
+      }
+      return { loss, logits, grads, activations };
+    } finally {
+      tape.dispose();
+    }
+  }
+
+  /**
+   * One AdamW step from `grads` (consumed): the global L2 norm of all gradients (before clipping) is returned;
+   * with maxGradNorm, gradients are scaled by maxGradNorm / (norm + 1e-6) when that is below 1 (torch's clip_grad_norm_).
+   */
+  async apply(grads: Map<Param, Tensor>, o: StepOptions): Promise<number> {
+    const host = new Map<Param, Float32Array>();
+    let sq = 0;
+    for (const [p, g] of grads) { const v = await g.data(); host.set(p, v); for (const x of v) sq += x * x; }
+    const norm = Math.sqrt(sq);
+    const clip = o.maxGradNorm != null && Number.isFinite(norm) ? o.maxGradNorm / (norm + 1e-6) : 1;
+    this.steps++;
+    for (const [p, g] of grads) {
+      const use = clip < 1 ? Tensor.from(this.state.backend, host.get(p)!.map((x) => x * clip), p.t.shape) : g;
+      adamw(p.t, use, p.m, p.v, { lr: o.lr, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: p.decay ? o.weightDecay ?? 0 : 0, step: this.steps });
+      if (use !== g) use.dispose();
+      g.dispose();
+    }
+    return norm;
+  }
+
+  /** Sum `more` into `into` (gradient accumulation over micro-batches); `more` is consumed. */
+  accumulate(into: Map<Param, Tensor>, more: Map<Param, Tensor>): void {
+    for (const [p, g] of more) {
+      const prev = into.get(p)!;
+      into.set(p, axpy(1, g, prev));
+      prev.dispose(); g.dispose();
+    }
+  }
+
+  /** The current adapter as inference runs it (the lora op, the trained classifier): for evaluation during training. */
+  logits(batch: PackedBatch): Promise<Float32Array> {
+    return this.withHead(async (ad) => {
+      const lora = [{ deltas: ad.deltas, start: 0, count: batch.seqs.total }];
+      const hidden = await encode(this.state, batch, { lora });
+      try {
+        const z = classifierLogits(this.state.weights, hidden, batch.seqs.offsets.subarray(0, batch.seqs.count), ad);
+        try { return await z.data(); } finally { z.dispose(); }
+      } finally { hidden.dispose(); }
+    });
+  }
+
+  /** The trained values by peft name, in peft's layout (lora_B as [out, r], the bias as [labels]). */
+  async values(): Promise<Map<string, { data: Float32Array; shape: number[] }>> {
+    const out = new Map<string, { data: Float32Array; shape: number[] }>();
+    for (const p of this.params) {
+      const v = await p.t.data();
+      if (!p.transposed) { out.set(p.name, { data: v, shape: p.name === "classifier.bias" ? [v.length] : [...p.t.shape] }); continue; }
+      const [n, r] = p.transposed, b = new Float32Array(n * r);
+      for (let o = 0; o < n; o++) for (let j = 0; j < r; j++) b[o * r + j] = v[j * n + o];
+      out.set(p.name, { data: b, shape: [n, r] });
+    }
+    return out;
+  }
+
+  /** Overwrite some elements of a parameter (TRAINING.md's protocol for Adam-sensitive elements in tests). */
+  async overwrite(name: string, at: readonly number[], values: Float32Array): Promise<void> {
+    const p = this.params.find((q) => q.name === name);
+    if (!p) throw new InputError(`no trainable parameter "${name}"`);
+    const v = await p.t.data();
+    for (const i of at) {
+      if (!p.transposed) { v[i] = values[i]; continue; }
+      const [, r] = p.transposed, o = Math.floor(i / r), j = i % r;
+      v[j * p.transposed[0] + o] = values[i];
+    }
+    this.state.backend.upload(p.t.buf, v);
+  }
+
+  dispose(): void {
+    for (const p of this.params) { p.t.dispose(); p.m.dispose(); p.v.dispose(); }
+    for (const w of this.wt.values()) w.dispose();
+    for (const t of this.ones.values()) t.dispose();
+  }
+
+  /** Hands the trained A, Bᵀ and classifier over as inference tensors; the trainer frees only its optimizer state. */
+  release(): { deltas: Map<string, LoraDelta & { full: string }>; classifier: { w: Tensor; b: Tensor } } {
+    const deltas = new Map<string, LoraDelta & { full: string }>();
+    for (const [m, d] of this.deltas) deltas.set(m, { a: d.a, bt: d.bt, scale: d.scale, r: d.r, full: d.full });
+    const classifier = { w: this.classifier.w.t, b: this.classifier.b.t };
+    for (const p of this.params) { p.m.dispose(); p.v.dispose(); }
+    for (const w of this.wt.values()) w.dispose();
+    for (const t of this.ones.values()) t.dispose();
+    this.params.length = 0;
+    return { deltas, classifier };
+  }
+
+  private async withHead<T>(f: (ad: HeadAdapter) => Promise<T>): Promise<T> {
+    const w = Weight.fromTensor(this.classifier.w.t, { shared: true }), b = this.classifier.b.t.reshaped([this.numLabels]);
+    try {
+      return await f({ deltas: this.deltas, heads: new Map<string, LinearWeights>([["classifier", { name: "classifier", w, b }]]) });
+    } finally { w.dispose(); b.dispose(); }
+  }
+
+  private transposed(lin: LinearWeights): Weight {
+    const w = this.wt.get(lin.name);
+    if (!w) throw new Error(`internal: no transposed weight for ${lin.name}`);
+    return w;
+  }
+
+  private onesRow(n: number): Tensor {
+    let t = this.ones.get(n);
+    if (!t) { t = Tensor.from(this.state.backend, new Float32Array(n).fill(1), [1, n]); this.ones.set(n, t); }
+    return t;
+  }
+
+  private baseClassifier(tensors: TensorMap, file: string): { w: Float32Array; b: Float32Array } {
+    const w = tensors.get("classifier.weight"), b = tensors.get("classifier.bias");
+    if (!w || !b) throw new ConfigError(`${file}: classifier.weight / classifier.bias missing`);
+    return { w: toFloat32(w, "classifier.weight").slice(), b: toFloat32(b, "classifier.bias").slice() };
+  }
+}
