@@ -2,6 +2,8 @@
 // browser-unsafe at import time: Node-only modules are imported lazily where they are used.
 export { GermModel } from "./pipeline/germ-model.js";
 export type { FromPretrainedOptions, Pooling, Classification, SequenceInput, AdapterOption } from "./pipeline/germ-model.js";
+export type { FineTuneData, FineTuneOptions, FineTuneRun } from "./pipeline/fine-tune.js";
+export type { StepInfo, EvalInfo } from "./train/fine-tune.js";
 export type { OutlierReport, OutlierSummary, LayerStats, TokenStats } from "./pipeline/outliers.js";
 export type { GermConfig } from "./model/config.js";
 export { DnaTokenizer } from "./tokenizer/tokenizer.js";

@@ -8,11 +8,13 @@ import { toFloat32, type RawTensor, type TensorMap } from "../io/raw-tensor.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import type { LinearWeights, LoraDelta } from "../model/project.js";
-import { loraScale, matches, patternValue, type AdapterConfig } from "./config.js";
+import { loraScale, matches, patternValue, peftModuleName, type AdapterConfig } from "./config.js";
 
 /** What an adapter file holds, before it is resolved against a model. */
 export interface AdapterFiles {
   config: AdapterConfig;
+  /** adapter_config.json as read (saveAdapter writes it back unchanged). */
+  configJson: Record<string, unknown>;
   tensors: TensorMap;
   /** `<location>/adapter_model.safetensors` (or .bin), for errors. */
   file: string;
@@ -29,6 +31,8 @@ export interface Adapter {
   readonly heads: ReadonlyMap<string, LinearWeights>;
   /** Label names of a replaced classifier. */
   readonly labels: readonly string[] | null;
+  /** What saveAdapter writes back: adapter_config.json, the "bert." naming, and the replaced heads' values. */
+  readonly peft: { config: Record<string, unknown>; prefixed: boolean; heads: ReadonlyMap<string, { w: Float32Array; b: Float32Array }> };
 }
 
 /** The head Linears modules_to_save may replace; encoder modules cannot be (they run batched across adapters). */
@@ -52,7 +56,7 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
   }
   // The adapter's base model names encoder modules "bert.…" when it was a BertFor* class; peft matched full names.
   const prefixed = [...files.tensors.keys()].some((k) => k.startsWith(`${PEFT_PREFIX}bert.`));
-  const fullName = (m: string) => (prefixed && !m.startsWith("classifier") && !m.startsWith("cls.") ? `bert.${m}` : m);
+  const fullName = (m: string) => peftModuleName(m, prefixed);
   const used = new Set<string>();
   const take = (k: string, shape: number[], what: string): Float32Array => {
     const e = keys.get(k)!;
@@ -70,6 +74,7 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
   const upload = (data: Float32Array, shape: number[]) => { const t = Tensor.from(backend, data, shape); made.push(t); return t; };
   const deltas = new Map<string, LoraDelta>();
   const heads = new Map<string, LinearWeights>();
+  const headValues = new Map<string, { w: Float32Array; b: Float32Array }>();
   const savedModule = (m: string) => cfg.modulesToSave.some((e) => m === e || m.endsWith(`.${e}`) || m.startsWith(`${e}.`));
   try {
     for (const [m, lin] of linears) {
@@ -111,6 +116,7 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
       const weight = Weight.from(backend, w, [out, hidden]);
       made.push(weight);
       heads.set(m, { name: m, w: weight, b: upload(bias, [out]) });
+      headValues.set(m, { w, b: bias });
     }
     const left = [...keys.keys()].filter((k) => !used.has(k));
     if (left.length) {
@@ -128,7 +134,7 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
       if (given && given.length !== n) throw new ConfigError(`${file}: the adapter's classifier has ${n} labels but ${opts.labels ? "the labels option" : "its config.json"} names ${given.length}`);
       labels = given ? [...given] : Array.from({ length: n }, (_, i) => `LABEL_${i}`);
     }
-    return { name, file, deltas, heads, labels };
+    return { name, file, deltas, heads, labels, peft: { config: files.configJson, prefixed, heads: headValues } };
   } catch (e) {
     made.forEach((t) => t.dispose());
     throw e;

@@ -106,3 +106,11 @@ export function patternValue(patterns: Readonly<Record<string, number>>, name: s
 export function loraScale(cfg: AdapterConfig, alpha: number, r: number): number {
   return cfg.rslora ? alpha / Math.sqrt(r) : alpha / r;
 }
+
+/**
+ * A module's name in the adapter's base model (peft matches and names tensors by it): encoder and pooler modules
+ * carry "bert." in BertFor* classes; the classifier and the MLM head ("cls.…") never do.
+ */
+export function peftModuleName(module: string, prefixed: boolean): string {
+  return prefixed && !module.startsWith("classifier") && !module.startsWith("cls.") ? `bert.${module}` : module;
+}

@@ -12,7 +12,8 @@ export async function readAdapterFiles(src: ModelSource): Promise<AdapterFiles> 
   const at = (f: string) => (src.location.endsWith("/") ? src.location + f : `${src.location}/${f}`);
   const cfgBytes = await src.get("adapter_config.json");
   if (!cfgBytes) throw new FormatError(`${src.location}: adapter_config.json not found (is this a PEFT adapter directory?)`);
-  const config = parseAdapterConfig(json(cfgBytes, at("adapter_config.json")), at("adapter_config.json"));
+  const configJson = json(cfgBytes, at("adapter_config.json")) as Record<string, unknown>;
+  const config = parseAdapterConfig(configJson, at("adapter_config.json"));
   let file = "adapter_model.safetensors";
   let bytes = await src.get(file);
   let tensors;
@@ -30,7 +31,7 @@ export async function readAdapterFiles(src: ModelSource): Promise<AdapterFiles> 
     const c = json(modelCfg, at("config.json"));
     if (c && typeof c === "object" && ("id2label" in c || "num_labels" in c)) labels = parseLabels(c as Record<string, unknown>, at("config.json"));
   }
-  return { config, tensors, file: at(file), labels };
+  return { config, configJson, tensors, file: at(file), labels };
 }
 
 function json(bytes: Uint8Array, file: string): unknown {

@@ -34,6 +34,12 @@ export class AdapterRegistry {
     return a;
   }
 
+  /** An adapter made here (fine-tuning), registered like a loaded one. */
+  register(a: Adapter): void {
+    if (this.byName.has(a.name)) throw new InputError(`an adapter named "${a.name}" is already loaded`);
+    this.byName.set(a.name, a);
+  }
+
   remove(name: string): void {
     const a = this.get(name);
     if (this.mergedName === name) throw new InputError(`unloadAdapter: "${name}" is merged into the base weights; call unmerge() first`);

@@ -25,6 +25,8 @@ import type { LoraSpan } from "../model/project.js";
 import type { HeadAdapter } from "../model/heads.js";
 import { AdapterRegistry } from "../lora/registry.js";
 import { readAdapterFiles } from "../lora/load.js";
+import { adapterFiles } from "../lora/save.js";
+import { fineTune, type FineTuneData, type FineTuneOptions, type FineTuneRun } from "./fine-tune.js";
 
 export interface FromPretrainedOptions {
   /** "auto" picks WebGPU on a hardware adapter, else Wasm, else (warning once) the reference backend. */
@@ -122,6 +124,42 @@ export class GermModel {
     this.registry.get(name);
     const { tensors } = await loadCheckpoint(this.origin.src);
     await this.registry.merge(name, tensors, `${this.origin.src.location}/${this.origin.file}`);
+  }
+
+  /**
+   * Fine-tune a LoRA adapter on labelled sequences, as peft's SEQ_CLS recipe does (LoRA A/B on `targetModules`,
+   * default Wqkv, plus the classifier; every base weight frozen; AdamW, HF Trainer schedule and clipping), then
+   * register it under `adapter` (default "finetuned"): use it with `{ adapter }` and save it with saveAdapter().
+   * f32/f16 models with a pooler (BertForSequenceClassification checkpoints, or any model given `numLabels`).
+   * @example
+   * const run = await model.fineTune({ texts, labels }, { adapter: "promoter", epochs: 3, lr: 1e-4, evalSet: dev });
+   * await model.saveAdapter("promoter", "./promoter-lora");   // loads in Python's peft and back via loadAdapter
+   */
+  async fineTune(data: FineTuneData, opts: FineTuneOptions = {}): Promise<FineTuneRun> {
+    this.alive();
+    if (this.opts.simulate) throw new InputError("fineTune: a simulate() model is for quantization research; fine-tune the model itself");
+    if (this.registry.merged !== null) throw new InputError(`fineTune: adapter "${this.registry.merged}" is merged into the base weights; unmerge() first`);
+    const init = opts.lora?.init;
+    const initFiles = init === undefined ? undefined : await readAdapterFiles(typeof init === "string" ? await openSource(init) : init);
+    const { tensors } = await loadCheckpoint(this.origin.src);
+    return fineTune(this.state, this.registry, tensors, `${this.origin.src.location}/${this.origin.file}`,
+      (t) => this.tokenizer.encode(t, { maxLength: this.opts.maxLength }).ids, data, opts, initFiles);
+  }
+
+  /** A loaded or trained adapter as the files of a PEFT adapter directory (file name → bytes), e.g. to download in a page. */
+  async adapterFiles(name: string): Promise<Map<string, Uint8Array>> {
+    this.alive();
+    return adapterFiles(this.registry.get(name));
+  }
+
+  /** Write adapter `name` as a PEFT directory (adapter_config.json, adapter_model.safetensors): Node and Deno. */
+  async saveAdapter(name: string, dir: string): Promise<void> {
+    this.alive();
+    if (!hasFileSystem) throw new InputError("saveAdapter writes files: it needs Node or Deno (in a browser, use adapterFiles())");
+    const files = await this.adapterFiles(name);
+    const fs = await nodeFs();
+    await fs.mkdir(dir, { recursive: true });
+    for (const [f, bytes] of files) await fs.writeFile(`${dir}/${f}`, bytes);
   }
 
   /** Undo merge(): the base weights exactly as loaded. */

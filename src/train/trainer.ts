@@ -15,7 +15,7 @@ import type { LinearWeights, LoraDelta } from "../model/project.js";
 import { checkpointWeightName, modelLinears } from "../model/weights.js";
 import { classifierLogits, type HeadAdapter } from "../model/heads.js";
 import { rng } from "../contract/random.js";
-import { matches, type ModuleMatcher } from "../lora/config.js";
+import { matches, peftModuleName, type ModuleMatcher } from "../lora/config.js";
 import { TrainingGraph, type TrainableDelta } from "./graph.js";
 import { Tape } from "./tape.js";
 import { crossEntropy, meanSquaredError } from "./loss.js";
@@ -44,6 +44,8 @@ export class LoraTrainer {
   readonly params: Param[] = [];
   readonly deltas = new Map<string, TrainableDelta & { r: number; full: string }>();
   readonly numLabels: number;
+  /** Whether the checkpoint names encoder modules "bert.…" (so the adapter's keys do too). */
+  readonly prefixed: boolean;
   private readonly wt = new Map<string, Weight>();
   private readonly classifier: { w: Param; b: Param };
   private readonly ones = new Map<number, Tensor>();
@@ -58,7 +60,8 @@ export class LoraTrainer {
     this.pooler = weights.pooler.w;
     const linears = modelLinears(weights);
     const prefixed = checkpointWeightName(tensors, "encoder.layer.0.mlp.wo").startsWith("bert.");
-    const full = (m: string) => (prefixed && !m.startsWith("classifier") && !m.startsWith("cls.") ? `bert.${m}` : m);
+    const full = (m: string) => peftModuleName(m, prefixed);
+    this.prefixed = prefixed;
     const random = rng(spec.seed ?? 42);
     const param = (name: string, data: Float32Array, shape: number[], decay: boolean, transposed?: [number, number]): Param => {
       const p: Param = { name, t: Tensor.from(backend, data, shape), decay, m: Tensor.from(backend, new Float32Array(data.length), shape), v: Tensor.from(backend, new Float32Array(data.length), shape), transposed };
@@ -94,6 +97,8 @@ export class LoraTrainer {
       cb ??= keep?.b ?? Float32Array.from({ length: this.numLabels }, () => (random() * 2 - 1) / Math.sqrt(H));
     }
     this.classifier = { w: param("classifier.weight", cw, [this.numLabels, H], true), b: param("classifier.bias", cb, [1, this.numLabels], false) };
+    const unused = [...(spec.init?.keys() ?? [])].filter((k) => !this.params.some((p) => p.name === k));
+    if (unused.length) throw new ConfigError(`fineTune: init "${unused[0]}" is not a trainable parameter of this run (${this.params.map((p) => p.name).slice(0, 3).join(", ")}, …)`);
     // Wᵀ of every frozen projection a gradient flows through (all but the classifier, which is trained).
     for (const [m, lin] of linears) {
       if (m === "classifier" || m.startsWith("cls.")) continue;
@@ -110,9 +115,10 @@ export class LoraTrainer {
 
   /**
    * Forward + backward for one batch: the loss (mean over the batch), the logits and every parameter's gradient
-   * (caller disposes). `activations`: also dL/d(embedding output), dL/d(each layer's attention output and output).
+   * (caller disposes). `activations`: also dL/d(embedding output), dL/d(each layer's attention output and output);
+ * `scale` multiplies the gradients (not the returned loss).
    */
-  async gradients(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean } = {}): Promise<Gradients> {
+  async gradients(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number } = {}): Promise<Gradients> {
     const { state } = this, { weights: w } = state, count = batch.seqs.count;
     if (labels.length !== count) throw new InputError(`fineTune: ${labels.length} labels for ${count} sequences`);
     const tape = new Tape();
@@ -129,6 +135,8 @@ export class LoraTrainer {
       const z = graph.trainableLinear(pooled, this.classifier.w.t, this.classifier.b.t, this.onesRow(count), (t) => Weight.fromTensor(t, { shared: true }));
       const logits = await z.data();
       const { loss, grad } = this.numLabels === 1 ? meanSquaredError(logits, labels) : crossEntropy(logits, labels, this.numLabels);
+      // `scale`: 1/accumulation steps, as the HF Trainer divides each micro-batch's loss.
+      if (opts.scale !== undefined) for (let i = 0; i < grad.length; i++) grad[i] *= opts.scale;
       tape.backward([[z, Tensor.from(state.backend, grad, z.shape)]]);
       const grads = new Map<Param, Tensor>();
       for (const p of this.params) grads.set(p, tape.take(p.t) ?? Tensor.from(state.backend, new Float32Array(p.t.size), p.t.shape));

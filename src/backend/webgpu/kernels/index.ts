@@ -10,5 +10,13 @@ import { meanPool } from "./mean-pool.js";
 import { unary } from "./unary.js";
 import { rowStats } from "./row-stats.js";
 import { lora } from "./lora.js";
+import { matmul } from "./matmul.js";
+import { attentionBackward } from "./attention-backward.js";
+import { layerNormBackward } from "./layer-norm-backward.js";
+import { gluGeluBackward } from "./glu-gelu-backward.js";
+import { unaryBackward } from "./unary-backward.js";
+import { scatterRows } from "./scatter-rows.js";
+import { adamw } from "./adamw.js";
 
-export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, lora };
+export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, lora,
+  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };

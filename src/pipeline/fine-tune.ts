@@ -1,0 +1,110 @@
+// GermModel.fineTune's work: labels and options checked, the trainer built from the checkpoint, the loop run, and
+// the trained adapter registered under its name (then usable like any loaded adapter, and savable as PEFT files).
+import { InputError } from "../errors.js";
+import type { TensorMap } from "../io/raw-tensor.js";
+import type { ModelState } from "../model/state.js";
+import type { AdapterRegistry } from "../lora/registry.js";
+import type { AdapterFiles } from "../lora/adapter.js";
+import type { ModelSource } from "../io/checkpoint.js";
+import { trainedAdapterConfig } from "../lora/save.js";
+import { Weight } from "../tensor/weight.js";
+import { Tensor } from "../tensor/tensor.js";
+import { LoraTrainer } from "../train/trainer.js";
+import { runTraining, warnDropout, type EvalInfo, type Examples, type LoopOptions, type RunReport } from "../train/fine-tune.js";
+
+export interface FineTuneData { texts: string[]; labels: (number | string)[] }
+
+export interface FineTuneOptions extends LoopOptions {
+  /** Name the trained adapter is registered under (default "finetuned"). */
+  adapter?: string;
+  lora?: {
+    r?: number; alpha?: number;
+    /** peft's target_modules: a list of names (default ["Wqkv"], GERM's recipe) or a regex string. */
+    targetModules?: string[] | string;
+    rslora?: boolean;
+    /** Not applied (training is deterministic): a warning says so. */
+    dropout?: number;
+    /** A PEFT adapter (directory, URL or hub id, as loadAdapter takes) to start from instead of peft's initialisation. */
+    init?: string | ModelSource;
+  };
+  /** Not applied (no dropout in training): a warning says so. */
+  hiddenDropout?: number;
+  /** Classes of the trained classifier (default: the base classifier's); 1 = regression with MSE. */
+  numLabels?: number;
+  /** Label names (default: config.json's when the count matches, else LABEL_i); string labels are looked up here. */
+  labelNames?: string[];
+  evalSet?: FineTuneData;
+}
+
+export interface FineTuneRun extends RunReport { adapter: string; evals: EvalInfo[] }
+
+export async function fineTune(state: ModelState, registry: AdapterRegistry, tensors: TensorMap, file: string,
+  tokenize: (text: string) => number[], data: FineTuneData, opts: FineTuneOptions, initFiles?: AdapterFiles): Promise<FineTuneRun> {
+  const name = opts.adapter ?? "finetuned";
+  if (registry.names.includes(name)) throw new InputError(`fineTune: an adapter named "${name}" is already loaded`);
+  warnDropout("lora.dropout", opts.lora?.dropout);
+  warnDropout("hiddenDropout", opts.hiddenDropout);
+  const baseCls = state.weights.classifier.ok ? state.weights.classifier.w.w.shape[0] : state.config.labels.length;
+  const numLabels = opts.numLabels ?? baseCls;
+  if (!Number.isInteger(numLabels) || numLabels < 1) throw new InputError(`fineTune: numLabels must be an integer ≥ 1, got ${numLabels}`);
+  const names = opts.labelNames ?? (numLabels === state.config.labels.length ? state.config.labels : Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`));
+  if (names.length !== numLabels) throw new InputError(`fineTune: ${names.length} label names for ${numLabels} labels`);
+  const examples = (d: FineTuneData, what: string): Examples => {
+    if (!d || !Array.isArray(d.texts) || !Array.isArray(d.labels)) throw new InputError(`fineTune: ${what} must be { texts: string[], labels: [] }`);
+    if (d.texts.length === 0) throw new InputError(`fineTune: ${what} has no sequences`);
+    if (d.texts.length !== d.labels.length) throw new InputError(`fineTune: ${what} has ${d.texts.length} texts but ${d.labels.length} labels`);
+    const labels = d.labels.map((l, i) => label(l, i, what));
+    return { ids: d.texts.map((t, i) => { if (typeof t !== "string") throw new InputError(`fineTune: ${what} text ${i} is not a string`); return tokenize(t); }), labels };
+  };
+  const label = (l: number | string, i: number, what: string): number => {
+    if (numLabels === 1) {
+      const v = typeof l === "string" ? Number(l) : l;
+      if (!Number.isFinite(v)) throw new InputError(`fineTune: ${what} label ${i} = ${JSON.stringify(l)} is not a number (regression)`);
+      return v;
+    }
+    if (typeof l === "string") {
+      const k = names.indexOf(l);
+      if (k >= 0) return k;
+      if (/^\d+$/.test(l) && Number(l) < numLabels) return Number(l);
+      throw new InputError(`fineTune: ${what} label ${i} = "${l}" is none of ${names.map((n) => `"${n}"`).join(", ")}`);
+    }
+    if (!Number.isInteger(l) || l < 0 || l >= numLabels) throw new InputError(`fineTune: ${what} label ${i} = ${l} is not a class index in [0, ${numLabels})`);
+    return l;
+  };
+  const train = examples(data, "training set"), evalSet = opts.evalSet ? examples(opts.evalSet, "evalSet") : undefined;
+  const lo = opts.lora ?? {};
+  const r = lo.r ?? 8, alpha = lo.alpha ?? 16;
+  if (!Number.isInteger(r) || r < 1) throw new InputError(`fineTune: lora.r must be a positive integer, got ${r}`);
+  const targets = lo.targetModules ?? ["Wqkv"];
+  const matcher = typeof targets === "string" ? { regex: new RegExp(`^(?:${targets})$`, "u"), source: targets } : { list: targets };
+  const trainer = new LoraTrainer(state, { r, alpha, targets: matcher, rslora: lo.rslora, numLabels, seed: opts.seed, init: initFiles ? initValues(initFiles) : undefined }, tensors, file);
+  let report: RunReport;
+  try {
+    report = await runTraining(trainer, train, evalSet, opts);
+  } catch (e) {
+    trainer.dispose();
+    throw e;
+  }
+  const values = await trainer.values();
+  const { deltas, classifier } = trainer.release();
+  const w = values.get("classifier.weight")!.data, b = values.get("classifier.bias")!.data;
+  classifier.w.dispose(); classifier.b.dispose();
+  const head = { name: "classifier", w: Weight.from(state.backend, w, [numLabels, state.config.hiddenSize]), b: Tensor.from(state.backend, b, [numLabels]) };
+  registry.register({
+    name, file: "(fine-tuned)", deltas, heads: new Map([["classifier", head]]), labels: names,
+    peft: { config: trainedAdapterConfig({ r, alpha, rslora: lo.rslora ?? false, targets, base: file }), prefixed: trainer.prefixed, heads: new Map([["classifier", { w, b }]]) },
+  });
+  return { adapter: name, ...report };
+}
+
+/** A PEFT adapter's tensors as initial values by peft parameter name (lora_A/B of modules, classifier.*). */
+function initValues(files: AdapterFiles): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, t] of files.tensors) {
+    const name = k.replace(/^base_model\.model\./, "").replace(/\.lora_([AB])\.default\.weight$/, ".lora_$1.weight").replace(".modules_to_save.default.", ".");
+    const bytes = t.bytes;
+    if (t.dtype !== "F32") throw new InputError(`fineTune: init tensor "${k}" is ${t.dtype}; expected F32`);
+    out.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+  }
+  return out;
+}

@@ -1,0 +1,128 @@
+// GermModel.fineTune end to end: a learning test (a planted motif, held-out accuracy), the training golden's saved
+// PEFT adapter reproduced through the public API and saveAdapter, save → loadAdapter round trips, regression,
+// abort, and bad labels refused with typed errors.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GermModel } from "../src/pipeline/germ-model.js";
+import type { ModelSource } from "../src/io/checkpoint.js";
+import { readSafetensors, writeSafetensors, type TensorToWrite } from "../src/io/safetensors.js";
+import { toFloat32 } from "../src/io/raw-tensor.js";
+import { InputError } from "../src/errors.js";
+import { rng } from "../src/contract/random.js";
+import { assertClose } from "./helpers/compare.js";
+import { fixturesDir, NO_FIXTURES, readJson } from "./helpers/fixtures.js";
+import { dirSource, goldenArrays } from "./helpers/golden.js";
+
+const FIX = fixturesDir();
+const skip = FIX ? false : NO_FIXTURES;
+const BASE = "tiny-softmax1-cls";
+const DEVICE = (process.env.GERM_FINETUNE_BACKEND ?? "wasm") as "wasm" | "reference" | "webgpu";
+
+/** Random 40 bp sequences; odd ones carry a TA-repeat motif at a random place (label 1). */
+function motifSet(n: number, seed: number): { texts: string[]; labels: number[] } {
+  const r = rng(seed), MOTIF = "TATATATATATATATA", texts: string[] = [], labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let s = Array.from({ length: 40 }, () => "ACGT"[Math.floor(r() * 4)]).join("");
+    if (i % 2) { const p = Math.floor(r() * (40 - MOTIF.length)); s = s.slice(0, p) + MOTIF + s.slice(p + MOTIF.length); }
+    texts.push(s); labels.push(i % 2);
+  }
+  return { texts, labels };
+}
+
+test(`learning test on ${DEVICE}: LoRA on Wqkv learns a planted motif (held-out accuracy ≥ 0.9)`, { skip }, async () => {
+  const m = await GermModel.fromPretrained(dirSource(join(FIX!, BASE)), { device: DEVICE });
+  try {
+    const train = motifSet(128, 1), held = motifSet(64, 2);
+    const steps: number[] = [];
+    const run = await m.fineTune(train, { adapter: "motif", numLabels: 2, labelNames: ["none", "motif"], epochs: 4, lr: 1e-2, batchSize: 16, evalSet: held, onStep: (s) => steps.push(s.loss) });
+    assert.equal(run.adapter, "motif");
+    assert.equal(run.steps.length, 32);
+    assert.equal(run.evals.length, 4);
+    const preds = await m.classify(held.texts, { adapter: "motif" });
+    const acc = preds.filter((p, i) => p.label === ["none", "motif"][held.labels[i]]).length / held.texts.length;
+    console.log(`# learning test (${DEVICE}): held-out accuracy ${acc.toFixed(3)} (evals ${run.evals.map((e) => e.accuracy!.toFixed(3)).join(", ")}), loss ${steps[0].toFixed(3)} → ${steps[steps.length - 1].toFixed(3)}, MCC ${run.evals[3].mcc!.toFixed(3)}`);
+    assert.ok(acc >= 0.9, `held-out accuracy ${acc}`);
+    assert.equal(acc, run.evals[3].accuracy, "classify() with the registered adapter agrees with the last evaluation");
+    // Saved as PEFT files, loaded back: the same predictions.
+    const dir = mkdtempSync(join(tmpdir(), "germ-adapter-"));
+    try {
+      await m.saveAdapter("motif", dir);
+      await m.loadAdapter("again", dir);
+      const again = await m.classify(held.texts.slice(0, 8), { adapter: "again" });
+      again.forEach((c, i) => { assert.equal(c.label, preds[i].label); assertClose(c.logits, preds[i].logits, `reloaded ${i}`, 1e-6, 1e-6); });
+      const cfg = JSON.parse(readFileSync(join(dir, "adapter_config.json"), "utf8"));
+      assert.deepEqual([cfg.peft_type, cfg.task_type, cfg.r, cfg.lora_alpha, cfg.target_modules, cfg.modules_to_save], ["LORA", "SEQ_CLS", 8, 16, ["Wqkv"], ["classifier", "score"]]);
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).id2label, { 0: "none", 1: "motif" });
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally { m.dispose(); }
+});
+
+test("the training golden through the public API: fineTune from its init writes its PEFT adapter (keys, shapes, values)", { skip }, async () => {
+  const tdir = join(FIX!, BASE, "train"), g = readJson(join(tdir, "golden.json")), want = goldenArrays(tdir);
+  const run = g.runs.find((r: { name: string }) => r.name === "wqkv_zeroB");
+  // The run's initial values as a PEFT adapter directory (peft's names; B = 0), to start fineTune from.
+  const tensors = new Map<string, TensorToWrite>();
+  for (const [p, ref] of Object.entries(run.init as Record<string, string>)) {
+    const shape = run.trainable_params[p] as number[];
+    tensors.set(`base_model.model.${p}`, { dtype: "F32", shape, data: ref === "zeros" ? new Float32Array(shape.reduce((a, d) => a * d, 1)) : want(ref) });
+  }
+  const files: Record<string, Uint8Array> = {
+    "adapter_config.json": readFileSync(join(tdir, "adapter-wqkv_zeroB", "adapter_config.json")),
+    "adapter_model.safetensors": writeSafetensors(tensors),
+  };
+  const init: ModelSource = { location: "mem:init", get: async (f) => files[f] ?? null };
+  const m = await GermModel.fromPretrained(dirSource(join(FIX!, BASE)), { device: DEVICE });
+  const dir = mkdtempSync(join(tmpdir(), "germ-golden-adapter-"));
+  try {
+    const out = await m.fineTune({ texts: g.batch.texts, labels: g.batch.labels }, {
+      adapter: "golden", epochs: 3, batchSize: 5, shuffle: false, lr: 1e-3, schedule: "constant", weightDecay: 0, maxGradNorm: null,
+      lora: { r: 8, alpha: 16, targetModules: ["Wqkv"], init },
+    });
+    out.steps.forEach((s, i) => assertClose([s.loss], [run.losses[i]], `loss of step ${i}`, 1e-4, 1e-4));
+    const logits = await m.classify(g.batch.texts, { adapter: "golden" });
+    logits.forEach((c, i) => assertClose(c.logits, run.logits[3][i], `logits after 3 steps ${i}`, 1e-4, 1e-4));
+    await m.saveAdapter("golden", dir);
+    const ours = readSafetensors(new Uint8Array(readFileSync(join(dir, "adapter_model.safetensors"))), "ours").tensors;
+    const theirs = readSafetensors(new Uint8Array(readFileSync(join(tdir, "adapter-wqkv_zeroB", "adapter_model.safetensors"))), "theirs").tensors;
+    assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort(), "the same tensor names as PeftModel.save_pretrained");
+    for (const [k, t] of theirs) {
+      assert.deepEqual(ours.get(k)!.shape, t.shape, k);
+      // Without the goldens' overwrite protocol, Adam-sensitive elements may differ by up to a step (TRAINING.md §3).
+      assertClose(toFloat32(ours.get(k)!, k), toFloat32(t, k), `saved ${k}`, 6e-3, 0);
+    }
+    const cfg = JSON.parse(readFileSync(join(dir, "adapter_config.json"), "utf8")), ref = JSON.parse(readFileSync(join(tdir, "adapter-wqkv_zeroB", "adapter_config.json"), "utf8"));
+    for (const k of ["peft_type", "task_type", "r", "lora_alpha", "target_modules", "modules_to_save", "bias", "use_rslora", "use_dora", "fan_in_fan_out", "inference_mode"]) assert.deepEqual(cfg[k], ref[k], k);
+  } finally { m.dispose(); rmSync(dir, { recursive: true, force: true }); }
+});
+
+test("regression (numLabels 1, MSE), abort after a step, and bad training data refused", { skip }, async () => {
+  const m = await GermModel.fromPretrained(dirSource(join(FIX!, BASE)), { device: DEVICE });
+  try {
+    const d = motifSet(32, 3);
+    const reg = await m.fineTune({ texts: d.texts, labels: d.labels.map((l) => l * 2 - 1) }, { adapter: "reg", numLabels: 1, epochs: 3, lr: 1e-2, batchSize: 8 });
+    assert.ok(reg.steps[reg.steps.length - 1].loss < reg.steps[0].loss, `MSE falls: ${reg.steps.map((s) => s.loss.toFixed(3)).join(" ")}`);
+    assert.equal((await m.classify(d.texts.slice(0, 2), { adapter: "reg" }))[0].logits.length, 1);
+    const ac = new AbortController();
+    const ab = await m.fineTune(d, { adapter: "aborted", numLabels: 2, epochs: 5, batchSize: 8, signal: ac.signal, onStep: (s) => { if (s.step === 2) ac.abort(); } });
+    assert.equal(ab.aborted, true);
+    assert.equal(ab.steps.length, 2);
+    assert.ok(m.adapters.includes("aborted"), "the adapter trained so far is kept");
+    const bad: [object, object, RegExp][] = [
+      [{ texts: d.texts, labels: d.labels.slice(1) }, {}, /32 texts but 31 labels/],
+      [{ texts: d.texts, labels: d.labels.map(() => 5) }, { numLabels: 2 }, /label 0 = 5 is not a class index in \[0, 2\)/],
+      [{ texts: d.texts, labels: d.labels.map(() => "maybe") }, { numLabels: 2 }, /label 0 = "maybe" is none of/],
+      [{ texts: d.texts, labels: d.labels.map(() => "x") }, { numLabels: 1 }, /label 0 = "x" is not a number/],
+      [{ texts: [], labels: [] }, {}, /has no sequences/],
+      [d, { adapter: "reg" }, /already loaded/],
+      [d, { lora: { targetModules: ["nothing"] }, numLabels: 2 }, /match no Linear/],
+      [d, { epochs: 0 }, /epochs must be an integer ≥ 1/],
+    ];
+    for (const [data, opts, re] of bad) {
+      await assert.rejects(m.fineTune(data as never, { adapter: "bad", ...opts }), (e: Error) => (e instanceof InputError || e.name === "ConfigError") && re.test(e.message), String(re));
+    }
+    assert.ok(!m.adapters.includes("bad"));
+  } finally { m.dispose(); }
+});
