@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { runCli, type CliModel, type LoadOptions } from "../src/cli/commands.js";
 import { formatF32, npyHeader } from "../src/cli/output.js";
 import { FormatError } from "../src/errors.js";
+import type { FineTuneOptions } from "../src/pipeline/fine-tune.js";
 import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "germ-cli-"));
@@ -21,7 +22,7 @@ const FASTA = join(tmp, "in.fa");
 writeFileSync(FASTA, ">a first\nacgtNN\n>b\nGGCC\nTT\n>c\nA\n");
 
 /** Fake model: embedding = [length, code of first char, pooling flag]; labels by length parity. */
-function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string }, fail?: Error) {
+function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string; fineTune?: { labels: number[]; opts: FineTuneOptions } }, fail?: Error) {
   return async (_dir: string, opts: LoadOptions): Promise<CliModel> => {
     log.opts = opts;
     opts.onProgress?.({ file: "config.json", loaded: 10, total: 10, status: "done" });
@@ -37,6 +38,13 @@ function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: numbe
         return texts.map((t) => ({ logits: new Float32Array([0, t.length]), probs: new Float32Array([0.25, 0.75]), label: t.length % 2 ? "odd" : "even" }));
       },
       async outliers() { throw new Error("not used by these tests"); },
+      async fineTune(data, o) {
+        log.texts.push(data.texts);
+        log.fineTune = { labels: data.labels, opts: o };
+        o.onStep?.({ step: 1, epoch: 0, loss: 0.5, lr: o.lr ?? 0, gradNorm: 1, tokensPerSecond: 1 });
+        return { adapter: o.adapter ?? "x", steps: [{ step: 1, loss: 0.5, lr: o.lr ?? 0, gradNorm: 1 }], evals: [], aborted: false };
+      },
+      async saveAdapter(_name, dir) { log.saved = dir; },
       async save(dir) { log.saved = dir; },
       config: { numHiddenLayers: 1 },
       dispose() { log.disposed++; },
@@ -54,7 +62,8 @@ class Sink extends Writable {
 async function run(argv: string[], opts: { stdin?: string; fail?: Error; progress?: boolean } = {}) {
   const stdout = new Sink();
   const errText: string[] = [];
-  const log = { texts: [] as string[][], opts: undefined as LoadOptions | undefined, disposed: 0, saved: undefined as string | undefined };
+  const log = { texts: [] as string[][], opts: undefined as LoadOptions | undefined, disposed: 0, saved: undefined as string | undefined,
+    fineTune: undefined as { labels: number[]; opts: FineTuneOptions } | undefined };
   const code = await runCli(argv, {
     stdout, stderr: { write: (s: string) => errText.push(s), isTTY: false }, readStdin: async () => opts.stdin ?? "",
     version: "9.9.9", progress: opts.progress,
@@ -258,7 +267,7 @@ test("--adapter / --merge: usage rules; the real CLI classifies with the LoRA go
   skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
 }, async () => {
   for (const [argv, re] of [
-    [["tokenize", FASTA, "--model", "m", "--adapter", "a"], /--adapter applies to embed, classify and outliers/],
+    [["tokenize", FASTA, "--model", "m", "--adapter", "a"], /--adapter applies to embed, classify, predict and outliers/],
     [["classify", FASTA, "--model", "m", "--merge"], /--merge needs --adapter/],
     [["classify", FASTA, "--model", "m", "--adapter", ""], /--adapter needs a directory/],
   ] as [string[], RegExp][]) {
@@ -286,4 +295,59 @@ test("--adapter / --merge: usage rules; the real CLI classifies with the LoRA go
   const bad = await runBuiltCli(["classify", fasta, "--model", join(fixtures!, "tiny-softmax1-cls"), "--adapter", join(tmp, "nope"), "--device", "reference"]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /germ: .*nope/);
+});
+
+test("finetune / predict: usage rules, CSV labels checked with file, line and column, options passed on", async () => {
+  for (const [argv, re] of [
+    [["finetune", "--model", "m", "--out", "o"], /--train <file.csv> is required/],
+    [["finetune", "--model", "m", "--train", "t.csv"], /--out <adapter-dir> is required/],
+    [["predict", FASTA, "--model", "m"], /--adapter <dir\|url\|hub-id> is required/],
+    [["embed", FASTA, "--model", "m", "--epochs", "2"], /--epochs applies to finetune only/],
+    [["finetune", "--model", "m", "--train", "t.csv", "--out", "o", "--lr=-1"], /--lr must be a positive number/],
+  ] as [string[], RegExp][]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, re);
+  }
+  const csv = (name: string, body: string) => { const p = join(tmp, name); writeFileSync(p, body); return p; };
+  const good = csv("train.csv", "sequence,label\nACGTACGT,0\nGGGGCCCC,1\nTTTTAAAA,2\n");
+  const dev = csv("dev.csv", "sequence,label\nACGTAAAA,1\n");
+  for (const [file, re] of [
+    [csv("nolabel.csv", "sequence\nACGT\n"), /nolabel\.csv: CSV has no 'label' column/],
+    [csv("word.csv", "sequence,label\nACGT,0\nACGG,yes\n"), /word\.csv line 3, column 'label': 'yes' is not a class index/],
+  ] as [string, RegExp][]) {
+    const r = await run(["finetune", "--model", "m", "--train", file, "--out", "o"]);
+    assert.equal(r.code, 1, file);
+    assert.match(r.err, re);
+  }
+  const range = await run(["finetune", "--model", "m", "--train", good, "--out", "o", "--num-labels", "2"]);
+  assert.match(range.err, /train\.csv line 4, column 'label': label 2 is out of range for --num-labels 2/);
+  const ok = await run(["finetune", "--model", "m", "--train", good, "--dev", dev, "--out", join(tmp, "ad"), "--epochs", "2", "--lr", "3e-4", "--targets", "Wqkv,wo", "--max-grad-norm", "none"]);
+  assert.equal(ok.code, 0, ok.err);
+  assert.deepEqual(ok.log.fineTune!.labels, [0, 1, 2]);
+  const o = ok.log.fineTune!.opts;
+  assert.deepEqual([o.numLabels, o.epochs, o.lr, o.maxGradNorm, o.lora?.targetModules, o.evalSet?.texts], [3, 2, 3e-4, null, ["Wqkv", "wo"], ["ACGTAAAA"]]);
+  assert.equal(ok.log.saved, join(tmp, "ad"));
+  assert.equal(JSON.parse(ok.out).steps.length, 1);
+});
+
+test("end to end: germ finetune on a CSV writes a PEFT adapter that germ predict uses", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const rows = ["sequence,label"], r = (i: number) => "ACGT"[(i * 7 + (i >> 2)) % 4];
+  for (let i = 0; i < 24; i++) rows.push(`${Array.from({ length: 30 }, (_, j) => r(i * 31 + j)).join("")}${i % 2 ? "TATATATATATATATA" : ""},${i % 2}`);
+  const train = join(tmp, "ft-train.csv"), out = join(tmp, "ft-adapter");
+  writeFileSync(train, rows.join("\n") + "\n");
+  const ft = await runBuiltCli(["finetune", "--model", join(fixtures!, "tiny-softmax1-cls"), "--train", train, "--dev", train, "--out", out,
+    "--epochs", "1", "--batch-size", "8", "--lr", "1e-3", "--device", "wasm"]);
+  assert.equal(ft.code, 0, ft.stderr);
+  const summary = JSON.parse(ft.stdout);
+  assert.equal(summary.steps.length, 3);
+  assert.match(ft.stderr, /epoch 1 \(step 3\): dev loss [\d.]+, accuracy [\d.]+, F1 [\d.]+, MCC -?[\d.]+/);
+  assert.ok(existsSync(join(out, "adapter_config.json")) && existsSync(join(out, "adapter_model.safetensors")));
+  const pr = await runBuiltCli(["predict", train, "--model", join(fixtures!, "tiny-softmax1-cls"), "--adapter", out, "--device", "wasm", "--input-format", "csv"]);
+  assert.equal(pr.code, 0, pr.stderr);
+  const preds = pr.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.equal(preds.length, 24);
+  assert.equal(preds[0].probs.length, 2);
 });

@@ -7,7 +7,7 @@ import type { SequenceFormat } from "../io/fasta.js";
 /** A mistake in the command line itself: exit code 2, with a pointer to --help. */
 export class UsageError extends InputError {}
 
-export const COMMANDS = ["embed", "classify", "tokenize", "outliers", "quantize"] as const;
+export const COMMANDS = ["embed", "classify", "predict", "tokenize", "outliers", "quantize", "finetune"] as const;
 export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
 export type OutputFormat = "jsonl" | "tsv" | "npy";
@@ -35,21 +35,29 @@ export interface CliOptions {
   adapter?: string;
   /** Merge the adapter into the base weights before running (f32/f16 models). */
   merge: boolean;
+  /** finetune: the GUE-style CSV files and the training settings. */
+  train?: { train: string; dev?: string; test?: string; epochs: number; lr: number; loraR: number; loraAlpha: number; targets: string[];
+    warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number };
 }
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
 
 export const HELP = `Usage: germ <command> <input> --model <dir|url|hub-id> [options]
        germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir>
+       germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
 
 Commands:
   embed       one vector per sequence (mean or [CLS] pooling)
   classify    logits, probabilities and label (needs a checkpoint with a classifier head)
+  predict     classify with a fine-tuned adapter (--adapter required): label and probabilities per sequence
   tokenize    BPE token ids and tokens
   outliers    GERM paper outlier statistics (validate_sc.py): per sequence and overall, the mean
               per-token inf-norm and kurtosis of each layer's mlp.wo and mlp.layernorm output
   quantize    write the model with q8 or q4 projection weights to --out (a directory that
               --model then loads as it is, without re-quantizing; docs/quantization.md)
+  finetune    train a LoRA adapter on a GUE-style CSV (sequence,label) and write it to --out as a
+              PEFT directory (loads in Python's peft, and here with --adapter). Evaluates --dev after
+              each epoch and --test at the end (accuracy, macro F1, MCC); Ctrl-C saves what is trained
 
 Input:
   <input>                 FASTA, FASTQ, CSV with a 'sequence' column (GUE: sequence,label), or one
@@ -73,6 +81,14 @@ Model:
                           URL or hub id: adapter_config.json + adapter_model.safetensors or .bin); its own
                           classifier and labels replace the model's
   --merge                 merge the adapter into the weights first (f32/f16; same results, base speed)
+
+Fine-tuning (finetune):
+  --train F, --dev F, --test F   CSV files with 'sequence' and 'label' columns (labels 0…C-1, or
+                          numbers with --num-labels 1 for regression)
+  --epochs N (3)  --lr X (1e-4)  --batch-size N (16)  --lora-r N (8)  --lora-alpha X (16)
+  --targets A,B (Wqkv)    LoRA target modules (peft names: Wqkv, dense, gated_layers, wo)
+  --warmup-steps N (0)  --weight-decay X (0.01)  --max-grad-norm X|none (1.0)  --seed N (42)
+  --num-labels N          classes (default: the largest label + 1)
 
 Output:
   -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
@@ -103,6 +119,10 @@ const OPTIONS = {
   dtype: { type: "string" },
   adapter: { type: "string" },
   merge: { type: "boolean" },
+  train: { type: "string" }, dev: { type: "string" }, test: { type: "string" },
+  epochs: { type: "string" }, lr: { type: "string" }, "lora-r": { type: "string" }, "lora-alpha": { type: "string" },
+  targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
+  "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -124,7 +144,17 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
   }
   const dtype = v.dtype === undefined ? undefined : oneOf("--dtype", v.dtype, ["f32", "f16", "q8", "q4"] as const);
-  if (command === "quantize") {
+  const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels"] as const;
+  if (command !== "finetune") {
+    const f = trainFlags.find((k) => v[k] !== undefined);
+    if (f) throw new UsageError(`${command}: --${f} applies to finetune only`);
+  }
+  if (command === "finetune") {
+    if (input !== undefined) throw new UsageError(`finetune: unexpected argument '${input}' (it reads --train and writes --out)`);
+    if (!v.train) throw new UsageError("finetune: --train <file.csv> is required");
+    if (!v.out) throw new UsageError("finetune: --out <adapter-dir> is required");
+    if (v.adapter !== undefined) throw new UsageError("finetune: --adapter is for embed, classify, predict and outliers");
+  } else if (command === "quantize") {
     if (input !== undefined) throw new UsageError(`quantize: unexpected argument '${input}' (it reads --model and writes --out)`);
     if (v.model === undefined || v.model === "") throw new UsageError("quantize: --model is required");
     if (dtype !== "q8" && dtype !== "q4") throw new UsageError("quantize: --dtype q8 or --dtype q4 is required");
@@ -138,7 +168,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError(`${cmd}: --format npy holds one float32 matrix, so it is only for embed; use jsonl or tsv`);
   }
   if (v.pooling !== undefined && cmd !== "embed") throw new UsageError(`${cmd}: --pooling applies to embed only`);
-  if (v.adapter !== undefined && (cmd === "tokenize" || cmd === "quantize")) throw new UsageError(`${cmd}: --adapter applies to embed, classify and outliers`);
+  if (v.adapter !== undefined && (cmd === "tokenize" || cmd === "quantize")) throw new UsageError(`${cmd}: --adapter applies to embed, classify, predict and outliers`);
+  if (cmd === "predict" && v.adapter === undefined) throw new UsageError("predict: --adapter <dir|url|hub-id> is required (the fine-tuned adapter)");
   if (v.adapter === "") throw new UsageError(`${cmd}: --adapter needs a directory, URL or hub id`);
   if (v.merge && v.adapter === undefined) throw new UsageError(`${cmd}: --merge needs --adapter`);
   return {
@@ -163,6 +194,19 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       dtype,
       adapter: v.adapter,
       merge: v.merge ?? false,
+      train: cmd !== "finetune" ? undefined : {
+        train: v.train!, dev: v.dev, test: v.test,
+        epochs: v.epochs === undefined ? 3 : positiveInt("--epochs", v.epochs),
+        lr: v.lr === undefined ? 1e-4 : positiveNumber("--lr", v.lr),
+        loraR: v["lora-r"] === undefined ? 8 : positiveInt("--lora-r", v["lora-r"]),
+        loraAlpha: v["lora-alpha"] === undefined ? 16 : positiveNumber("--lora-alpha", v["lora-alpha"]),
+        targets: (v.targets ?? "Wqkv").split(",").map((t) => t.trim()).filter(Boolean),
+        warmupSteps: v["warmup-steps"] === undefined ? 0 : positiveInt("--warmup-steps", v["warmup-steps"], 0),
+        weightDecay: v["weight-decay"] === undefined ? 0.01 : positiveNumber("--weight-decay", v["weight-decay"], true),
+        maxGradNorm: v["max-grad-norm"] === undefined ? 1 : v["max-grad-norm"] === "none" ? null : positiveNumber("--max-grad-norm", v["max-grad-norm"]),
+        seed: v.seed === undefined ? 42 : positiveInt("--seed", v.seed, 0),
+        numLabels: v["num-labels"] === undefined ? undefined : positiveInt("--num-labels", v["num-labels"]),
+      },
     },
   };
 }
@@ -170,6 +214,12 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(", ")}; got '${value}'`);
+}
+
+function positiveNumber(flag: string, value: string, zeroOk = false): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new UsageError(`${flag} must be a ${zeroOk ? "non-negative" : "positive"} number; got '${value}'`);
+  return n;
 }
 
 function positiveInt(flag: string, value: string, min = 1): number {

@@ -10,6 +10,8 @@ import { HELP, UsageError, parseCliArgs, type CliOptions } from "./args.js";
 import * as fmt from "./output.js";
 import { summarize, type LayerStats, type OutlierReport } from "../pipeline/outliers.js";
 import { createProgress, type Progress, type ProgressSink } from "./progress.js";
+import type { FineTuneOptions, FineTuneRun } from "../pipeline/fine-tune.js";
+import { runFineTune } from "./finetune.js";
 
 /** The name the loader gives the --adapter adapter (the model's only one). */
 export const CLI_ADAPTER = "cli";
@@ -20,6 +22,8 @@ export interface CliModel {
   embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler"; adapter?: string }): Promise<Float32Array[]>;
   classify(texts: string[], opts?: { adapter?: string }): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
   outliers(texts: string[], opts?: { adapter?: string }): Promise<OutlierReport>;
+  fineTune(data: { texts: string[]; labels: number[] }, opts: FineTuneOptions): Promise<FineTuneRun>;
+  saveAdapter(name: string, dir: string): Promise<void>;
   /** Write the model as a directory (quantize). */
   save(dir: string): Promise<void>;
   readonly config: { numHiddenLayers: number };
@@ -49,6 +53,8 @@ export interface CliIo {
   version: string;
   /** Force the progress display on or off (default: when stderr is a TTY). */
   progress?: boolean;
+  /** finetune: aborted on Ctrl-C (main.ts wires SIGINT); the adapter trained so far is saved. */
+  interrupt?: AbortSignal;
 }
 
 /** Run `germ <argv>`; resolves to the exit code (0 ok, 1 runtime error, 2 usage error). Never throws. */
@@ -71,13 +77,22 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
       io.stderr.write(`germ: wrote ${opts.dtype} model to ${opts.out}\n`);
       return 0;
     }
+    if (opts.command === "finetune") {
+      model = await loadModel(opts.model, {
+        device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, dtype: opts.dtype, maxLength: opts.maxLength,
+        revision: opts.revision, onProgress: (p) => progress.download(p),
+      });
+      await runFineTune(model, opts, io, progress, (f) => readRecords({ ...opts, input: f, inputFormat: "csv" }, io));
+      progress.clear();
+      return 0;
+    }
     const records = await readRecords(opts, io);
     out = await Output.open(opts.out, io.stdout);
     model = await loadModel(opts.model, {
       device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, dtype: opts.dtype, maxLength: opts.maxLength,
       batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
     });
-    await COMMAND_RUNNERS[opts.command as Exclude<CliOptions["command"], "quantize">](model, records, opts, out, progress);
+    await COMMAND_RUNNERS[opts.command as keyof typeof COMMAND_RUNNERS](model, records, opts, out, progress);
     progress.clear();
     await out.close();
     return 0;
@@ -105,7 +120,7 @@ function report(e: unknown, stderr: ProgressSink): number {
   return 1;
 }
 
-async function readRecords(opts: CliOptions, io: CliIo): Promise<SequenceRecord[]> {
+export async function readRecords(opts: CliOptions, io: CliIo): Promise<SequenceRecord[]> {
   const name = opts.input === "-" ? "<stdin>" : opts.input;
   let text: string;
   try {
@@ -147,7 +162,7 @@ async function eachBatch<T>(
   }
 }
 
-const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize">, Runner> = {
+const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" | "finetune">, Runner> = {
   async embed(model, records, opts, out, progress) {
     let width = -1;
     await eachBatch(records, opts.batchSize, progress, "embed",
@@ -171,6 +186,8 @@ const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize">, Runner
         await out.write(opts.format === "tsv" ? fmt.classifyTsv(rows, first) : fmt.classifyJsonl(rows));
       });
   },
+  // predict = classify with the fine-tuned adapter (args.ts requires --adapter).
+  predict(model, records, opts, out, progress) { return COMMAND_RUNNERS.classify(model, records, opts, out, progress); },
   async tokenize(model, records, opts, out, progress) {
     await eachBatch(records, opts.batchSize, progress, "tokenize",
       async (b) => b.map((r) => model.tokenizer.encode(r.sequence, { maxLength: opts.maxLength })),

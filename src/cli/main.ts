@@ -49,9 +49,17 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+// Ctrl-C during `germ finetune` stops after the current step and saves the adapter; a second one quits at once.
+// Other commands keep the default (Ctrl-C quits).
+const interrupt = new AbortController();
+if (process.argv.slice(2).find((a) => !a.startsWith("-")) === "finetune") {
+  process.on("SIGINT", () => { if (interrupt.signal.aborted) process.exit(130); interrupt.abort(); });
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   readStdin,
   version: packageVersion(),
+  interrupt: interrupt.signal,
 }, loadGermModel);

@@ -7,6 +7,8 @@ export interface SequenceRecord {
   sequence: string;
   /** The CSV `label` column when there is one (GUE `sequence,label`). */
   label?: string;
+  /** CSV: the line the row starts on (for errors about its fields). */
+  line?: number;
 }
 
 export type SequenceFormat = "auto" | "fasta" | "fastq" | "plain" | "csv";
@@ -119,6 +121,7 @@ function parseCsv(text: string): SequenceRecord[] {
     if (sequence === "") throw new FormatError(`line ${row.line}: CSV row has an empty sequence`);
     const rec: SequenceRecord = { id: (idCol >= 0 && row.fields[idCol]!.trim()) || `seq${out.length + 1}`, sequence };
     if (labelCol >= 0) rec.label = row.fields[labelCol]!.trim();
+    rec.line = row.line;
     out.push(rec);
   }
   if (out.length === 0) throw new FormatError(`line ${head.line}: CSV has a header but no rows`);
