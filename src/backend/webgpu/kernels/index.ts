@@ -17,6 +17,7 @@ import { gluGeluBackward } from "./glu-gelu-backward.js";
 import { unaryBackward } from "./unary-backward.js";
 import { scatterRows } from "./scatter-rows.js";
 import { adamw } from "./adamw.js";
+import { axpy } from "./axpy.js";
 
-export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, lora,
+export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, lora,
   matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
