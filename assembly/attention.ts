@@ -67,7 +67,7 @@ function packHead(k0: usize, v0: usize, ld: usize, n: i32, nPad: i32, d: i32, dP
 }
 
 /** Scores of query row i → unnormalised probabilities in place; returns 1/denominator (0 for a row with no keys). */
-function softmaxRow(row: usize, maskAdd: usize, nPad: i32, i: i32, scale: f32, slope: f32, softmax1: bool): f32 {
+export function softmaxRow(row: usize, maskAdd: usize, nPad: i32, i: i32, scale: f32, slope: f32, softmax1: bool): f32 {
   const vs = f32x4.splat(scale), vslope = f32x4.splat(slope), vi = f32x4.splat(<f32>i), four = f32x4.splat(4);
   let vj = f32x4(0, 1, 2, 3);
   let vm = f32x4.splat(-Infinity);

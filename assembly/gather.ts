@@ -1,6 +1,7 @@
-// gather: out[r] = table[ids[r]] (+ addRow), table row-major; meanPool: out[s] = mean of sequence s's rows.
+// gather: out[r] = table[ids[r]] (+ addRow), table row-major; meanPool: out[s] = mean of sequence s's rows;
+// scatterRows: gather's gradient.
 import { claim, COUNTER } from "./sched";
-import { Gather, MeanPool } from "./generated/args";
+import { Gather, MeanPool, ScatterRows } from "./generated/args";
 
 // ids: i32[nids]; addRow 0 = none
 export function gather(a: usize): void {
@@ -41,6 +42,27 @@ export function meanPool(a: usize): void {
       let acc: f32 = 0;
       for (let r = 0; r < n; r++) acc += load<f32>(x + ((<usize>(start + r) * cols + j) << 2));
       store<f32>(o + (<usize>j << 2), acc * f);
+    }
+  }
+}
+
+const SCATTER_COLS = 64;
+
+// scatterRows (gather's gradient): out = 0, then out[ids[i]] += x[i] in i order. A chunk owns a block of columns
+// of every row, so zeroing and adding need no barrier between threads and repeated ids sum in the same order.
+export function scatterRows(a: usize): void {
+  const x = ScatterRows.x(a), ids = ScatterRows.ids(a), nids = ScatterRows.nids(a), out = ScatterRows.out(a);
+  const rows = ScatterRows.rows(a), cols = ScatterRows.cols(a), ld = <usize>cols << 2;
+  const chunks = (cols + SCATTER_COLS - 1) / SCATTER_COLS;
+  for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
+    const j0 = c * SCATTER_COLS, w = min(cols, j0 + SCATTER_COLS) - j0, w4 = w & ~3;
+    const o0 = out + (<usize>j0 << 2), x0 = x + (<usize>j0 << 2);
+    for (let r = 0; r < rows; r++) memory.fill(o0 + <usize>r * ld, 0, <usize>w << 2);
+    for (let i = 0; i < nids; i++) {
+      const o = o0 + <usize>load<i32>(ids + (<usize>i << 2)) * ld, src = x0 + <usize>i * ld;
+      let j = 0;
+      for (; j < w4; j += 4) { const p = o + (<usize>j << 2); v128.store(p, f32x4.add(v128.load(p), v128.load(src + (<usize>j << 2)))); }
+      for (; j < w; j++) { const p = o + (<usize>j << 2); store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>j << 2))); }
     }
   }
 }
