@@ -6,12 +6,20 @@ import type { SequenceRecord } from "../io/fasta.js";
 import type { EvalInfo } from "../train/fine-tune.js";
 import { classificationMetrics } from "../train/metrics.js";
 import type { CliOptions } from "./args.js";
-import type { CliIo, CliModel } from "./commands.js";
-import type { Progress } from "./progress.js";
+import type { Progress, ProgressSink } from "./progress.js";
+import type { FineTuneOptions, FineTuneRun } from "../pipeline/fine-tune.js";
+
+/** What finetune needs of the model and the process (commands.ts's CliModel and CliIo have these). */
+interface TrainModel {
+  fineTune(data: { texts: string[]; labels: number[] }, opts: FineTuneOptions): Promise<FineTuneRun>;
+  saveAdapter(name: string, dir: string): Promise<void>;
+  classify(texts: string[], opts?: { adapter?: string }): Promise<{ logits: Float32Array }[]>;
+}
+interface TrainIo { stdout: { write(s: string, cb: (e?: Error | null) => void): unknown }; stderr: ProgressSink; interrupt?: AbortSignal }
 
 const ADAPTER = "finetuned";
 
-export async function runFineTune(model: CliModel, opts: CliOptions, io: CliIo, progress: Progress,
+export async function runFineTune(model: TrainModel, opts: CliOptions, io: TrainIo, progress: Progress,
   read: (file: string) => Promise<SequenceRecord[]>): Promise<void> {
   const t = opts.train!;
   const load = async (file: string) => {
