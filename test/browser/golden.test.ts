@@ -4,6 +4,7 @@
 import { GermModel } from "../../src/pipeline/germ-model.js";
 import { GOLDEN_LORA, GOLDEN_MODELS as MODELS, GOLDEN_QUICK, checkGolden, fixtureSource, goldenLookup, quickOnSoftwareGpu } from "../helpers/golden-checks.js";
 import { createBackend } from "../../src/backend/create.js";
+import { checkTrainingRun } from "../helpers/train-checks.js";
 import type { BackendName } from "../../src/contract/backend.js";
 
 declare const describe: (name: string, fn: () => void) => void;
@@ -85,6 +86,17 @@ if (typeof describe === "function" && typeof (globalThis as { document?: unknown
           });
         }
       }
+      it(`fine-tuning golden ${GOLDEN_LORA.base}/train wqkv_zeroB (fineTune, 3 steps)`, async function () {
+        const dir = `${BASE}${GOLDEN_LORA.base}`, tdir = `${dir}/train`;
+        const g = JSON.parse(new TextDecoder().decode((await fetchBytes(`${tdir}/golden.json`))!));
+        const want = goldenLookup((await fetchBytes(`${tdir}/golden.safetensors`))!);
+        const model = await GermModel.fromPretrained(fixtureSource(dir, (f) => fetchBytes(`${dir}/${f}`)), { device });
+        try {
+          const { worst } = await checkTrainingRun(model, g, want, "wqkv_zeroB", (await fetchBytes(`${tdir}/adapter-wqkv_zeroB/adapter_config.json`))!);
+          report.push(`max |err| fine-tuning wqkv_zeroB/${device}/chromium: ${worst.toExponential(2)}`);
+          console.log(report[report.length - 1]);
+        } finally { model.dispose(); }
+      });
       it(`${GOLDEN_LORA.adapter} (adapter over ${GOLDEN_LORA.base})`, async function () {
         const worst = await checkLora(device);
         report.push(`max |err| ${GOLDEN_LORA.adapter}/${device}/chromium: ${worst.toExponential(2)}`);

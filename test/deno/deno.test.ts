@@ -1,5 +1,5 @@
 // Deno entry (`npm run test:deno` runs `deno test -A build/test/deno/`): the conformance suite on Wasm ×1 and ×2,
-// the Wasm goldens and the Wasm backend tests, unchanged, under Deno's node:test support.
+// the Wasm goldens, the Wasm backend tests and the fine-tuning tests, unchanged, under Deno's node:test support.
 // Under Node (`node --test build/test/`) this file does nothing: those suites already run there directly.
 import { test } from "node:test";
 import { registerConformance, openBackend, type Register } from "../conformance/harness.js";
@@ -12,4 +12,7 @@ if ("Deno" in globalThis) {
   }
   await import("../golden-wasm.test.js");
   await import("../wasm-backend.test.js");
+  // LoRA fine-tuning: the training goldens (reference and Wasm) and the fineTune API on Wasm.
+  await import("../train.test.js");
+  await import("../fine-tune.test.js");
 }
