@@ -14,10 +14,13 @@ export interface LayerTap {
   wo: Tensor;
   /** Output of mlp.layernorm, [nnz, H] (also the layer output). */
   layernorm: Tensor;
+  /** Inputs of attention.output.dense ([nnz, H], the attention context) and of mlp.wo ([nnz, I]): SmoothQuant's calibration reads them. */
+  attnOutIn: Tensor;
+  woIn: Tensor;
 }
 
 export interface EncodeOptions {
-  /** Called with each layer's hooked activations; the encoder disposes `wo` after it returns. */
+  /** Called with each layer's hooked activations; the encoder disposes them (but `layernorm`, the next layer's input) after it returns. */
   onLayer?: (tap: LayerTap) => void | Promise<void>;
   /** LoRA adapters by packed row range (token rows); absent or null deltas: the base model. */
   lora?: readonly LoraSpan[];
@@ -53,18 +56,22 @@ export async function encode(state: ModelState, batch: PackedBatch, opts: Encode
     const ctx = g.attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
     g.release(qkv);
     const attnOut = g.project(ctx, l.attnOut, spans);
-    g.release(ctx);
+    const tap = opts.onLayer !== undefined; // a tap reads the projection inputs after the layer: keep them until then
+    if (!tap) g.release(ctx);
     const x1 = g.layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
     g.release(attnOut); g.release(x);
     const gated = g.project(x1, l.gated, spans);
     const h = g.gluGelu(gated);
     g.release(gated);
     const wo = g.project(h, l.wo, spans);
-    g.release(h);
+    if (!tap) g.release(h);
     x = g.layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
     g.onLayer?.(j, x1, x);
     g.release(x1);
-    if (opts.onLayer) await opts.onLayer({ layer: j, wo, layernorm: x });
+    if (opts.onLayer) {
+      await opts.onLayer({ layer: j, wo, layernorm: x, attnOutIn: ctx, woIn: h });
+      g.release(ctx); g.release(h);
+    }
     g.release(wo);
   }
   return x;

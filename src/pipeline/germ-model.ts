@@ -16,7 +16,10 @@ import { warnOnce } from "../log.js";
 import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
-import { checkpointFormat, quantizeCheckpoint } from "../quant/checkpoint.js";
+import { checkpointFormat, quantizeCheckpoint, META } from "../quant/checkpoint.js";
+import { calibrate } from "../quant/calibrate.js";
+import { smoothCheckpoint } from "../quant/smooth.js";
+import { Q4_GROUP } from "../contract/formats.js";
 import { nodeFs } from "../io/cache.js";
 import { hasFileSystem } from "../env.js";
 import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
@@ -180,6 +183,44 @@ export class GermModel {
   async simulate(bits: { wBits: number; aBits: number }): Promise<GermModel> {
     if (this.disposed) throw new InputError("model was disposed");
     return GermModel.fromPretrained(this.origin.src, { ...this.opts, dtype: undefined, device: this.backend, simulate: bits });
+  }
+
+  /**
+   * A quantized copy of this model (same device): `weights: "int8"` with int8 activations is q8 (W8A8), `"int4"`
+   * with f32 activations is q4 (W4A16, groups of 32). `smoothQuant: α` (q8; default off, 0.5 is SmoothQuant's usual)
+   * first migrates activation outliers into the weights of every layer's attention output and mlp.wo, from per-channel
+   * ranges measured on the `calibration` sequences (docs/quantization.md). The copy saves as a quantized checkpoint.
+   * @example
+   * const q8 = await model.quantize({ weights: "int8", activations: "int8", calibration: seqs, smoothQuant: 0.5 });
+   * await q8.save("./germ-q8-sq");
+   */
+  async quantize(opts: { weights: "int8" | "int4"; activations?: "int8" | "f32"; groupSize?: number; calibration?: string[]; smoothQuant?: number }): Promise<GermModel> {
+    this.alive();
+    const acts = opts?.activations ?? (opts?.weights === "int4" ? "f32" : "int8");
+    const format = opts?.weights === "int8" && acts === "int8" ? "q8" : opts?.weights === "int4" && acts === "f32" ? "q4" : null;
+    if (!format) throw new InputError(`quantize: weights ${JSON.stringify(opts?.weights)} with activations ${JSON.stringify(acts)} is not a format germ-js has (int8 + int8 = q8, int4 + f32 = q4)`);
+    if (opts.groupSize !== undefined && (format !== "q4" || opts.groupSize !== Q4_GROUP)) throw new InputError(`quantize: groupSize ${opts.groupSize}: q4 uses groups of ${Q4_GROUP} (64 and 128 are not implemented yet)`);
+    if (this.origin.prequantized || this.opts.simulate) throw new InputError("quantize: this model is already quantized (or simulated); quantize the float model");
+    const alpha = opts.smoothQuant;
+    if (alpha !== undefined) {
+      if (format !== "q8") throw new InputError("quantize: smoothQuant applies to int8 activations (q8)");
+      if (!(alpha > 0 && alpha <= 1)) throw new InputError(`quantize: smoothQuant α ${alpha} must be in (0, 1]`);
+      if (!Array.isArray(opts.calibration) || opts.calibration.length === 0) throw new InputError("quantize: smoothQuant needs calibration sequences (calibration: string[])");
+    } else if (opts.calibration !== undefined) {
+      throw new InputError("quantize: calibration is used by smoothQuant; static activation scales are not implemented (q8 quantizes activations per token at run time)");
+    }
+    let { tensors } = await loadCheckpoint(this.origin.src);
+    const meta: Record<string, string> = {};
+    if (alpha !== undefined) {
+      const rows = this.rows(opts.calibration!, {}).ids, size = this.opts.batchSize ?? 16;
+      const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
+      tensors = smoothCheckpoint(tensors, this.config, await calibrate(this.state, batches), alpha);
+      meta[META.smoothQuant] = String(alpha);
+    }
+    const bytes = quantizeCheckpoint(tensors, this.config, format, meta);
+    const files: Record<string, Uint8Array> = { "config.json": this.origin.configBytes, "tokenizer.json": this.origin.tokBytes, "model.safetensors": bytes };
+    const src: ModelSource = { location: `${this.origin.src.location} (${format}${alpha !== undefined ? `, SmoothQuant α ${alpha}` : ""})`, get: async (f) => files[f] ?? null };
+    return GermModel.fromPretrained(src, { ...this.opts, dtype: undefined, simulate: undefined, device: this.backend });
   }
 
   /** Storage format of the projection weights ("f32" | "f16" | "q8" | "q4"). */

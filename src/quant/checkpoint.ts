@@ -9,7 +9,7 @@ import type { GermConfig } from "../model/config.js";
 import { projectionWeights } from "../model/weights.js";
 
 /** __metadata__ keys of a quantized checkpoint. */
-export const META = { format: "germ.weight_format", version: "germ.version", group: "germ.q4_group" } as const;
+export const META = { format: "germ.weight_format", version: "germ.version", group: "germ.q4_group", smoothQuant: "germ.smoothquant_alpha" } as const;
 
 /**
  * The projection format a checkpoint declares (null for a plain float checkpoint); an unknown scheme is a FormatError.
@@ -34,7 +34,7 @@ export function checkpointFormat(metadata: Record<string, string>, file: string)
  * the same bytes fromPretrained({ dtype: format }) computes at load, so loading the file gives the same model.
  * Other tensors are written as stored.
  */
-export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName): Uint8Array {
+export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}): Uint8Array {
   const f = FORMATS[format];
   if (f.scales === "none") throw new FormatError(`quantizeCheckpoint: ${format} is not a quantized format`);
   const projections = projectionWeights(tensors, cfg);
@@ -47,7 +47,7 @@ export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: 
     out.set(name, { dtype: format === "q8" ? "I8" : "U8", shape: format === "q8" ? [n, k] : [n, f.dataBytes(n, k) / n], data: enc.data });
     out.set(`${name}_scale`, { dtype: "F32", shape: format === "q8" ? [n] : [n, f.scaleCount(n, k) / n], data: enc.scales! });
   }
-  const metadata: Record<string, string> = { [META.format]: format, [META.version]: "1" };
+  const metadata: Record<string, string> = { ...extraMetadata, [META.format]: format, [META.version]: "1" };
   if (format === "q4") metadata[META.group] = String(Q4_GROUP);
   return writeSafetensors(out, metadata);
 }
