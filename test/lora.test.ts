@@ -314,3 +314,20 @@ test("peft's target rule: equal or ending in '.' + entry ('dense' hits the poole
   assert.equal(patternValue({ "layer.0.mlp.wo": 16, wo: 8 }, "bert.encoder.layer.1.mlp.wo", 4, "f"), 8);
   assert.equal(patternValue({ wo: 8 }, "bert.encoder.layer.1.mlp.two", 4, "f"), 4, "a suffix must start at a '.'");
 });
+
+for (const model of ["tiny-softmax1-cls", "tiny-softmax-cls"]) {
+  test(`${model}: the training golden's saved adapter reproduces its run's logits after 3 steps (reference, Wasm)`, { skip }, async () => {
+    const t = readJson(at(model, "train", "golden.json"));
+    for (const device of ["reference", "wasm"] as const) {
+      const m = await GermModel.fromPretrained(dirSource(at(model)), { device });
+      try {
+        for (const run of (t.runs as any[]).filter((r) => r.adapter)) {
+          await m.loadAdapter(run.name, dirSource(at(model, "train", run.adapter.dir)));
+          const got = await m.classify(t.batch.texts, { adapter: run.name });
+          const e = Math.max(...got.map((c, i) => assertClose(c.logits, run.logits[3][i], `${model} ${run.name} logits[3] ${i} on ${device}`, TOL.atol, TOL.rtol)));
+          console.log(`# ${model} ${run.adapter.dir} on ${device}: logits[3] max |err| ${e.toExponential(2)}`);
+        }
+      } finally { m.dispose(); }
+    }
+  });
+}
