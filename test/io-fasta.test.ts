@@ -41,9 +41,9 @@ test("plain: one sequence per line, ids seq1..", () => {
 test("CSV: GUE layout sequence,label with quoted fields", () => {
   const text = 'sequence,label\r\nACGT,1\n"TT,GA",0\n"A""C",1\n';
   assert.deepEqual(parseSequences(text), [
-    { id: "seq1", sequence: "ACGT", label: "1" },
-    { id: "seq2", sequence: "TT,GA", label: "0" },
-    { id: "seq3", sequence: 'A"C', label: "1" },
+    { id: "seq1", sequence: "ACGT", label: "1", line: 2 },
+    { id: "seq2", sequence: "TT,GA", label: "0", line: 3 },
+    { id: "seq3", sequence: 'A"C', label: "1", line: 4 },
   ]);
 });
 
@@ -51,8 +51,8 @@ test("CSV: id column, BOM, quoted newline keeps later line numbers right", () =>
   const text = '\uFEFFid,Sequence\nx,"AC\nGT"\ny,TT\nz,\n';
   fails(text, /line 5: CSV row has an empty sequence/);
   assert.deepEqual(parseSequences(text.replace("z,\n", "")).map((r) => r.sequence), ["ACGT", "TT"]);
-  assert.deepEqual(parseSequences("id,sequence\nx,AC\n"), [{ id: "x", sequence: "AC" }]);
-  assert.deepEqual(parseSequences("sequence\nAC\n"), [{ id: "seq1", sequence: "AC" }]);
+  assert.deepEqual(parseSequences("id,sequence\nx,AC\n"), [{ id: "x", sequence: "AC", line: 2 }]);
+  assert.deepEqual(parseSequences("sequence\nAC\n"), [{ id: "seq1", sequence: "AC", line: 2 }]);
 });
 
 test("CSV: missing sequence column / ragged row / unclosed quote", () => {
