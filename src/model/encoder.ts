@@ -43,36 +43,47 @@ export function packBatch(rows: readonly (readonly number[])[]): PackedBatch {
 
 /** Run the encoder; returns the last hidden state [nnz, H] (caller disposes). */
 export async function encode(state: ModelState, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
-  const { weights: w, config: cfg, slopes } = state;
-  const g = opts.graph ?? INFERENCE, spans = opts.lora;
-  const eps = cfg.layerNormEps;
+  const g = opts.graph ?? INFERENCE;
+  let x = embeddings(state, batch, g);
+  for (let j = 0; j < state.weights.layers.length; j++) x = await encodeLayer(state, batch, j, x, opts);
+  return x;
+}
+
+/** The embedding LayerNorm's output for the batch's tokens (token type 0). */
+export function embeddings(state: ModelState, batch: PackedBatch, g: Graph = INFERENCE): Tensor {
+  const { weights: w, config: cfg } = state;
   const emb = gather(w.wordEmb, batch.ids, w.typeEmb0);
-  let x = g.layerNorm(emb, w.embLnG, w.embLnB, eps);
+  const x = g.layerNorm(emb, w.embLnG, w.embLnB, cfg.layerNormEps);
   g.release(emb);
   g.onEmbeddings?.(x);
-  for (let j = 0; j < w.layers.length; j++) {
-    const l = w.layers[j];
-    const qkv = g.project(x, l.qkv, spans);
-    const ctx = g.attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
-    g.release(qkv);
-    const attnOut = g.project(ctx, l.attnOut, spans);
-    const tap = opts.onLayer !== undefined; // a tap reads the projection inputs after the layer: keep them until then
-    if (!tap) g.release(ctx);
-    const x1 = g.layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
-    g.release(attnOut); g.release(x);
-    const gated = g.project(x1, l.gated, spans);
-    const h = g.gluGelu(gated);
-    g.release(gated);
-    const wo = g.project(h, l.wo, spans);
-    if (!tap) g.release(h);
-    x = g.layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
-    g.onLayer?.(j, x1, x);
-    g.release(x1);
-    if (opts.onLayer) {
-      await opts.onLayer({ layer: j, wo, layernorm: x, attnOutIn: ctx, woIn: h });
-      g.release(ctx); g.release(h);
-    }
-    g.release(wo);
-  }
   return x;
+}
+
+/** Encoder layer `j` on its input x (released through the graph like every intermediate); returns its output. */
+export async function encodeLayer(state: ModelState, batch: PackedBatch, j: number, x: Tensor, opts: EncodeOptions = {}): Promise<Tensor> {
+  const { weights: w, config: cfg, slopes } = state;
+  const g = opts.graph ?? INFERENCE, spans = opts.lora, eps = cfg.layerNormEps;
+  const l = w.layers[j];
+  const qkv = g.project(x, l.qkv, spans);
+  const ctx = g.attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
+  g.release(qkv);
+  const attnOut = g.project(ctx, l.attnOut, spans);
+  const tap = opts.onLayer !== undefined; // a tap reads the projection inputs after the layer: keep them until then
+  if (!tap) g.release(ctx);
+  const x1 = g.layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
+  g.release(attnOut); g.release(x);
+  const gated = g.project(x1, l.gated, spans);
+  const h = g.gluGelu(gated);
+  g.release(gated);
+  const wo = g.project(h, l.wo, spans);
+  if (!tap) g.release(h);
+  const out = g.layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
+  g.onLayer?.(j, x1, out);
+  g.release(x1);
+  if (opts.onLayer) {
+    await opts.onLayer({ layer: j, wo, layernorm: out, attnOutIn: ctx, woIn: h });
+    g.release(ctx); g.release(h);
+  }
+  g.release(wo);
+  return out;
 }

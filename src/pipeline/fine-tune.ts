@@ -29,6 +29,8 @@ export interface FineTuneOptions extends LoopOptions {
   };
   /** Not applied (no dropout in training): a warning says so. */
   hiddenDropout?: number;
+  /** Recompute each layer's activations in the backward pass (activation checkpointing): memory of one layer, ~1 more forward. */
+  recompute?: boolean;
   /** Classes of the trained classifier (default: the base classifier's); 1 = regression with MSE. */
   numLabels?: number;
   /** Label names (default: config.json's when the count matches, else LABEL_i); string labels are looked up here. */
@@ -77,7 +79,7 @@ export async function fineTune(state: ModelState, registry: AdapterRegistry, ten
   if (!Number.isInteger(r) || r < 1) throw new InputError(`fineTune: lora.r must be a positive integer, got ${r}`);
   const targets = lo.targetModules ?? ["Wqkv"];
   const matcher = typeof targets === "string" ? { regex: new RegExp(`^(?:${targets})$`, "u"), source: targets } : { list: targets };
-  const trainer = new LoraTrainer(state, { r, alpha, targets: matcher, rslora: lo.rslora, numLabels, seed: opts.seed, init: initFiles ? initValues(initFiles) : undefined }, tensors, file);
+  const trainer = new LoraTrainer(state, { r, alpha, targets: matcher, rslora: lo.rslora, numLabels, seed: opts.seed, recompute: opts.recompute, init: initFiles ? initValues(initFiles) : undefined }, tensors, file);
   let report: RunReport;
   try {
     report = await runTraining(trainer, train, evalSet, opts);

@@ -9,7 +9,8 @@ import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import { adamw } from "../ops/grad.js";
 import { axpy } from "../ops/ops.js";
-import { encode, type PackedBatch } from "../model/encoder.js";
+import { embeddings, encode, encodeLayer, type PackedBatch } from "../model/encoder.js";
+import { INFERENCE, type Graph } from "../model/graph.js";
 import type { ModelState } from "../model/state.js";
 import type { LinearWeights, LoraDelta } from "../model/project.js";
 import { checkpointWeightName, modelLinears } from "../model/weights.js";
@@ -32,6 +33,8 @@ export interface LoraSpec {
   numLabels?: number;
   /** Seed of the initialisation (A, and a new classifier). */
   seed?: number;
+  /** Recompute each layer's activations in the backward pass (one layer alive at a time) instead of keeping them all. */
+  recompute?: boolean;
 }
 
 /** One trainable tensor: its peft name, its tensor, whether AdamW decays it, and its optimizer state. */
@@ -119,36 +122,116 @@ export class LoraTrainer {
  * `scale` multiplies the gradients (not the returned loss).
    */
   async gradients(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number } = {}): Promise<Gradients> {
-    const { state } = this, { weights: w } = state, count = batch.seqs.count;
+    const count = batch.seqs.count;
     if (labels.length !== count) throw new InputError(`fineTune: ${labels.length} labels for ${count} sequences`);
+    return this.spec.recompute ? this.gradientsRecomputed(batch, labels, opts) : this.gradientsTaped(batch, labels, opts);
+  }
+
+  /** One tape over the whole step: every activation the backward needs is kept until the step ends. */
+  private async gradientsTaped(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number }): Promise<Gradients> {
     const tape = new Tape();
     const acts = new Map<string, Tensor>();
     try {
       for (const p of this.params) tape.watch(p.t);
-      const graph = new TrainingGraph(tape, this.deltas, (lin) => this.transposed(lin), opts.activations ? {
-        onEmbeddings: (x) => { tape.watch(x); acts.set("embeddings", x); },
-        onLayer: (j, a, l) => { tape.retain(a); tape.retain(l); acts.set(`layer.${j}.attention`, a); acts.set(`layer.${j}`, l); },
-      } : {});
-      const hidden = await encode(state, batch, { graph });
-      const cls = graph.rows(hidden, batch.seqs.offsets.subarray(0, count));
-      const pooled = graph.tanh(graph.project(cls, this.pooler));
-      const z = graph.trainableLinear(pooled, this.classifier.w.t, this.classifier.b.t, this.onesRow(count), (t) => Weight.fromTensor(t, { shared: true }));
-      const logits = await z.data();
-      const { loss, grad } = this.numLabels === 1 ? meanSquaredError(logits, labels) : crossEntropy(logits, labels, this.numLabels);
-      // `scale`: 1/accumulation steps, as the HF Trainer divides each micro-batch's loss.
-      if (opts.scale !== undefined) for (let i = 0; i < grad.length; i++) grad[i] *= opts.scale;
-      tape.backward([[z, Tensor.from(state.backend, grad, z.shape)]]);
-      const grads = new Map<Param, Tensor>();
-      for (const p of this.params) grads.set(p, tape.take(p.t) ?? Tensor.from(state.backend, new Float32Array(p.t.size), p.t.shape));
-      let activations: Map<string, Tensor> | undefined;
-      if (opts.activations) {
-        activations = new Map();
-        for (const [k, t] of acts) { const g = tape.take(t); if (g) activations.set(k, g); }
-      }
+      const graph = this.graph(tape, opts.activations ? acts : null);
+      const hidden = await encode(this.state, batch, { graph });
+      const { loss, logits } = await this.headsAndBackward(tape, graph, hidden, batch, labels, opts.scale);
+      const grads = this.takeGrads(tape, new Map());
+      const activations = opts.activations ? this.takeActs(tape, acts, new Map()) : undefined;
       return { loss, logits, grads, activations };
     } finally {
       tape.dispose();
     }
+  }
+
+  /**
+   * Per-layer recomputation (activation checkpointing): the forward keeps only each layer's input; the backward runs
+   * the heads on one tape, then each layer again on its own tape, from the last to the first, so one layer's
+   * activations are alive at a time — for long sequences, at the cost of one more forward pass.
+   */
+  private async gradientsRecomputed(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number }): Promise<Gradients> {
+    const { state } = this, L = state.weights.layers.length;
+    const inputs: Tensor[] = [];
+    const keepInputs: Graph = { ...INFERENCE, release: (t) => { if (!inputs.includes(t)) t.dispose(); } };
+    const grads = new Map<Param, Tensor>(), activations = opts.activations ? new Map<string, Tensor>() : undefined;
+    let x = embeddings(state, batch);
+    try {
+      // The untaped forward applies the trainable deltas through the inference lora op (same function as the tape's).
+      const lora = [{ deltas: this.deltas, start: 0, count: batch.seqs.total }];
+      for (let j = 0; j < L; j++) { inputs.push(x); x = await encodeLayer(state, batch, j, x, { graph: keepInputs, lora }); }
+      inputs.push(x);
+      let g: Tensor | undefined;
+      let result: { loss: number; logits: Float32Array };
+      const head = new Tape();
+      try {
+        for (const p of this.params) head.watch(p.t);
+        head.keep(x);
+        head.watch(x);
+        result = await this.headsAndBackward(head, this.graph(head, null), x, batch, labels, opts.scale);
+        g = head.take(x);
+        this.takeGrads(head, grads);
+      } finally { head.dispose(); inputs.pop(); }
+      for (let j = L - 1; j >= 0; j--) {
+        const tape = new Tape(), acts = new Map<string, Tensor>();
+        try {
+          for (const p of this.params) tape.watch(p.t);
+          const input = tape.keep(inputs[j]);
+          inputs[j] = undefined as never; // the tape frees it now
+          if (j > 0 || opts.activations) tape.watch(input);
+          const out = await encodeLayer(state, batch, j, input, { graph: this.graph(tape, activations ? acts : null) });
+          tape.backward(g ? [[out, g]] : []);
+          g = tape.take(input);
+          this.takeGrads(tape, grads);
+          if (activations) this.takeActs(tape, acts, activations);
+          if (j === 0 && activations && g) { activations.set("embeddings", g); g = undefined; }
+        } finally { tape.dispose(); }
+      }
+      g?.dispose();
+      for (const p of this.params) if (!grads.has(p)) grads.set(p, Tensor.from(state.backend, new Float32Array(p.t.size), p.t.shape));
+      return { ...result, grads, activations };
+    } catch (e) {
+      for (const t of inputs) t?.dispose();
+      grads.forEach((t) => t.dispose());
+      throw e;
+    }
+  }
+
+  private graph(tape: Tape, acts: Map<string, Tensor> | null): TrainingGraph {
+    return new TrainingGraph(tape, this.deltas, (lin) => this.transposed(lin), acts ? {
+      onEmbeddings: (x) => { tape.watch(x); acts.set("embeddings", x); },
+      onLayer: (j, a, l) => { tape.retain(a); tape.retain(l); acts.set(`layer.${j}.attention`, a); acts.set(`layer.${j}`, l); },
+    } : {});
+  }
+
+  /** [CLS] rows → pooler → trainable classifier on the tape, the loss on the host, then the backward pass from it. */
+  private async headsAndBackward(tape: Tape, graph: TrainingGraph, hidden: Tensor, batch: PackedBatch, labels: ArrayLike<number>, scale?: number) {
+    const count = batch.seqs.count;
+    const cls = graph.rows(hidden, batch.seqs.offsets.subarray(0, count));
+    const pooled = graph.tanh(graph.project(cls, this.pooler));
+    const z = graph.trainableLinear(pooled, this.classifier.w.t, this.classifier.b.t, this.onesRow(count), (t) => Weight.fromTensor(t, { shared: true }));
+    const logits = await z.data();
+    const { loss, grad } = this.numLabels === 1 ? meanSquaredError(logits, labels) : crossEntropy(logits, labels, this.numLabels);
+    // `scale`: 1/accumulation steps, as the HF Trainer divides each micro-batch's loss.
+    if (scale !== undefined) for (let i = 0; i < grad.length; i++) grad[i] *= scale;
+    tape.backward([[z, Tensor.from(this.state.backend, grad, z.shape)]]);
+    return { loss, logits };
+  }
+
+  /** Move the tape's parameter gradients into `into` (summed with what is there; zeros for the untouched, at the end). */
+  private takeGrads(tape: Tape, into: Map<Param, Tensor>): Map<Param, Tensor> {
+    for (const p of this.params) {
+      const g = tape.take(p.t);
+      if (!g) continue;
+      const prev = into.get(p);
+      if (prev) { into.set(p, axpy(1, g, prev)); prev.dispose(); g.dispose(); } else into.set(p, g);
+    }
+    if (!this.spec.recompute) for (const p of this.params) if (!into.has(p)) into.set(p, Tensor.from(this.state.backend, new Float32Array(p.t.size), p.t.shape));
+    return into;
+  }
+
+  private takeActs(tape: Tape, acts: Map<string, Tensor>, into: Map<string, Tensor>): Map<string, Tensor> {
+    for (const [k, t] of acts) { const g = tape.take(t); if (g) into.set(k, g); }
+    return into;
   }
 
   /**
