@@ -1,7 +1,7 @@
 // Fine-tuning bench: seconds per training step at DNABERT-2-117M shape (random weights as a BertForSequenceClassification
 // checkpoint, loaded by the real loader), batch × 128 tokens, LoRA r 8 on Wqkv, on Wasm; beside it the forward pass
 // of the same batch, peak RSS, and the projected minutes for one epoch of 10 000 sequences.
-// Run: node --expose-gc build/bench/train.bench.js [--threads 2] [--batch 16] [--layers 12] [--steps 2]
+// Run: node --expose-gc build/bench/train.bench.js [--threads 2] [--batch 16] [--layers 12] [--steps 2] [--recompute]
 import { parseArgs } from "node:util";
 import { createBackend } from "../src/backend/create.js";
 import { parseConfig } from "../src/model/config.js";
@@ -14,6 +14,7 @@ import { tokenIds, weight, H, I, V } from "./model-117m.js";
 
 const { values } = parseArgs({ options: {
   threads: { type: "string", default: "2" }, batch: { type: "string", default: "16" }, layers: { type: "string", default: "12" }, steps: { type: "string", default: "2" },
+  recompute: { type: "boolean", default: false },
 } });
 const threads = Number(values.threads), batch = Number(values.batch), layers = Number(values.layers), steps = Number(values.steps), tokens = 128;
 
@@ -44,7 +45,7 @@ const b = await createBackend("wasm", { threads });
 const tensors = checkpoint();
 const config = { ...parseConfig({ num_hidden_layers: layers, num_labels: 2 }), attnSoftmax: "softmax1" as const };
 const state = createModelState(b, tensors, config, "bench", "f32");
-const trainer = new LoraTrainer(state, { r: 8, alpha: 16, targets: { list: ["Wqkv"] } }, tensors, "bench");
+const trainer = new LoraTrainer(state, { r: 8, alpha: 16, targets: { list: ["Wqkv"] }, recompute: values.recompute }, tensors, "bench");
 const ids = tokenIds(batch, tokens), seqs = SeqIndex.of(Array(batch).fill(tokens)), packed = { ids, seqs };
 const labels = Array.from({ length: batch }, (_, i) => i % 2);
 const time = async (f: () => Promise<void>) => { const t0 = performance.now(); await f(); return (performance.now() - t0) / 1000; };
@@ -57,6 +58,6 @@ for (let s = 0; s < steps; s++) {
 }
 const step = Math.min(...ts.slice(steps > 1 ? 1 : 0));
 const rss = process.resourceUsage().maxRSS / 1024;
-console.log(`| Wasm ${b.caps.description} | ${batch}×${tokens}, ${layers} layers, LoRA r 8 Wqkv | forward ${tf.toFixed(2)} s | step ${step.toFixed(2)} s (${(step / tf).toFixed(2)}× forward) | ${(batch * tokens / step).toFixed(0)} tokens/s | peak RSS ${rss.toFixed(0)} MB | 10 000 sequences: ${((10000 / batch) * step / 60).toFixed(0)} min/epoch |`);
+console.log(`| Wasm ${b.caps.description} | ${batch}×${tokens}, ${layers} layers, LoRA r 8 Wqkv${values.recompute ? ", recompute" : ""} | forward ${tf.toFixed(2)} s | step ${step.toFixed(2)} s (${(step / tf).toFixed(2)}× forward) | ${(batch * tokens / step).toFixed(0)} tokens/s | peak RSS ${rss.toFixed(0)} MB | 10 000 sequences: ${((10000 / batch) * step / 60).toFixed(0)} min/epoch |`);
 trainer.dispose();
 disposeModelState(state);
