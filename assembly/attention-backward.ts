@@ -8,7 +8,7 @@
 import { claim, COUNTER } from "./sched";
 import { AttentionBackward } from "./generated/args";
 import { dot, gemmStrip } from "./gemm-tile";
-import { softmaxRow, QB } from "./attention";
+import { packRows, packT, softmaxRow, QB } from "./attention";
 
 /** Query rows per dK/dV update (a multiple of QB). */
 export const UB = 32;
@@ -78,25 +78,6 @@ export function attentionBackward(a: usize, tid: i32): void {
     }
     copyRows(dK, <usize>dPad << 2, g0 + (<usize>H << 2), ld, n, d);
     copyRows(dV, <usize>dPad << 2, g0 + (<usize>(2 * H) << 2), ld, n, d);
-  }
-}
-
-/** Rows of one head (n × d, `ld` bytes apart) → [nPad/8][d][8], zero past row n (the score GEMM's B panels). */
-function packT(src: usize, ld: usize, n: i32, nPad: i32, d: i32, dst: usize): void {
-  for (let j = 0; j < nPad; j++) {
-    const sr = src + <usize>j * ld, dr = dst + ((<usize>(j >> 3) * d * 8 + (j & 7)) << 2);
-    for (let e = 0; e < d; e++) store<f32>(dr + (<usize>e << 5), j < n ? load<f32>(sr + (<usize>e << 2)) : 0);
-  }
-}
-
-/** `rows` rows (d floats, `ld` bytes apart) → panels [dPad/8][R][8] (row r at r·8 of each), zero past column d. */
-function packRows(src: usize, ld: usize, rows: i32, d: i32, dPad: i32, dst: usize, R: i32): void {
-  const ps = <usize>R << 5;
-  for (let r = 0; r < rows; r++) {
-    const sr = src + <usize>r * ld, dr = dst + (<usize>r << 5);
-    let e = 0;
-    for (; e + 4 <= d; e += 4) v128.store(dr + <usize>(e >> 3) * ps + (<usize>(e & 7) << 2), v128.load(sr + (<usize>e << 2)));
-    for (; e < dPad; e++) store<f32>(dr + <usize>(e >> 3) * ps + (<usize>(e & 7) << 2), e < d ? load<f32>(sr + (<usize>e << 2)) : 0);
   }
 }
 

@@ -28,7 +28,8 @@ export function attention(a: usize, tid: i32): void {
     const S = maskRow + (<usize>nPad << 2), O = S + (<usize>(QB * nPad) << 2), inv = O + (<usize>(QB * dPad) << 2);
     const q0 = qkv + <usize>start * ld + (<usize>(h * d) << 2);
     const k0 = q0 + (<usize>H << 2), v0 = q0 + (<usize>(2 * H) << 2);
-    packHead(k0, v0, ld, n, nPad, d, dPad, kt, vp);
+    packT(k0, ld, n, nPad, d, kt);
+    packRows(v0, ld, n, d, dPad, vp, nPad);
     for (let j = 0; j < nPad; j++) {
       const ok = j < n && (mask == 0 || load<u8>(mask + start + j) != 0);
       store<f32>(maskRow + (<usize>j << 2), ok ? 0 : -Infinity);
@@ -53,16 +54,28 @@ export function attention(a: usize, tid: i32): void {
   }
 }
 
-/** K of one head → [nPad/8][d][8] (zero keys past n), V → [dPad/8][nPad][8] (zero columns past d). */
-function packHead(k0: usize, v0: usize, ld: usize, n: i32, nPad: i32, d: i32, dPad: i32, kt: usize, vp: usize): void {
+/**
+ * Rows of one head (n × d, `ld` bytes apart) → [nPad/8][d][8], zero past row n: the B panels of a GEMM over d (K for
+ * the scores; the backward's V for dP).
+ */
+export function packT(src: usize, ld: usize, n: i32, nPad: i32, d: i32, dst: usize): void {
   for (let j = 0; j < nPad; j++) {
-    const kr = k0 + <usize>j * ld, vr = v0 + <usize>j * ld;
-    const kdst = kt + ((<usize>(j >> 3) * d * 8 + (j & 7)) << 2);
-    for (let e = 0; e < d; e++) store<f32>(kdst + (<usize>e << 5), j < n ? load<f32>(kr + (<usize>e << 2)) : 0);
-    if (j >= n) continue;
-    for (let e = 0; e < dPad; e++) {
-      store<f32>(vp + ((<usize>(e >> 3) * nPad * 8 + <usize>j * 8 + (e & 7)) << 2), e < d ? load<f32>(vr + (<usize>e << 2)) : 0);
-    }
+    const sr = src + <usize>j * ld, dr = dst + ((<usize>(j >> 3) * d * 8 + (j & 7)) << 2);
+    for (let e = 0; e < d; e++) store<f32>(dr + (<usize>e << 5), j < n ? load<f32>(sr + (<usize>e << 2)) : 0);
+  }
+}
+
+/**
+ * `rows` rows (d floats, `ld` bytes apart) → panels [dPad/8][R][8] (row r at r·8 of each), zero past column d: the B
+ * panels of a GEMM over the rows (V for P·V; the backward's K, Q and dO).
+ */
+export function packRows(src: usize, ld: usize, rows: i32, d: i32, dPad: i32, dst: usize, R: i32): void {
+  const ps = <usize>R << 5;
+  for (let r = 0; r < rows; r++) {
+    const sr = src + <usize>r * ld, dr = dst + (<usize>r << 5);
+    let e = 0;
+    for (; e + 4 <= d; e += 4) v128.store(dr + <usize>(e >> 3) * ps + (<usize>(e & 7) << 2), v128.load(sr + (<usize>e << 2)));
+    for (; e < dPad; e++) store<f32>(dr + <usize>(e >> 3) * ps + (<usize>(e & 7) << 2), e < d ? load<f32>(sr + (<usize>e << 2)) : 0);
   }
 }
 

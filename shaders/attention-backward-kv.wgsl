@@ -9,7 +9,10 @@
 //   stage V (own), gradOut (tile) → gp = gradOut_i · v_j, dS_ij = P_ij (gp − D_i)/√d; dv_j += P_ij gradOut_i;
 //   restage Q (tile) → dk_j += dS_ij q_i.
 // No atomics: each dk / dv element is summed by one invocation over the queries in order, and written once.
-struct Params { heads: u32, headDim: u32, scale: f32, gridX: u32, blocks: u32 }
+// Params, the tile constants (BQ keys per workgroup, BK most queries per tile), pool, ps, DimAcc, stageQkv, dots,
+// alibiScore: lib/attention-tile.wgsl; stageGrad, softmaxP, dScore, accumulateTile: lib/attention-grad.wgsl.
+// #include lib/attention-tile.wgsl
+// #include lib/attention-grad.wgsl
 
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> gradOut: array<f32>;
@@ -19,61 +22,9 @@ struct Params { heads: u32, headDim: u32, scale: f32, gridX: u32, blocks: u32 }
 @group(0) @binding(5) var<storage, read_write> gradQkv: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
-const BQ = 16u;     // keys per workgroup
-const LANES = 8u;   // threads per key
-const WG = 128u;    // BQ · LANES
-const BK = 32u;     // most queries per tile (LANES · 4 score registers)
-const MAX_D = 128u;
 // Workgroup memory, 16192 of the default 16384 bytes: pool 3392 + ps 528 + st 128 words. pool = the own key rows
-// [BQ][D+1] (K or V) then one query tile [bt][D+1] (Q or gradOut), rows padded to D+1.
-const POOL = 3392u;
-const PS = BK + 1u;
-var<workgroup> pool: array<f32, POOL>;
-var<workgroup> ps: array<f32, BQ * PS>; // P, then dS, of the current tile, [key][query]
+// [BQ][D+1] (K or V) then one query tile [bt][D+1] (Q or gradOut); ps = P, then dS, of the current tile, [key][query].
 var<workgroup> st: array<vec4f, BK>;    // the tile's query statistics
-
-fn stageQkv(dst: u32, row0: u32, col: u32, n: u32, lid: u32) {
-  let D = params.headDim;
-  let stride = 3u * params.heads * D;
-  let sj = WG / D; let sd = WG % D;
-  var j = lid / D; var d = lid % D;
-  while (j < n) {
-    pool[dst + j * (D + 1u) + d] = qkv[(row0 + j) * stride + col + d];
-    j += sj; d += sd;
-    if (d >= D) { d -= D; j++; }
-  }
-}
-
-fn stageGrad(dst: u32, row0: u32, col: u32, n: u32, lid: u32) {
-  let D = params.headDim;
-  let stride = params.heads * D;
-  let sj = WG / D; let sd = WG % D;
-  var j = lid / D; var d = lid % D;
-  while (j < n) {
-    pool[dst + j * (D + 1u) + d] = gradOut[(row0 + j) * stride + col + d];
-    j += sj; d += sd;
-    if (d >= D) { d -= D; j++; }
-  }
-}
-
-// Dot products of own row r with tile rows lane, lane + 8, … (clamped to the tile).
-fn dots(r: u32, tile: u32, nt: u32, lane: u32, ni: u32) -> array<f32, BK / LANES> {
-  let D = params.headDim;
-  let DP = D + 1u;
-  var s: array<f32, BK / LANES>;
-  var trow: array<u32, BK / LANES>;
-  for (var i = 0u; i < BK / LANES; i++) {
-    s[i] = 0.0;
-    trow[i] = tile + min(lane + i * LANES, nt - 1u) * DP;
-  }
-  for (var d = 0u; d < D; d++) {
-    let od = pool[r * DP + d];
-    for (var i = 0u; i < BK / LANES; i++) {
-      if (i < ni) { s[i] = fma(pool[trow[i] + d], od, s[i]); }
-    }
-  }
-  return s;
-}
 
 @compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -94,8 +45,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let kj = blk.z + r;
   let nown = min(BQ, n - blk.z);
   let slope = slopes[h];
-  var dk: array<f32, MAX_D / LANES>;
-  var dv: array<f32, MAX_D / LANES>;
+  var dk: DimAcc;
+  var dv: DimAcc;
   for (var i = 0u; i < MAX_D / LANES; i++) { dk[i] = 0.0; dv[i] = 0.0; }
   for (var qt = 0u; qt < n; qt += bt) {
     let nt = min(bt, n - qt);
@@ -110,7 +61,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
       p[i] = 0.0;
       if (i < ni && c < nt) {
         let q = st[c];
-        p[i] = exp(s[i] * params.scale - slope * abs(f32(qt + c) - f32(kj)) - q.x) * q.y;
+        p[i] = softmaxP(s[i], slope, qt + c, kj, q.x, q.y);
       }
     }
     workgroupBarrier();
@@ -123,18 +74,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
       let c = lane + i * LANES;
       ds[i] = 0.0;
       if (i < ni && c < nt) {
-        ds[i] = p[i] * (gp[i] - st[c].z) * params.scale;
+        ds[i] = dScore(p[i], gp[i], st[c].z);
         ps[r * PS + c] = p[i];
       }
     }
     workgroupBarrier();
-    for (var c = 0u; c < nt; c++) {
-      let pv = ps[r * PS + c];
-      let tb = tile + c * DP + lane;
-      for (var i = 0u; i < MAX_D / LANES; i++) {
-        if (i < nd && lane + i * LANES < D) { dv[i] = fma(pv, pool[tb + i * LANES], dv[i]); }
-      }
-    }
+    accumulateTile(&dv, r, tile, nt, lane, nd); // dv_j += Σ_i P_ij gradOut_i
     workgroupBarrier();
     for (var i = 0u; i < BK / LANES; i++) {
       let c = lane + i * LANES;
@@ -142,13 +87,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     }
     stageQkv(tile, blk.x + qt, h * D, nt, lid);
     workgroupBarrier();
-    for (var c = 0u; c < nt; c++) {
-      let dsv = ps[r * PS + c];
-      let tb = tile + c * DP + lane;
-      for (var i = 0u; i < MAX_D / LANES; i++) {
-        if (i < nd && lane + i * LANES < D) { dk[i] = fma(dsv, pool[tb + i * LANES], dk[i]); }
-      }
-    }
+    accumulateTile(&dk, r, tile, nt, lane, nd); // dk_j += Σ_i dS_ij q_i
     workgroupBarrier(); // the next tile restages pool, ps and st
   }
   if (kj < n) {

@@ -11,9 +11,12 @@
 //   Sweep 2 over key tiles: stage gradOut rows and V → gp = gradOut_i · v_j; stage Q and K → the same scores,
 //     P_ij = exp(s − m_i)·inv_i, dS_ij = P_ij (gp − D_i)/√d into `ps`; dq_i += dS_ij k_j (K still staged).
 // No L×L buffer, no atomics; every dq element is written once.
-override SOFTMAX1: bool = false;
-
-struct Params { heads: u32, headDim: u32, scale: f32, gridX: u32, blocks: u32 }
+// Params, the tile constants, pool, ps, DimAcc, stageQkv, dots, alibiScore: lib/attention-tile.wgsl; SOFTMAX1, NEG, red,
+// the lane max / sum / denominator: lib/attention-softmax.wgsl; stageGrad, softmaxP, dScore, accumulateTile:
+// lib/attention-grad.wgsl.
+// #include lib/attention-tile.wgsl
+// #include lib/attention-softmax.wgsl
+// #include lib/attention-grad.wgsl
 
 @group(0) @binding(0) var<storage, read> qkv: array<f32>;
 @group(0) @binding(1) var<storage, read> out: array<f32>;
@@ -24,64 +27,8 @@ struct Params { heads: u32, headDim: u32, scale: f32, gridX: u32, blocks: u32 }
 @group(0) @binding(6) var<storage, read_write> gradQkv: array<f32>;
 @group(0) @binding(7) var<uniform> params: Params;
 
-const BQ = 16u;     // queries per workgroup
-const LANES = 8u;   // threads per query
-const WG = 128u;    // BQ · LANES
-const BK = 32u;     // most keys per tile (LANES · 4 score registers)
-const MAX_D = 128u;
-const NEG = -3.0e38;
 // Workgroup memory, 16192 of the default 16384 bytes: pool 3392 + ps 528 + red 128 words. pool = one row block of
-// BQ rows [BQ][D+1] (Q or gradOut) then one key tile [bk][D+1] (K or V), rows padded to D+1 (attention.wgsl).
-const POOL = 3392u;
-const PS = BK + 1u;
-var<workgroup> pool: array<f32, POOL>;
-var<workgroup> ps: array<f32, BQ * PS>; // dS of the current tile, [query][key]
-var<workgroup> red: array<f32, WG>;
-
-// pool[dst + j·(D+1) + d] = qkv[row0 + j, col + d] for j < n, d < D; thread t starts at element t, steps by WG.
-fn stageQkv(dst: u32, row0: u32, col: u32, n: u32, lid: u32) {
-  let D = params.headDim;
-  let stride = 3u * params.heads * D;
-  let sj = WG / D; let sd = WG % D;
-  var j = lid / D; var d = lid % D;
-  while (j < n) {
-    pool[dst + j * (D + 1u) + d] = qkv[(row0 + j) * stride + col + d];
-    j += sj; d += sd;
-    if (d >= D) { d -= D; j++; }
-  }
-}
-
-// The same from gradOut [nnz, H].
-fn stageGrad(dst: u32, row0: u32, col: u32, n: u32, lid: u32) {
-  let D = params.headDim;
-  let stride = params.heads * D;
-  let sj = WG / D; let sd = WG % D;
-  var j = lid / D; var d = lid % D;
-  while (j < n) {
-    pool[dst + j * (D + 1u) + d] = gradOut[(row0 + j) * stride + col + d];
-    j += sj; d += sd;
-    if (d >= D) { d -= D; j++; }
-  }
-}
-
-// Dot products of row r of the row block with tile rows lane, lane + 8, … (clamped to the tile), as attention.wgsl.
-fn dots(r: u32, tile: u32, nk: u32, lane: u32, ni: u32) -> array<f32, BK / LANES> {
-  let D = params.headDim;
-  let DP = D + 1u;
-  var s: array<f32, BK / LANES>;
-  var krow: array<u32, BK / LANES>;
-  for (var i = 0u; i < BK / LANES; i++) {
-    s[i] = 0.0;
-    krow[i] = tile + min(lane + i * LANES, nk - 1u) * DP;
-  }
-  for (var d = 0u; d < D; d++) {
-    let qd = pool[r * DP + d];
-    for (var i = 0u; i < BK / LANES; i++) {
-      if (i < ni) { s[i] = fma(qd, pool[krow[i] + d], s[i]); }
-    }
-  }
-  return s;
-}
+// BQ rows [BQ][D+1] (Q or gradOut) then one key tile [bk][D+1] (K or V); ps = dS of the current tile, [query][key].
 
 @compute @workgroup_size(128)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -113,10 +60,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
       if (d < D) { dp = fma(gradOut[o + d], out[o + d], dp); }
     }
   }
-  red[lid] = dp;
-  workgroupBarrier();
-  var Di = 0.0;
-  for (var t = 0u; t < LANES; t++) { Di += red[r * LANES + t]; }
+  let Di = laneSum(dp, lid, r);
   workgroupBarrier();
 
   // Sweep 1: the forward's max and denominator.
@@ -132,14 +76,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     for (var i = 0u; i < BK / LANES; i++) {
       let c = lane + i * LANES;
       if (i < ni && c < nk) {
-        s[i] = s[i] * params.scale - slope * abs(f32(qi) - f32(kt + c));
+        s[i] = alibiScore(s[i], slope, qi, kt + c);
         tmax = max(tmax, s[i]);
       }
     }
-    red[lid] = tmax;
-    workgroupBarrier();
-    var mn = m;
-    for (var t = 0u; t < LANES; t++) { mn = max(mn, red[r * LANES + t]); }
+    let mn = laneMax(m, tmax, lid, r);
     l *= exp(m - mn);
     m = mn;
     for (var i = 0u; i < BK / LANES; i++) {
@@ -148,17 +89,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     }
     workgroupBarrier(); // the next tile overwrites the key tile and red
   }
-  red[lid] = l;
-  workgroupBarrier();
-  var lt = 0.0;
-  for (var t = 0u; t < LANES; t++) { lt += red[r * LANES + t]; }
-  var denom = lt;
-  if (SOFTMAX1) { denom += exp(-m); }
-  let inv = select(0.0, 1.0 / denom, lt > 0.0);
+  let inv = softmaxInv(laneSum(l, lid, r), m);
   if (qi < n && lane == 0u) { stats[row * params.heads + h] = vec4f(m, inv, Di, 0.0); }
 
   // Sweep 2: dS and dq.
-  var acc: array<f32, MAX_D / LANES>;
+  var acc: DimAcc;
   for (var i = 0u; i < MAX_D / LANES; i++) { acc[i] = 0.0; }
   for (var kt = 0u; kt < n; kt += bk) {
     let nk = min(bk, n - kt);
@@ -175,18 +110,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
     for (var i = 0u; i < BK / LANES; i++) {
       let c = lane + i * LANES;
       if (i < ni && c < nk) {
-        let p = exp(s[i] * params.scale - slope * abs(f32(qi) - f32(kt + c)) - m) * inv;
-        ps[r * PS + c] = p * (gp[i] - Di) * params.scale;
+        ps[r * PS + c] = dScore(softmaxP(s[i], slope, qi, kt + c, m, inv), gp[i], Di);
       }
     }
     workgroupBarrier();
-    for (var c = 0u; c < nk; c++) {
-      let ds = ps[r * PS + c];
-      let kb = tile + c * DP + lane;
-      for (var i = 0u; i < MAX_D / LANES; i++) {
-        if (i < nd && lane + i * LANES < D) { acc[i] = fma(ds, pool[kb + i * LANES], acc[i]); }
-      }
-    }
+    accumulateTile(&acc, r, tile, nk, lane, nd); // dq_i += Σ_j dS_ij k_j (K still staged)
   }
   if (qi < n) {
     let o = row * 3u * H + h * D;

@@ -4,6 +4,7 @@
 // Dispatch: one thread per (r, i), ⌈rows·inner/256⌉ workgroups of 256, folded (gridX, y).
 // #include lib/gelu-grad.wgsl
 // #include lib/grid.wgsl
+// #include lib/glu.wgsl
 
 struct Params { rows: u32, inner: u32, gridX: u32 }
 
@@ -16,8 +17,7 @@ struct Params { rows: u32, inner: u32, gridX: u32 }
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = flatIndex(wg, lid, params.gridX);
   if (i >= params.rows * params.inner) { return; }
-  let r = i / params.inner; let c = i % params.inner;
-  let src = r * 2u * params.inner + c;
+  let src = gluSource(i, params.inner);
   let x1 = x[src];
   let go = gradOut[i];
   gradX[src] = go * x[src + params.inner] * geluErfGrad(x1);

@@ -2,6 +2,7 @@
 // Bindings: 0 x · 1 out [rows·inner] · 2 params. Dispatch: ⌈rows·inner/256⌉ workgroups of 256, folded (gridX, y).
 // #include lib/erf.wgsl
 // #include lib/grid.wgsl
+// #include lib/glu.wgsl
 
 struct Params { rows: u32, inner: u32, gridX: u32 }
 
@@ -13,7 +14,6 @@ struct Params { rows: u32, inner: u32, gridX: u32 }
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = flatIndex(wg, lid, params.gridX);
   if (i >= params.rows * params.inner) { return; }
-  let r = i / params.inner; let c = i % params.inner;
-  let src = r * 2u * params.inner + c;
+  let src = gluSource(i, params.inner);
   out[i] = geluErf(x[src]) * x[src + params.inner];
 }

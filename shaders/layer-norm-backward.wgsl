@@ -2,7 +2,8 @@
 // x̂ = (v − mean) · rstd, rstd = 1/√(var + eps) (biased variance, two-pass as layer-norm.wgsl), per row.
 // Bindings: 0 x [rows·cols] · 1 residual (a dummy unless HAS_RESIDUAL) · 2 gamma [cols] · 3 gradOut · 4 gradX · 5 params.
 // Dispatch: one 256-thread workgroup per row, rows folded as (gridX, ⌈rows/gridX⌉). Four workgroup reductions.
-override HAS_RESIDUAL: bool = false;
+// HAS_RESIDUAL, v = value(i) and the two-pass mean / rstd (rowMeanRstd): lib/layer-norm-row.wgsl.
+// #include lib/layer-norm-row.wgsl
 
 struct Params { rows: u32, cols: u32, eps: f32, gridX: u32 }
 
@@ -13,25 +14,15 @@ struct Params { rows: u32, cols: u32, eps: f32, gridX: u32 }
 @group(0) @binding(4) var<storage, read_write> gradX: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-// #include lib/reduce.wgsl
-
-fn value(i: u32) -> f32 {
-  if (HAS_RESIDUAL) { return x[i] + residual[i]; }
-  return x[i];
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let r = wg.y * params.gridX + wg.x;
   if (r >= params.rows) { return; }
   let cols = params.cols;
   let base = r * cols;
-  var s = 0.0;
-  for (var c = lid; c < cols; c += 256u) { s += value(base + c); }
-  let mean = workgroupSum(s, lid) / f32(cols);
-  var s2 = 0.0;
-  for (var c = lid; c < cols; c += 256u) { let d = value(base + c) - mean; s2 = fma(d, d, s2); }
-  let rstd = 1.0 / sqrt(workgroupSum(s2, lid) / f32(cols) + params.eps);
+  let st = rowMeanRstd(base, cols, lid);
+  let mean = st.x;
+  let rstd = st.y;
   var sg = 0.0;
   var sgx = 0.0;
   for (var c = lid; c < cols; c += 256u) {

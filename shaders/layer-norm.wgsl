@@ -1,7 +1,8 @@
 // layerNorm: out = (v − mean) / √(var + eps) · gamma + beta with v = x (+ residual), biased variance, per row.
 // Bindings: 0 x [rows·cols] · 1 residual (a dummy unless HAS_RESIDUAL) · 2 gamma [cols] · 3 beta [cols] · 4 out · 5 params.
 // Dispatch: one 256-thread workgroup per row, rows folded as (gridX, ⌈rows/gridX⌉). Two-pass mean/variance.
-override HAS_RESIDUAL: bool = false;
+// HAS_RESIDUAL, v = value(i) and the two-pass mean / rstd (rowMeanRstd): lib/layer-norm-row.wgsl.
+// #include lib/layer-norm-row.wgsl
 
 struct Params { rows: u32, cols: u32, eps: f32, gridX: u32 }
 
@@ -12,25 +13,15 @@ struct Params { rows: u32, cols: u32, eps: f32, gridX: u32 }
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<uniform> params: Params;
 
-// #include lib/reduce.wgsl
-
-fn value(i: u32) -> f32 {
-  if (HAS_RESIDUAL) { return x[i] + residual[i]; }
-  return x[i];
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let r = wg.y * params.gridX + wg.x;
   if (r >= params.rows) { return; }
   let cols = params.cols;
   let base = r * cols;
-  var s = 0.0;
-  for (var c = lid; c < cols; c += 256u) { s += value(base + c); }
-  let mean = workgroupSum(s, lid) / f32(cols);
-  var s2 = 0.0;
-  for (var c = lid; c < cols; c += 256u) { let d = value(base + c) - mean; s2 = fma(d, d, s2); }
-  let inv = 1.0 / sqrt(workgroupSum(s2, lid) / f32(cols) + params.eps);
+  let st = rowMeanRstd(base, cols, lid);
+  let mean = st.x;
+  let inv = st.y;
   for (var c = lid; c < cols; c += 256u) {
     out[base + c] = (value(base + c) - mean) * inv * gamma[c] + beta[c];
   }

@@ -39,25 +39,22 @@ fn q4Weight(row: u32, c: u32, k: u32) -> f32 {
 @group(0) @binding(4) var<uniform> params: Params;
 // #endif
 
-const TM = 64u;
-const TN = 64u;
-const TK = 16u;
-var<workgroup> xs: array<f32, 1024>; // [TK][TM]
-var<workgroup> ws: array<f32, 1024>; // [TK][TN]
+// TM, TN, TK, the tiles tileA (x) and tileB (w) and the 4×4 accumulation: lib/gemm-tile.wgsl.
+// #include lib/gemm-tile.wgsl
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let m = params.m; let n = params.n; let k = params.k;
   let row0 = wg.y * TM; let col0 = wg.x * TN;
-  var acc: array<vec4f, 4>;
+  var acc: TileAcc;
   for (var t = 0u; t < k; t += TK) {
     for (var r = 0u; r < 4u; r++) {
       let e = li + 256u * r;
       let mm = e / TK; let kk = e % TK; let gk = t + kk;
       var a = 0.0;
       if (row0 + mm < m && gk < k) { a = x[(row0 + mm) * k + gk]; }
-      xs[kk * TM + mm] = a;
+      tileA[kk * TM + mm] = a;
       var b = 0.0;
       // #if W_F16
       if (col0 + mm < n && gk < k) { b = f32(w[(col0 + mm) * k + gk]); }
@@ -66,18 +63,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       // #else
       if (col0 + mm < n && gk < k) { b = w[(col0 + mm) * k + gk]; }
       // #endif
-      ws[kk * TN + mm] = b;
+      tileB[kk * TN + mm] = b;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let ao = kk * TM + lid.y * 4u; let bo = kk * TN + lid.x * 4u;
-      let a = vec4f(xs[ao], xs[ao + 1u], xs[ao + 2u], xs[ao + 3u]);
-      let b = vec4f(ws[bo], ws[bo + 1u], ws[bo + 2u], ws[bo + 3u]);
-      acc[0] = fma(vec4f(a.x), b, acc[0]);
-      acc[1] = fma(vec4f(a.y), b, acc[1]);
-      acc[2] = fma(vec4f(a.z), b, acc[2]);
-      acc[3] = fma(vec4f(a.w), b, acc[3]);
-    }
+    tileMac(&acc, lid);
     workgroupBarrier();
   }
   for (var i = 0u; i < 4u; i++) {

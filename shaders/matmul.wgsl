@@ -20,11 +20,8 @@ struct Params { m: u32, n: u32, k: u32, alpha: f32, kChunk: u32 }
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-const TM = 64u;
-const TN = 64u;
-const TK = 16u;
-var<workgroup> as_: array<f32, 1024>; // [TK][TM]
-var<workgroup> bs: array<f32, 1024>;  // [TK][TN]
+// TM, TN, TK, the tiles tileA (op(a)) and tileB (op(b)) and the 4×4 accumulation: lib/gemm-tile.wgsl.
+// #include lib/gemm-tile.wgsl
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -33,37 +30,29 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let row0 = wg.y * TM; let col0 = wg.x * TN;
   let k0 = wg.z * params.kChunk;
   let k1 = min(k, k0 + params.kChunk);
-  var acc: array<vec4f, 4>;
+  var acc: TileAcc;
   for (var t = k0; t < k1; t += TK) {
     for (var q = 0u; q < 4u; q++) {
       let e = li + 256u * q;
-      // op(a)[row0 + mm, t + kk] → as_[kk][mm]
+      // op(a)[row0 + mm, t + kk] → tileA[kk][mm]
       var mm: u32; var kk: u32;
       if (TRANS_A) { kk = e / TM; mm = e % TM; } else { mm = e / TK; kk = e % TK; }
       var av = 0.0;
       if (row0 + mm < m && t + kk < k1) {
         if (TRANS_A) { av = a[(t + kk) * m + row0 + mm]; } else { av = a[(row0 + mm) * k + t + kk]; }
       }
-      as_[kk * TM + mm] = av;
-      // op(b)[t + kk, col0 + nn] → bs[kk][nn]
+      tileA[kk * TM + mm] = av;
+      // op(b)[t + kk, col0 + nn] → tileB[kk][nn]
       var nn: u32;
       if (TRANS_B) { nn = e / TK; kk = e % TK; } else { kk = e / TN; nn = e % TN; }
       var bv = 0.0;
       if (col0 + nn < n && t + kk < k1) {
         if (TRANS_B) { bv = b[(col0 + nn) * k + t + kk]; } else { bv = b[(t + kk) * n + col0 + nn]; }
       }
-      bs[kk * TN + nn] = bv;
+      tileB[kk * TN + nn] = bv;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk++) {
-      let ao = kk * TM + lid.y * 4u; let bo = kk * TN + lid.x * 4u;
-      let av = vec4f(as_[ao], as_[ao + 1u], as_[ao + 2u], as_[ao + 3u]);
-      let bv = vec4f(bs[bo], bs[bo + 1u], bs[bo + 2u], bs[bo + 3u]);
-      acc[0] = fma(vec4f(av.x), bv, acc[0]);
-      acc[1] = fma(vec4f(av.y), bv, acc[1]);
-      acc[2] = fma(vec4f(av.z), bv, acc[2]);
-      acc[3] = fma(vec4f(av.w), bv, acc[3]);
-    }
+    tileMac(&acc, lid);
     workgroupBarrier();
   }
   let zo = wg.z * m * n;
