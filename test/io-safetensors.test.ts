@@ -112,6 +112,15 @@ test("hostile safetensors are FormatErrors naming file and tensor", () => {
   const badUtf8 = rawSafetensors("{}");
   badUtf8[9] = 0xff;
   rejects(badUtf8, /not valid JSON/);
-  // A well-formed file with an empty tensor inside another's span is fine (empty tensors own no bytes).
-  assert.equal(readSafetensors(rawSafetensors({ a: t("F32", [2], [0, 8]), z: t("F32", [0], [4, 4]) }, new Uint8Array(8)), "ok").tensors.size, 2);
+  // The tensors must tile the data section exactly (the reference implementation's rule): gaps, trailing bytes and
+  // an empty tensor inside another's span are refused; an empty tensor on a boundary is fine.
+  rejects(rawSafetensors({ a: t("F32", [2], [0, 8]), z: t("F32", [0], [4, 4]) }, new Uint8Array(8)), /overlap/);
+  rejects(rawSafetensors({ a: t("F32", [1], [0, 4]), b: t("F32", [1], [8, 12]) }, new Uint8Array(12)), /4 unused bytes at \[4, 8\) before tensor "b"/);
+  rejects(rawSafetensors({ a: t("F32", [1], [0, 4]) }, new Uint8Array(5)), /1 bytes after the last tensor/);
+  assert.equal(readSafetensors(rawSafetensors({ a: t("F32", [2], [0, 8]), z: t("F32", [0], [8, 8]) }, new Uint8Array(8)), "ok").tensors.size, 2);
+  // A header length one byte short shifts every tensor: refused, not loaded as garbage.
+  const good = rawSafetensors({ a: t("F32", [1], [0, 4]) }, new Uint8Array(4));
+  const short = good.slice();
+  new DataView(short.buffer).setUint32(0, new DataView(good.buffer).getUint32(0, true) - 1, true);
+  assert.throws(() => readSafetensors(short, "short"), FormatError);
 });

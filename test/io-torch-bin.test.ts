@@ -162,3 +162,21 @@ function truncatedTorchPickle(): Uint8Array {
   const full = torchStateDictPickle([{ name: "w", storage: "0", numel: 1, size: [1] }]);
   return full.subarray(0, full.length - 5);
 }
+
+test("hostile pickles stay typed and bounded: APPEND onto a tuple, a 2^40-node DAG key, 10^4-deep nesting", () => {
+  // PROTO 2, EMPTY_TUPLE, NONE, APPEND, STOP: appending to a tuple is malformed input, not a TypeError.
+  assert.throws(() => unpickle(Uint8Array.from([0x80, 0x02, 0x29, 0x4e, 0x61, 0x2e]), { file: "t.pkl" }), (e: Error) => e instanceof FormatError && /APPEND\(S\) on a tuple/.test(e.message));
+  // x = (x, x) forty times (DUP + TUPLE2: 86 bytes) as a state dict key: the error message stays short and quick.
+  const dag = [0x80, 0x02, 0x28, 0x4e, ...Array(40).fill([0x32, 0x86]).flat(), 0x4e, 0x64, 0x2e];
+  const t0 = performance.now();
+  const zip = makeZip([
+    { name: "archive/data.pkl", data: Uint8Array.from(dag) },
+    { name: "archive/version", data: new TextEncoder().encode("3\n") },
+  ]);
+  assert.throws(() => readTorchBin(zip, "dag.bin"), (e: Error) => e instanceof FormatError && e.message.length < 300 && /key a tuple of 2 items is not a string/.test(e.message));
+  assert.ok(performance.now() - t0 < 2000, "bounded time");
+  // Containers nested 10^4 deep as a key: typed, bounded.
+  const deep = [0x80, 0x02, 0x28, ...Array(10000).fill(0x5d), ...Array(9999).fill(0x61), 0x4e, 0x64, 0x2e];
+  const deepZip = makeZip([{ name: "archive/data.pkl", data: Uint8Array.from(deep) }, { name: "archive/version", data: new TextEncoder().encode("3\n") }]);
+  assert.throws(() => readTorchBin(deepZip, "deep.bin"), (e: Error) => e instanceof FormatError && e.message.length < 300);
+});

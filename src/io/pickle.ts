@@ -78,7 +78,8 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PickleValue 
     return new PickleGlobal(module, name);
   };
   const dict = (d: unknown): Map<unknown, unknown> => (d instanceof Map ? d : fail(`SETITEM(S) on a ${describe(d)}, not a dict`));
-  const list = (l: unknown): unknown[] => (Array.isArray(l) ? l : fail(`APPEND(S) on a ${describe(l)}, not a list`));
+  // Tuples are frozen arrays: appending to one is malformed input, not a TypeError.
+  const list = (l: unknown): unknown[] => (Array.isArray(l) && !Object.isFrozen(l) ? l : fail(`APPEND(S) on a ${describe(l)}, not a list`));
 
   for (;;) {
     opPos = p;
@@ -214,7 +215,19 @@ function hex(n: number): string {
 function describe(v: unknown): string {
   if (v instanceof PickleGlobal) return v.qualified;
   if (v === null) return "None";
-  if (Array.isArray(v)) return "tuple/list";
+  if (Array.isArray(v)) return Object.isFrozen(v) ? "tuple" : "list";
   if (v instanceof Map) return "dict";
   return typeof v;
+}
+
+/**
+ * A short, bounded preview of an unpickled value for error messages: never the value itself (a hostile pickle can
+ * nest containers 10⁴ deep or build a DAG whose string form is 2⁴⁰ long), at most ~80 characters.
+ */
+export function preview(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v).slice(0, 40);
+  if (Array.isArray(v)) return `a ${describe(v)} of ${v.length} items`;
+  if (v instanceof Map) return `a dict of ${v.size} items`;
+  return describe(v);
 }

@@ -55,15 +55,21 @@ export function readSafetensors(bytes: Uint8Array, file: string): { tensors: Ten
     spans.push({ name, begin, end });
     tensors.set(name, { dtype, shape: shape.slice(), bytes: data.subarray(begin, end) });
   }
-  // Two tensors sharing bytes would alias silently (a write-through hazard and a sign of a forged file).
-  // Empty tensors own no bytes, so they never overlap anything.
-  const nonEmpty = spans.filter((s) => s.end > s.begin).sort((a, b) => a.begin - b.begin);
-  for (let i = 1; i < nonEmpty.length; i++) {
-    const p = nonEmpty[i - 1], c = nonEmpty[i];
-    if (c.begin < p.end) {
-      throw new FormatError(`${file}: tensor "${c.name}" bytes [${c.begin}, ${c.end}] overlap tensor "${p.name}" [${p.begin}, ${p.end}]`);
+  // The tensors must tile the data section exactly, as the reference implementation requires: a gap, an overlap
+  // (two tensors aliasing bytes) or trailing bytes means a forged or damaged file — a header length one byte off
+  // would otherwise shift every tensor by a byte and load an all-NaN model without a word.
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  for (const s of spans) {
+    if (s.begin !== at) {
+      const prev = spans[spans.indexOf(s) - 1];
+      throw new FormatError(s.begin < at
+        ? `${file}: tensor "${s.name}" bytes [${s.begin}, ${s.end}] overlap tensor "${prev.name}" [${prev.begin}, ${prev.end}]`
+        : `${file}: data section has ${s.begin - at} unused bytes at [${at}, ${s.begin}) before tensor "${s.name}" (tensors must tile it exactly)`);
     }
+    at = s.end;
   }
+  if (at !== data.byteLength) throw new FormatError(`${file}: data section has ${data.byteLength - at} bytes after the last tensor (at ${at} of ${data.byteLength}); tensors must tile it exactly`);
   return { tensors, metadata };
 }
 

@@ -2,7 +2,7 @@
 // unpickler, resolves each storage to the zero-copy <prefix>/data/<key> entry, and checks that every tensor
 // is a contiguous, in-bounds slice of its storage. Tied tensors come back as views of the same bytes.
 import { FormatError } from "../errors.js";
-import { PickleGlobal, unpickle } from "./pickle.js";
+import { PickleGlobal, preview, unpickle } from "./pickle.js";
 import { DTYPE_SIZE, numel, type SafeDType, type TensorMap } from "./raw-tensor.js";
 import { readZip, type ZipEntry } from "./zip.js";
 
@@ -59,10 +59,10 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
       if (seen) return seen;
       const dtype = type.module === "torch" ? STORAGE_DTYPE[type.name] ?? null : null;
       const entry: ZipEntry | undefined = entries.get(`${prefix}data/${key}`);
-      if (!entry) throw new FormatError(`${file}: storage "${key}" has no entry ${prefix}data/${key}`);
+      if (!entry) throw new FormatError(`${file}: storage ${preview(key)} has no entry ${prefix}data/${key}`);
       const data = entry.data();
       if (dtype && (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0 || count * DTYPE_SIZE[dtype] > data.byteLength)) {
-        throw new FormatError(`${file}: storage "${key}" claims ${String(count)} ${dtype} elements but ${prefix}data/${key} holds ${data.byteLength} bytes`);
+        throw new FormatError(`${file}: storage ${preview(key)} claims ${preview(count)} ${dtype} elements but ${prefix}data/${key} holds ${data.byteLength} bytes`);
       }
       const ref = new StorageRef(key, type.qualified, dtype, dtype ? data.subarray(0, (count as number) * DTYPE_SIZE[dtype]) : data);
       storages.set(key, ref);
@@ -87,10 +87,10 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
   if (!(root instanceof Map)) throw new FormatError(`${pklFile}: top-level object is not a state dict`);
   const tensors: TensorMap = new Map();
   for (const [name, value] of root) {
-    if (typeof name !== "string") throw new FormatError(`${pklFile}: state dict key ${String(name)} is not a string`);
-    if (!(value instanceof TensorRef)) throw new FormatError(`${file}: "${name}" is not a tensor; only a flat state dict of tensors is supported`);
+    if (typeof name !== "string") throw new FormatError(`${pklFile}: state dict key ${preview(name)} is not a string`);
+    if (!(value instanceof TensorRef)) throw new FormatError(`${file}: ${preview(name)} is not a tensor; only a flat state dict of tensors is supported`);
     const { storage, offset, size, stride } = value;
-    const where = `${file}: tensor "${name}"`;
+    const where = `${file}: tensor ${preview(name)}`;
     if (!storage.dtype) throw new FormatError(`${where}: storage type ${storage.type} is not supported (supported: ${Object.keys(STORAGE_DTYPE).join(", ")})`);
     let expect = 1;
     for (let d = size.length - 1; d >= 0; d--) {
@@ -104,7 +104,7 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
     const n = numel(size);
     const begin = offset * item, end = begin + n * item;
     if (end > storage.bytes.byteLength) {
-      throw new FormatError(`${where}: offset ${offset} + ${n} elements runs past storage "${storage.key}" (${storage.bytes.byteLength / item} elements)`);
+      throw new FormatError(`${where}: offset ${offset} + ${n} elements runs past storage ${preview(storage.key)} (${storage.bytes.byteLength / item} elements)`);
     }
     tensors.set(name, { dtype: storage.dtype, shape: size, bytes: storage.view(begin, end) });
   }
