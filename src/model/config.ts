@@ -22,6 +22,16 @@ export interface GermConfig {
   labels: string[];
 }
 
+/** Bound on every size in config.json (dimensions, layers, labels): far above any real model, far below what would
+ *  exhaust memory while building tables from it. */
+const MAX_DIM = 1 << 20;
+
+/** A short quotation of a config value for messages (a 100 000-character string is not echoed whole). */
+function preview(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
 /** Documented defaults: DNABERT-2-117M's config.json. */
 export const DEFAULT_CONFIG = {
   hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
@@ -33,7 +43,9 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
   const c = json as Record<string, unknown>;
   const int = (key: keyof typeof DEFAULT_CONFIG): number => {
     const v = c[key] ?? DEFAULT_CONFIG[key];
-    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new ConfigError(`${file}: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0 || v > MAX_DIM) {
+      throw new ConfigError(`${file}: "${key}" must be a positive integer ≤ ${MAX_DIM}, got ${preview(v)}`);
+    }
     return v;
   };
   const hiddenSize = int("hidden_size"), numAttentionHeads = int("num_attention_heads");
@@ -47,7 +59,7 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
   let attnSoftmaxSource: GermConfig["attnSoftmaxSource"] = "default";
   if (c.attn_softmax !== undefined) {
     if (c.attn_softmax !== "vanilla" && c.attn_softmax !== "softmax1") {
-      throw new ConfigError(`${file}: "attn_softmax" must be "vanilla" or "softmax1", got ${JSON.stringify(c.attn_softmax)}`);
+      throw new ConfigError(`${file}: "attn_softmax" must be "vanilla" or "softmax1", got ${preview(c.attn_softmax)}`);
     }
     softmax = c.attn_softmax;
     attnSoftmaxSource = "config";
@@ -67,7 +79,7 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
     layerNormEps: eps,
     attnSoftmax: softmax,
     attnSoftmaxSource,
-    hiddenAct: typeof c.hidden_act === "string" ? c.hidden_act : DEFAULT_CONFIG.hidden_act,
+    hiddenAct: typeof c.hidden_act === "string" ? c.hidden_act.slice(0, 64) : DEFAULT_CONFIG.hidden_act,
     architectures: Array.isArray(c.architectures) ? c.architectures.map(String) : [],
     labels: parseLabels(c, file),
   };
@@ -77,12 +89,13 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
 export function parseLabels(c: Record<string, unknown>, file: string): string[] {
   const id2label = c.id2label;
   const n = typeof c.num_labels === "number" ? c.num_labels : id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DIM) throw new ConfigError(`${file}: "num_labels" must be an integer in 1…${MAX_DIM}, got ${preview(n)}`);
   const labels = Array.from({ length: n }, (_, i) => `LABEL_${i}`);
   if (id2label && typeof id2label === "object") {
     for (const [k, v] of Object.entries(id2label as Record<string, unknown>)) {
       const i = Number(k);
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new ConfigError(`${file}: id2label key "${k}" is not a label index below ${n}`);
-      labels[i] = String(v);
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new ConfigError(`${file}: id2label key ${preview(k)} is not a label index below ${n}`);
+      labels[i] = String(v).slice(0, 200);
     }
   }
   return labels;

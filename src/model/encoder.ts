@@ -26,6 +26,8 @@ export interface EncodeOptions {
   lora?: readonly LoraSpan[];
   /** The ops the graph runs through: inference (default), or fine-tuning's recording ones (train/graph.ts). */
   graph?: Graph;
+  /** Checked before every layer: an aborted call stops there (its tensors freed) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Token ids of several sequences, concatenated, with the batch's sequence index (built once, used by every op). */
@@ -44,9 +46,22 @@ export function packBatch(rows: readonly (readonly number[])[]): PackedBatch {
 /** Run the encoder; returns the last hidden state [nnz, H] (caller disposes). */
 export async function encode(state: ModelState, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
   const g = opts.graph ?? INFERENCE;
+  // CPU backends compute inside run(): between layers the event loop gets a turn (timers, I/O, an abort), so a long
+  // forward never blocks a page or a server for more than one layer. WebGPU work is already asynchronous.
+  const cpu = state.backend.name !== "webgpu";
   let x = embeddings(state, batch, g);
-  for (let j = 0; j < state.weights.layers.length; j++) x = await encodeLayer(state, batch, j, x, opts);
+  for (let j = 0; j < state.weights.layers.length; j++) {
+    if (cpu) await yieldToEventLoop();
+    if (opts.signal?.aborted) { g.release(x); opts.signal.throwIfAborted(); }
+    x = await encodeLayer(state, batch, j, x, opts);
+  }
   return x;
+}
+
+/** One turn of the event loop (setImmediate where it exists: no 1–4 ms timer clamp). */
+function yieldToEventLoop(): Promise<void> {
+  const si = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  return new Promise((r) => (si ? si(r) : setTimeout(r, 0)));
 }
 
 /** The embedding LayerNorm's output for the batch's tokens (token type 0). */

@@ -19,8 +19,8 @@ export interface ModelState {
 
 /** Upload a checkpoint's weights to `backend` (which the caller checked runs everything the model needs). */
 export function createModelState(backend: Backend, tensors: TensorMap, config: GermConfig, file: string, format: FormatName,
-  prequantized = false, simulate?: SimulateBits): ModelState {
-  const weights = loadWeights(backend, tensors, config, file, format, prequantized, simulate);
+  prequantized = false, simulate?: SimulateBits, allowNonFinite = false): ModelState {
+  const weights = loadWeights(backend, tensors, config, file, format, prequantized, simulate, allowNonFinite);
   return { config, backend, weights, format, slopes: alibiSlopes(config.numAttentionHeads) };
 }
 

@@ -67,7 +67,7 @@ function keyOf(tensors: TensorMap): (name: string) => string {
  * A prequantized checkpoint (quant/checkpoint.ts) holds them as int data + `<name>_scale`, read without re-quantizing.
  */
 export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false,
-  simulate?: SimulateBits): ModelWeights {
+  simulate?: SimulateBits, allowNonFinite = false): ModelWeights {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const used = new Set<string>();
   const key = keyOf(tensors);
@@ -81,6 +81,7 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
       throw new ConfigError(`${file}: tensor "${name}" has shape [${t.shape.join(", ")}] but config.json implies [${shape.join(", ")}]`);
     }
     used.add(name);
+    if (!allowNonFinite && (t.dtype === "F32" || t.dtype === "F16" || t.dtype === "BF16")) checkFinite(t, name, file);
     return t;
   };
   const data = (name: string, shape: number[]): Float32Array => wrap(name, () => toFloat32(raw(name, shape), name));
@@ -198,6 +199,19 @@ function readQuantized(tensors: TensorMap, name: string, shape: [number, number]
   const bad = s.findIndex((v) => !(Number.isFinite(v) && v >= 0));
   if (bad >= 0) throw new FormatError(`${file}: tensor "${name}_scale"[${bad}] = ${s[bad]} is not a finite, non-negative scale`);
   return { data: data.bytes, scales: s };
+}
+
+/**
+ * A NaN or ±Inf weight makes every output NaN without a word: refused at load, naming the tensor and the element
+ * (fromPretrained's `allowNonFinite` loads such a checkpoint anyway).
+ */
+function checkFinite(t: RawTensor, name: string, file: string): void {
+  const v = toFloat32(t, name);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new FormatError(`${file}: tensor "${name}" [${t.shape.join(", ")}] holds ${v[i]} at element ${i}; weights must be finite (pass allowNonFinite: true to load it anyway)`);
+    }
+  }
 }
 
 /** Name the tensor in a raw-tensor decoding error (toFloat32 names it already; this adds the file). */

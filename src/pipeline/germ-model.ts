@@ -49,6 +49,8 @@ export interface FromPretrainedOptions {
    * computed in f32. Bits 2…8. See GermModel.simulate.
    */
   simulate?: { wBits: number; aBits: number };
+  /** Load a checkpoint whose float weights hold NaN or ±Inf (refused with a FormatError naming the tensor by default). */
+  allowNonFinite?: boolean;
   /** Overrides config.json's attn_softmax. Use "softmax1" for magicslabnu/GERM (its config does not say). */
   attnSoftmax?: SoftmaxKind;
   /** Tokenizer truncation (HF-Python rule: [CLS] + first L−2 tokens + [SEP]); default: none. */
@@ -65,11 +67,15 @@ export interface Classification { logits: Float32Array; probs: Float32Array; lab
 /** A DNA string, or one with the LoRA adapter it runs with (overrides the call's `adapter` option; null: base). */
 export type SequenceInput = string | { text: string; adapter?: string | null };
 
-/** Options every inference call takes: which loaded adapter to run (default: the base model). */
-export interface AdapterOption { adapter?: string | null }
+/** Options every inference call takes: which loaded adapter to run (default: the base model), and an AbortSignal. */
+export interface AdapterOption {
+  adapter?: string | null;
+  /** Stops the call between layers and batches: it rejects with the signal's reason, and the model stays usable. */
+  signal?: AbortSignal;
+}
 
 /** Token id rows, each with its adapter (null: the base model). */
-interface Rows { ids: number[][]; adapters: (string | null)[] }
+interface Rows { ids: number[][]; adapters: (string | null)[]; signal?: AbortSignal }
 
 /** A run of sequences of one packed batch that share an adapter (batches are sorted so that runs are contiguous). */
 interface Group extends HeadAdapter { seqStart: number; seqCount: number; labels: readonly string[] }
@@ -125,8 +131,10 @@ export class GermModel {
   async merge(name: string): Promise<void> {
     this.alive();
     this.registry.get(name);
-    const { tensors } = await loadCheckpoint(this.origin.src);
-    await this.registry.merge(name, tensors, `${this.origin.src.location}/${this.origin.file}`);
+    return this.exclusive(async () => {
+      const { tensors } = await loadCheckpoint(this.origin.src);
+      await this.registry.merge(name, tensors, `${this.origin.src.location}/${this.origin.file}`);
+    });
   }
 
   /**
@@ -144,9 +152,11 @@ export class GermModel {
     if (this.registry.merged !== null) throw new InputError(`fineTune: adapter "${this.registry.merged}" is merged into the base weights; unmerge() first`);
     const init = opts.lora?.init;
     const initFiles = init === undefined ? undefined : await readAdapterFiles(typeof init === "string" ? await openSource(init) : init);
-    const { tensors } = await loadCheckpoint(this.origin.src);
-    return fineTune(this.state, this.registry, tensors, `${this.origin.src.location}/${this.origin.file}`,
-      (t) => this.tokenizer.encode(t, { maxLength: this.opts.maxLength }).ids, data, opts, initFiles);
+    return this.exclusive(async () => {
+      const { tensors } = await loadCheckpoint(this.origin.src);
+      return fineTune(this.state, this.registry, tensors, `${this.origin.src.location}/${this.origin.file}`,
+        (t) => this.tokenizer.encode(t, { maxLength: this.opts.maxLength }).ids, data, opts, initFiles);
+    });
   }
 
   /** A loaded or trained adapter as the files of a PEFT adapter directory (file name → bytes), e.g. to download in a page. */
@@ -169,8 +179,10 @@ export class GermModel {
   async unmerge(): Promise<void> {
     this.alive();
     if (this.registry.merged === null) throw new InputError("unmerge: no adapter is merged");
-    const { tensors } = await loadCheckpoint(this.origin.src);
-    this.registry.unmerge(tensors, `${this.origin.src.location}/${this.origin.file}`);
+    return this.exclusive(async () => {
+      const { tensors } = await loadCheckpoint(this.origin.src);
+      this.registry.unmerge(tensors, `${this.origin.src.location}/${this.origin.file}`);
+    });
   }
 
   /**
@@ -214,7 +226,7 @@ export class GermModel {
     if (alpha !== undefined) {
       const rows = this.rows(opts.calibration!, {}).ids, size = this.opts.batchSize ?? 16;
       const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
-      tensors = smoothCheckpoint(tensors, this.config, await calibrate(this.state, batches), alpha);
+      tensors = smoothCheckpoint(tensors, this.config, await this.exclusive(() => calibrate(this.state, batches)), alpha);
       meta[META.smoothQuant] = String(alpha);
     }
     const bytes = quantizeCheckpoint(tensors, this.config, format, meta);
@@ -259,6 +271,11 @@ export class GermModel {
 
   /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
+    // Sizes are checked here, before anything loads: 0 or NaN batch sizes would loop or return nothing.
+    for (const [k, min, max] of [["batchSize", 1, 1 << 16], ["maxLength", 2, 1 << 24], ["threads", 1, 64]] as const) {
+      const v = opts[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new InputError(`${k} must be an integer in ${min}…${max}, got ${String(v).slice(0, 40)}`);
+    }
     if (opts.dtype !== undefined && !["f32", "f16", "q8", "q4"].includes(opts.dtype)) {
       throw new InputError(`dtype ${JSON.stringify(opts.dtype)} is not supported (expected "f32", "f16", "q8" or "q4")`);
     }
@@ -272,6 +289,10 @@ export class GermModel {
     const tokBytes = await src.get("tokenizer.json");
     if (!tokBytes) throw new FormatError(`${src.location}: tokenizer.json not found`);
     const tokenizer = DnaTokenizer.fromJSON(new TextDecoder().decode(tokBytes));
+    // A token id past the embedding table would fail deep in gather, or (with a larger table) read the wrong rows.
+    if (tokenizer.vocabSize > config.vocabSize) {
+      throw new ConfigError(`${src.location}/tokenizer.json has ids up to ${tokenizer.vocabSize - 1} but ${src.location}/config.json's vocab_size is ${config.vocabSize}`);
+    }
     const { tensors, file, metadata } = await loadCheckpoint(src);
     // A quantized checkpoint (model.save / germ quantize) is read as stored, never re-quantized.
     const stored = checkpointFormat(metadata, `${src.location}/${file}`);
@@ -292,7 +313,7 @@ export class GermModel {
     if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
     let state: ModelState;
     try {
-      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null, sim);
+      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null, sim, opts.allowNonFinite);
     } catch (e) {
       backend.dispose();
       throw e;
@@ -426,7 +447,7 @@ export class GermModel {
         throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string or { text, adapter }`);
       });
       const ids = input.map((t) => this.tokenizer.encode(typeof t === "string" ? t : t.text, { maxLength: this.opts.maxLength }).ids);
-      return { ids, adapters };
+      return { ids, adapters, signal: opts.signal };
     }
     if (!input || !Array.isArray(input.inputIds)) throw new InputError("expected string[] or { inputIds: number[][] }");
     if (input.inputIds.length === 0) throw new InputError("inputIds: expected at least one row, got none");
@@ -435,7 +456,7 @@ export class GermModel {
       if (!Array.isArray(row) || row.length === 0) throw new InputError(`inputIds[${i}]: expected a non-empty array of token ids`);
       row.forEach((id, p) => { if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`inputIds[${i}][${p}] = ${id} is not a token id in [0, ${V})`); });
     });
-    return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt) };
+    return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt), signal: opts.signal };
   }
 
   /**
@@ -443,7 +464,24 @@ export class GermModel {
    * sorted by adapter first (stable), so each batch holds contiguous runs of one adapter: the encoder runs the
    * batch once, each run's LoRA on its own rows; heads run per run (perGroup).
    */
-  private async mapBatches<T>(
+  private mapBatches<T>(
+    rows: Rows, fn: (batch: PackedBatch, hidden: Tensor, groups: Group[]) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
+  ): Promise<T[]> {
+    return this.exclusive(() => this.runBatches(rows, fn, hooks));
+  }
+
+  /**
+   * Calls on one model run one at a time, in call order: two overlapping embed() promises give what two sequential
+   * calls give, and merge()/unmerge()/fineTune() never swap weights under a running forward.
+   */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.busy.then(f, f);
+    this.busy = run.then(() => undefined, () => undefined);
+    return run;
+  }
+  private busy: Promise<void> = Promise.resolve();
+
+  private async runBatches<T>(
     rows: Rows, fn: (batch: PackedBatch, hidden: Tensor, groups: Group[]) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
   ): Promise<T[]> {
     const size = this.opts.batchSize ?? 16;
@@ -464,7 +502,8 @@ export class GermModel {
       });
       const { offsets } = batch.seqs;
       const lora: LoraSpan[] = groups.map((g) => ({ deltas: g.deltas, start: offsets[g.seqStart], count: offsets[g.seqStart + g.seqCount] - offsets[g.seqStart] }));
-      const hidden = await encode(this.state, batch, { ...hooks?.(batch), lora });
+      rows.signal?.throwIfAborted();
+      const hidden = await encode(this.state, batch, { ...hooks?.(batch), lora, signal: rows.signal });
       try {
         const res = await fn(batch, hidden, groups);
         idx.forEach((i, j) => { out[i] = res[j]; });

@@ -33,7 +33,8 @@ export interface TokenizerSpec {
 
 const fail = (what: string): never => { throw new FormatError(`tokenizer.json: ${what}`); };
 const isObj = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+// Ids index Int32Arrays: one ≥ 2^31 would wrap (every token read as another).
+const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 31;
 
 /** Reads the parts of tokenizer.json that HF `tokenizers` uses for a BPE model; throws FormatError naming the bad field. */
 export function parseTokenizerJson(json: string | object): TokenizerSpec {
@@ -54,8 +55,12 @@ export function parseTokenizerJson(json: string | object): TokenizerSpec {
 
   if (!isObj(model.vocab)) return fail("model.vocab is missing (expected an object token → id)");
   const vocab = new Map<string, number>();
+  const byId = new Map<number, string>();
   for (const [tok, id] of Object.entries(model.vocab)) {
-    if (!isId(id)) fail(`model.vocab[${JSON.stringify(tok)}] = ${JSON.stringify(id)} is not a non-negative integer id`);
+    if (!isId(id)) fail(`model.vocab[${JSON.stringify(tok.slice(0, 60))}] = ${JSON.stringify(id)} is not an integer id in [0, 2^31)`);
+    const other = byId.get(id as number);
+    if (other !== undefined) fail(`model.vocab: tokens ${JSON.stringify(other.slice(0, 60))} and ${JSON.stringify(tok.slice(0, 60))} share id ${id}`);
+    byId.set(id as number, tok);
     vocab.set(tok, id as number);
   }
   if (vocab.size === 0) fail("model.vocab is empty");
@@ -84,6 +89,9 @@ export function parseTokenizerJson(json: string | object): TokenizerSpec {
     if (!isObj(t) || !isId(t.id) || typeof t.content !== "string" || t.content === "") {
       fail(`added_tokens[${i}] needs an integer id and a non-empty string content`);
     }
+    // An added token may be a vocab token itself (the specials usually are), but may not take another token's id.
+    const owner = byId.get(t.id);
+    if (owner !== undefined && owner !== t.content) fail(`added_tokens[${i}] ${JSON.stringify(t.content.slice(0, 60))} reuses id ${t.id} of vocab token ${JSON.stringify(owner.slice(0, 60))}`);
     addedTokens.push({ id: t.id, content: t.content, special: !!t.special, lstrip: !!t.lstrip, rstrip: !!t.rstrip, singleWord: !!t.single_word });
   });
 
@@ -141,5 +149,8 @@ function parsePostProcessor(p: any, tokenId: (t: string, where: string) => numbe
       return fail(`${where} is neither a Sequence nor a SpecialToken`);
     });
   };
-  return { single: pieces(p.single, "single"), pair: pieces(p.pair, "pair") };
+  const single = pieces(p.single, "single");
+  // Without $A the template drops the input: every text would encode to the same specials (and embed the same).
+  if (!single.some((x) => x.kind === "sequence" && x.seq === 0)) fail("post_processor.single has no Sequence A: the input text would be dropped");
+  return { single, pair: pieces(p.pair, "pair") };
 }

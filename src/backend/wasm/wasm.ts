@@ -38,7 +38,10 @@ const ARG_SLOTS = 32;
  * const b = await createBackend("wasm", { threads: 2 });
  */
 export const createWasmBackend: BackendFactory = async (opts: BackendOptions) => {
-  let threads = Math.max(1, Math.floor(opts.threads ?? (await defaultThreads())));
+  if (opts.threads !== undefined && (!Number.isInteger(opts.threads) || opts.threads < 1 || opts.threads > MAX_THREADS)) {
+    throw new BackendError(`wasm: threads ${opts.threads} must be an integer in 1…${MAX_THREADS}`);
+  }
+  let threads = opts.threads ?? (await defaultThreads());
   if (threads > 1 && !sharedMemoryUsable()) {
     warnOnce("wasm:threads", `wasm: running on 1 thread instead of ${threads}: SharedArrayBuffer needs a cross-origin-isolated page ` +
       "(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)");
@@ -56,6 +59,9 @@ export const createWasmBackend: BackendFactory = async (opts: BackendOptions) =>
   const parts = await setup(false);
   return "unavailable" in parts ? parts : new WasmBackend(parts, null, 1);
 };
+
+/** More workers than this only cost memory (each has its own stack and scratch) on any machine germ-js targets. */
+const MAX_THREADS = 64;
 
 /** Pick and instantiate a build on a fresh memory (shared for threads); the control + argument block comes first. */
 async function setup(shared: boolean): Promise<Parts | { unavailable: string }> {
