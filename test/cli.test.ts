@@ -3,10 +3,11 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { gzipSync } from "node:zlib";
 import { goldenArrays } from "./helpers/golden.js";
 import { assertClose } from "./helpers/compare.js";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,16 +22,20 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const FASTA = join(tmp, "in.fa");
 writeFileSync(FASTA, ">a first\nacgtNN\n>b\nGGCC\nTT\n>c\nA\n");
 
+interface Log { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string; fineTune?: { labels: number[]; opts: FineTuneOptions } }
+
 /** Fake model: embedding = [length, code of first char, pooling flag]; labels by length parity. */
-function fakeModel(log: { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string; fineTune?: { labels: number[]; opts: FineTuneOptions } }, fail?: Error) {
+function fakeModel(log: Log, fail?: Error, onEmbed?: (call: number) => void, onLoad?: () => Promise<void>) {
   return async (_dir: string, opts: LoadOptions): Promise<CliModel> => {
     log.opts = opts;
+    await onLoad?.();
     opts.onProgress?.({ file: "config.json", loaded: 10, total: 10, status: "done" });
     if (fail) throw fail;
     return {
       tokenizer: { encode: (t, o) => ({ ids: [...t].slice(0, o?.maxLength).map((c) => c.charCodeAt(0)), tokens: [...t] }) },
       async embed(texts, { pooling }) {
         log.texts.push(texts);
+        onEmbed?.(log.texts.length);
         return texts.map((t) => new Float32Array([t.length, t.charCodeAt(0), pooling === "cls" ? 1 : 0.1]));
       },
       async classify(texts) {
@@ -59,15 +64,21 @@ class Sink extends Writable {
   get text() { return Buffer.concat(this.chunks).toString("utf8"); }
 }
 
-async function run(argv: string[], opts: { stdin?: string; fail?: Error; progress?: boolean } = {}) {
+async function run(argv: string[], opts: { stdin?: string | Uint8Array | (() => AsyncIterable<Uint8Array>); fail?: Error; progress?: boolean;
+  interrupt?: AbortSignal; onEmbed?: (call: number) => void; onLoad?: () => Promise<void> } = {}) {
   const stdout = new Sink();
   const errText: string[] = [];
-  const log = { texts: [] as string[][], opts: undefined as LoadOptions | undefined, disposed: 0, saved: undefined as string | undefined,
-    fineTune: undefined as { labels: number[]; opts: FineTuneOptions } | undefined };
+  const log: Log = { texts: [], opts: undefined, disposed: 0, saved: undefined, fineTune: undefined };
   const code = await runCli(argv, {
-    stdout, stderr: { write: (s: string) => errText.push(s), isTTY: false }, readStdin: async () => opts.stdin ?? "",
-    version: "9.9.9", progress: opts.progress,
-  }, fakeModel(log, opts.fail));
+    stdout, stderr: { write: (s: string) => errText.push(s), isTTY: false },
+    // stdin arrives in small pieces, so records and gzip members straddle chunk boundaries.
+    stdin: typeof opts.stdin === "function" ? opts.stdin : async function* () {
+      const given = opts.stdin as string | Uint8Array | undefined;
+      const bytes = typeof given === "string" ? new TextEncoder().encode(given) : given ?? new Uint8Array(0);
+      for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+    },
+    version: "9.9.9", progress: opts.progress, interrupt: opts.interrupt,
+  }, fakeModel(log, opts.fail, opts.onEmbed, opts.onLoad));
   return { code, out: stdout.text, raw: Buffer.concat(stdout.chunks), err: errText.join(""), log };
 }
 
@@ -96,6 +107,8 @@ test("usage errors exit 2 with 'germ: <message>' and no stack", async () => {
     [["embed", FASTA, "--model", "m", "--batch-size", "0"], /--batch-size must be an integer/],
     [["classify", FASTA, "--model", "m", "--format", "npy"], /npy .* only for embed/],
     [["tokenize", FASTA, "--model", "m", "--pooling", "cls"], /--pooling applies to embed only/],
+    [["embed", "-", FASTA, "-", "--model", "m"], /stdin \('-'\) can be read only once/],
+    [["embed", FASTA, "--model", "m", "--input-format", "xml"], /--input-format must be one of auto, fasta, fastq, csv, tsv, plain/],
   ];
   for (const [argv, re] of cases) {
     const r = await run(argv);
@@ -193,6 +206,193 @@ test("formatF32 prints the shortest round-tripping float32", () => {
   assert.equal(formatF32(Math.fround(0.1)), "0.1");
 });
 
+/** An NPY file's shape, float32 data (as many values as the shape says) and the bytes after them. */
+function readNpy(file: string): { shape: number[]; data: Float32Array; extra: number } {
+  const b = readFileSync(file);
+  assert.deepEqual([...b.subarray(0, 8)], [0x93, 78, 85, 77, 80, 89, 1, 0]);
+  const hlen = b.readUInt16LE(8);
+  assert.equal((10 + hlen) % 64, 0);
+  const shape = /'shape': \(([^)]*)\)/.exec(b.subarray(10, 10 + hlen).toString("latin1"))![1]!.split(",").map((x) => x.trim()).filter(Boolean).map(Number);
+  const n = shape.reduce((a, d) => a * d, 1);
+  const data = new Float32Array(b.buffer.slice(b.byteOffset + 10 + hlen, b.byteOffset + 10 + hlen + 4 * n));
+  assert.equal(data.length, n, "the data holds every row the header claims");
+  return { shape, data, extra: b.length - 10 - hlen - 4 * n };
+}
+
+/** numpy's own reading of an NPY file (its shape and the first value), when python3 with numpy is at hand. */
+const numpy = (() => { try { execFileSync("python3", ["-c", "import numpy"], { stdio: "ignore" }); return true; } catch { return false; } })();
+function numpyLoad(file: string): { shape: number[]; first: number | null } {
+  return JSON.parse(execFileSync("python3", ["-c",
+    "import numpy, sys, json; a = numpy.load(sys.argv[1]); print(json.dumps({'shape': list(a.shape), 'first': float(a.flat[0]) if a.size else None}))", file],
+  { encoding: "utf8" }));
+}
+
+/** Bases that do not compress (a linear congruential generator's top bits). */
+function randomBases(n: number, seed = 7): string {
+  let x = seed;
+  return Array.from({ length: n }, () => "ACGT"[(x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 30]).join("");
+}
+
+const write = (name: string, body: string | Uint8Array) => { const p = join(tmp, name); writeFileSync(p, body); return p; };
+
+test("gzip input: FASTA and multi-member FASTQ through tokenize and embed; several inputs and '-' (gzip on stdin)", async () => {
+  const fa = write("g.fa.gz", gzipSync(readFileSync(FASTA)));
+  const fq = write("g.fq.gz", Buffer.concat([gzipSync("@r1 x\nACGT\n+\nIIII\n"), gzipSync("@r2\nGGA\n+\nIII\n")]));
+  let r = await run(["tokenize", fa, fq, "-m", "dir"]);
+  assert.equal(r.code, 0, r.err);
+  const rows = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((x) => x.id), ["a", "b", "c", "r1", "r2"]);
+  assert.deepEqual(rows.map((x) => x.tokens.join("")), ["ACGTNN", "GGCCTT", "A", "ACGT", "GGA"]);
+  // gzip or not, the same output.
+  const [plain, gz] = [await run(["embed", FASTA, "-m", "dir", "-f", "tsv"]), await run(["embed", fa, "-m", "dir", "-f", "tsv"])];
+  assert.equal(gz.code, 0, gz.err);
+  assert.equal(gz.out, plain.out);
+  r = await run(["embed", fq, "-", "-m", "dir", "-b", "2"], { stdin: gzipSync(">s\nttTT\n") });
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(r.log.texts, [["ACGT", "GGA"], ["TTTT"]]);
+  assert.deepEqual(r.out.trimEnd().split("\n").map((l) => JSON.parse(l).id), ["r1", "r2", "s"]);
+  // Numbered ids go on across inputs, as if they were one file.
+  r = await run(["tokenize", write("p1.txt", "AC\nGT\n"), write("p2.txt.gz", gzipSync("TT\n")), "-m", "dir", "-f", "tsv"]);
+  assert.deepEqual(r.out.trimEnd().split("\n").slice(1).map((l) => l.split("\t")[0]), ["seq1", "seq2", "seq3"]);
+  // TSV input with a sequence column.
+  r = await run(["tokenize", write("t.tsv", "name\tsequence\nx\tacg\n"), "-m", "dir"]);
+  assert.deepEqual(JSON.parse(r.out), { id: "x", ids: [65, 67, 71], tokens: ["A", "C", "G"] });
+});
+
+test("binary, compressed-otherwise and corrupt gzip input is refused before the model loads", async () => {
+  const cases: [string, string | Uint8Array, RegExp][] = [
+    ["bin.dat", Buffer.from([0x3e, 0x61, 0x0a, 0x00, 0x01, 0x02]), /bin\.dat: binary data, not a sequence file \(byte 0x00 at offset 3\)/],
+    ["reads_1.fq.gz", gzipSync(Buffer.from([0x40, 0x72, 0x0a, 0, 0, 0, 7, 8])), /reads_1\.fq\.gz: binary data, not a sequence file \(byte 0x00 at offset 3 of the decompressed data\)/],
+    ["x.fa.bz2", Buffer.from("BZh91AY&SY\x00\x01", "latin1"), /x\.fa\.bz2: bzip2 data, not sequence text: decompress it first/],
+    ["cut.fa.gz", gzipSync(">a\n" + randomBases(20000) + "\n").subarray(0, 2000),
+      /cut\.fa\.gz: gzip data is corrupt or truncated/],
+  ];
+  for (const [name, body, re] of cases) {
+    const r = await run(["embed", write(name, body), "-m", "dir"]);
+    assert.equal(r.code, 1, name);
+    assert.match(r.err, /^germ: /);
+    assert.match(r.err, re);
+    assert.equal(r.log.opts, undefined, `${name}: model not loaded`);
+  }
+  const dir = await run(["embed", tmp, "-m", "dir"]);
+  assert.match(dir.err, /cannot read input '.*': is a directory/);
+});
+
+test("characters outside ACGTN: one warning at the end; --strict stops at the first offending record (exit 1)", async () => {
+  const rna = write("rna.fa", ">a\nACGU\n>b\nmkv\n>c\nACGT\n");
+  let r = await run(["embed", rna, "-m", "dir"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trimEnd().split("\n").length, 3);
+  assert.match(r.err, /^germ: warning: 2 sequences contain 4 characters outside ACGTN \(U: 1, M: 1, K: 1, V: 1; e\.g\. 'U' at a:4, .*rna\.fa line 1\)\. RNA or protein\? The model reads them as \[UNK\]; --strict makes this an error\n$/);
+  r = await run(["embed", rna, "-m", "dir", "--strict"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^germ: .*rna\.fa: record 'a' \(line 1\): 'U' at position 4 is outside ACGTN \(--strict\)\. RNA\? \(the vocabulary has T, not U\)\n$/);
+  assert.equal(r.log.opts, undefined, "the first record is checked before the model loads");
+  r = await run(["embed", write("rna2.csv", "sequence,label\nACGT,1\nAC,0\nACGU,1\n"), "-m", "dir", "--strict", "-b", "1"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /rna2\.csv: record 'seq3' \(line 4\): 'U' at position 4/);
+  assert.deepEqual(r.out.trimEnd().split("\n").map((l) => JSON.parse(l).id), ["seq1", "seq2"], "results before it are written");
+  assert.equal((await run(["embed", write("iupac.fa", ">g\nACRYGT\n"), "-m", "dir"])).err.includes("IUPAC ambiguity codes?"), true);
+});
+
+test("NPY --out: an x.ids.tsv sidecar, and a header that counts the rows written after Ctrl-C, a failure, or no row", async () => {
+  const seven = write("seven.fa", ["a", "b", "c", "d", "e", "f", "g"].map((id, i) => `>${id}\n${"ACGT".slice(0, 1 + (i % 4))}\n`).join(""));
+  const file = join(tmp, "int.npy");
+  const ac = new AbortController();
+  let r = await run(["embed", seven, "-m", "dir", "-f", "npy", "-o", file, "-b", "2"], { interrupt: ac.signal, onEmbed: (n) => n === 2 && ac.abort() });
+  assert.equal(r.code, 130, r.err);
+  assert.match(r.err, /^germ: interrupted after 4 sequences; .*int\.npy and .*int\.ids\.tsv hold their results\n$/);
+  let npy = readNpy(file);
+  assert.deepEqual(npy.shape, [4, 3]);
+  assert.equal(npy.extra, 0);
+  assert.deepEqual([...npy.data.filter((_, i) => i % 3 === 0)], [1, 2, 3, 4]);
+  assert.equal(readFileSync(join(tmp, "int.ids.tsv"), "utf8"), "a\nb\nc\nd\n");
+  if (numpy) assert.deepEqual(numpyLoad(file), { shape: [4, 3], first: 1 });
+  // A model failure in the third batch: the rows of the first two stay readable.
+  r = await run(["embed", seven, "-m", "dir", "-f", "npy", "-o", file, "-b", "2"], { onEmbed: (n) => { if (n === 3) throw new FormatError("boom"); } });
+  assert.equal(r.code, 1);
+  assert.deepEqual(readNpy(file).shape, [4, 3]);
+  assert.equal(readFileSync(join(tmp, "int.ids.tsv"), "utf8"), "a\nb\nc\nd\n");
+  if (numpy) assert.deepEqual(numpyLoad(file).shape, [4, 3]);
+  // Stopped after the output is open, before the first batch: an empty (0, 0) array and an empty ids file.
+  const early = new AbortController();
+  const stdin = async function* () {
+    yield new TextEncoder().encode(">a\nAC\n>b\nGG\n");
+    early.abort();
+    await new Promise(() => {}); // stdin left open
+  };
+  r = await run(["embed", "-", "-m", "dir", "-f", "npy", "-o", file], { stdin, interrupt: early.signal });
+  assert.equal(r.code, 130, r.err);
+  assert.match(r.err, /interrupted after 0 sequences/);
+  assert.deepEqual(readNpy(file).shape, [0, 0]);
+  assert.equal(readFileSync(join(tmp, "int.ids.tsv"), "utf8"), "");
+  if (numpy) assert.deepEqual(numpyLoad(file), { shape: [0, 0], first: null });
+  // The whole run, to a name without .npy, and ids with tabs.
+  const plain = join(tmp, "emb.bin");
+  r = await run(["embed", write("tab.csv", 'id,sequence\n"x\ty",AC\nz,G\n'), "-m", "dir", "-f", "npy", "-o", plain]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(readNpy(plain).shape, [2, 3]);
+  assert.equal(readFileSync(plain + ".ids.tsv", "utf8"), "x y\nz\n");
+});
+
+test("NPY to stdout: the row count comes first (a counting pass over files; stdin held until used)", async () => {
+  const npyOf = (raw: Buffer) => { const f = write("stdout.npy", raw); return readNpy(f); };
+  let r = await run(["embed", FASTA, write("two.fa.gz", gzipSync(">x\nGG\n>y\nT\n")), "-m", "dir", "-f", "npy", "-b", "2"]);
+  assert.equal(r.code, 0, r.err);
+  let npy = npyOf(r.raw);
+  assert.deepEqual(npy.shape, [5, 3]);
+  assert.equal(npy.extra, 0);
+  r = await run(["embed", "-", "-m", "dir", "-f", "npy"], { stdin: gzipSync("AC\nG\nTTT\n") });
+  npy = npyOf(r.raw);
+  assert.deepEqual(npy.shape, [3, 3]);
+  assert.deepEqual([...npy.data.filter((_, i) => i % 3 === 0)], [2, 1, 3]);
+});
+
+test("CSV errors name the line through the streaming reader (gzip too); finetune reads gzip CSV", async () => {
+  const csv = 'sequence,label\nACGT,1\n"AC\nGT",0\n\nACGT\n';
+  for (const [name, body] of [["bad.csv", csv], ["bad.csv.gz", gzipSync(csv)]] as const) {
+    const r = await run(["embed", write(name, body), "-m", "dir"]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`^germ: .*${name.replace(/\./g, "\\.")}: line 6: CSV row has 1 fields, header has 2\n$`));
+  }
+  const train = write("train.csv.gz", gzipSync("sequence,label\nACGT,0\nGGCC,1\n"));
+  const ft = await run(["finetune", "--model", "m", "--train", train, "--out", join(tmp, "ft")]);
+  assert.equal(ft.code, 0, ft.err);
+  assert.deepEqual(ft.log.fineTune!.labels, [0, 1]);
+});
+
+test("Ctrl-C while the input waits (stdin) stops at once, with what is done", async () => {
+  const ac = new AbortController();
+  const stdin = async function* () {
+    yield new TextEncoder().encode(">a\nACGT\n>b\nGG\n>c\nT");
+    setTimeout(() => ac.abort(), 50);
+    await new Promise(() => {}); // stdin left open
+  };
+  const r = await run(["embed", "-", "-m", "dir", "-b", "2"], { stdin, interrupt: ac.signal });
+  assert.equal(r.code, 130, r.err);
+  assert.deepEqual(r.log.texts, [["ACGT", "GG"]]);
+  assert.match(r.err, /interrupted after 2 sequences\n$/);
+  // During the model's download or load: at once, without waiting for it (disposed of when it comes).
+  const load = new AbortController();
+  let loaded!: () => void;
+  const slow = new Promise<void>((res) => { loaded = res; });
+  const file = join(tmp, "load.npy");
+  const l = await run(["embed", FASTA, "-m", "dir", "-f", "npy", "-o", file], { interrupt: load.signal, onLoad: () => { load.abort(); return slow; } });
+  assert.equal(l.code, 130);
+  assert.equal(l.err, "germ: interrupted before the first sequence\n");
+  assert.deepEqual(readNpy(file).shape, [0, 0]);
+  loaded();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(l.log.disposed, 1);
+  // Before any input came: the model is not even loaded.
+  const never = new AbortController();
+  const silent = async function* () { setTimeout(() => never.abort(), 20); await new Promise(() => {}); yield new Uint8Array(0); };
+  const q = await run(["embed", "-", "-m", "dir"], { stdin: silent, interrupt: never.signal });
+  assert.equal(q.code, 130);
+  assert.equal(q.err, "germ: interrupted before the first sequence\n");
+  assert.equal(q.log.opts, undefined);
+});
+
 const root = resolve(fileURLToPath(new URL("../../", import.meta.url)));
 const fixtures = fixturesDir();
 const haveModel = existsSync(join(root, "build/src/pipeline/germ-model.js"));
@@ -220,6 +420,47 @@ function runBuiltCli(args: string[]): Promise<{ code: number; stdout: string; st
       (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
   });
 }
+
+test("end to end: the compiled CLI reads gzip (members, FASTA and FASTQ) as the plain files; `| head` exits 0", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const model = join(fixtures!, "tiny-softmax1");
+  const fq = Array.from({ length: 6 }, (_, i) => { const s = randomBases(20 + 7 * i, i); return `@q${i} d\n${s}\n+\n${"I".repeat(s.length)}\n`; }).join("");
+  const fa = readFileSync(FASTA, "utf8");
+  const plain = [write("e2e.fa", fa), write("e2e.fq", fq)];
+  const gz = [write("e2e.fa.gz", gzipSync(fa)), write("e2e.fq.gz", Buffer.concat([gzipSync(fq.slice(0, 90)), gzipSync(fq.slice(90))]))];
+  const [a, b] = await Promise.all([plain, gz].map((f) => runBuiltCli(["embed", ...f, "--model", model, "--device", "reference", "-b", "4"])));
+  assert.equal(b!.code, 0, b!.stderr);
+  assert.deepEqual(b!.stdout.trimEnd().split("\n").map((l) => JSON.parse(l).id), ["a", "b", "c", "q0", "q1", "q2", "q3", "q4", "q5"]);
+  assert.equal(b!.stdout, a!.stdout);
+  // Far more output than a pipe holds: head closes it early, germ still exits 0.
+  const many = write("many.fq.gz", gzipSync(Array.from({ length: 20000 }, (_, i) => `@r${i}\nACGTACGTTTGACC\n+\nIIIIIIIIIIIIII\n`).join("")));
+  const head = execFileSync("bash", ["-c", `"${process.execPath}" "${join(root, "build/src/cli/main.js")}" tokenize "${many}" --model "${model}" 2>/dev/null | head -n 2 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: "utf8" });
+  assert.equal(head.trim(), "0");
+});
+
+test("end to end: Ctrl-C (SIGINT) on the compiled CLI leaves a loadable NPY and its ids, exit 130", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const model = join(fixtures!, "tiny-softmax1");
+  const file = join(tmp, "sigint.npy"), ids = join(tmp, "sigint.ids.tsv");
+  const child = spawn(process.execPath, [join(root, "build/src/cli/main.js"), "embed", "-", "--model", model, "--device", "reference",
+    "-f", "npy", "-o", file, "-b", "2"], { stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => { stderr += d; });
+  const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+  child.stdin.write(Array.from({ length: 5 }, (_, i) => `>s${i}\n${randomBases(30, i)}\n`).join("")); // 2 batches, and one left waiting
+  const lines = () => (existsSync(ids) ? readFileSync(ids, "utf8").split("\n").length - 1 : 0);
+  for (let t = 0; lines() < 4 && t < 600; t++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(lines(), 4, stderr);
+  child.kill("SIGINT");
+  assert.equal(await exited, 130, stderr);
+  assert.match(stderr, /interrupted after 4 sequences; .*sigint\.npy and .*sigint\.ids\.tsv hold their results/);
+  const hidden = JSON.parse(readFileSync(join(model, "config.json"), "utf8")).hidden_size;
+  assert.deepEqual(readNpy(file).shape, [4, hidden]);
+  assert.equal(readFileSync(ids, "utf8"), "s0\ns1\ns2\ns3\n");
+  if (numpy) assert.deepEqual(numpyLoad(file).shape, [4, hidden]);
+});
 
 test("end to end: embed and outliers reproduce the goldens for the README example", {
   skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,

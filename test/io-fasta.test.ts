@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseSequences } from "../src/io/fasta.js";
 import { FormatError } from "../src/errors.js";
 
-const fails = (text: string, re: RegExp, format?: "fasta" | "fastq" | "plain" | "csv") =>
+const fails = (text: string, re: RegExp, format?: "fasta" | "fastq" | "plain" | "csv" | "tsv") =>
   assert.throws(() => parseSequences(text, { format }), (e: unknown) => e instanceof FormatError && re.test(e.message));
 
 test("FASTA: multi-record, wrapped lines, first word of header, CRLF", () => {
@@ -65,4 +65,20 @@ test("CSV: missing sequence column / ragged row / unclosed quote", () => {
 test("empty input is a FormatError", () => {
   fails("", /line 1: input is empty/);
   fails(" \n\r\n", /input is empty/);
+});
+
+test("FASTA: a record of many lines (joined in pieces) comes out whole", () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => "ACGT".slice(i % 4) + "TTGCA".slice(0, 1 + (i % 5)));
+  assert.deepEqual(parseSequences(`>big\n${lines.join("\n")}\n>s\nA\n`), [{ id: "big", sequence: lines.join("") }, { id: "s", sequence: "A" }]);
+});
+
+test("TSV: a tab-separated header with a 'sequence' column; quoting as in CSV; errors say TSV", () => {
+  assert.deepEqual(parseSequences('id\tsequence\tlabel\nx\tAC\t1\n"y\tz"\t"G\nT"\t0\n'), [
+    { id: "x", sequence: "AC", label: "1", line: 2 },
+    { id: "y\tz", sequence: "GT", label: "0", line: 3 },
+  ]);
+  fails("sequence\tlabel\nACGT\n", /line 2: TSV row has 1 fields, header has 2/);
+  fails("seq\tlabel\nACGT\t1\n", /line 1: TSV header has no 'sequence' column/, "tsv");
+  // Tabs without a 'sequence' header field are not TSV: one sequence per line, as before.
+  assert.deepEqual(parseSequences("ACGT\tGG\n").map((r) => r.sequence), ["ACGT\tGG"]);
 });

@@ -15,8 +15,8 @@ export type Pooling = "mean" | "cls" | "pooler";
 
 export interface CliOptions {
   command: Command;
-  /** Path of the sequence file, or "-" for stdin. */
-  input: string;
+  /** Paths of the sequence files (plain or gzip), "-" for stdin; read in order as one input. */
+  inputs: string[];
   model: string;
   revision?: string;
   device: Device;
@@ -27,6 +27,8 @@ export interface CliOptions {
   batchSize: number;
   out?: string;
   keepCase: boolean;
+  /** A character outside ACGTN stops the run (exit 1) instead of a warning at the end. */
+  strict: boolean;
   maxLength?: number;
   attnSoftmax?: "vanilla" | "softmax1";
   /** Undefined: f32, or what a quantized checkpoint stores. */
@@ -42,7 +44,7 @@ export interface CliOptions {
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
 
-export const HELP = `Usage: germ <command> <input> --model <dir|url|hub-id> [options]
+export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
        germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir>
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
 
@@ -60,12 +62,17 @@ Commands:
               each epoch and --test at the end (accuracy, macro F1, MCC); Ctrl-C saves what is trained
 
 Input:
-  <input>                 FASTA, FASTQ, CSV with a 'sequence' column (GUE: sequence,label), or one
-                          sequence per line; '-' reads stdin
-  --input-format F        auto (default) | fasta | fastq | csv | plain
+  <input>...              FASTA, FASTQ, CSV or TSV with a 'sequence' column (GUE: sequence,label), or
+                          one sequence per line; plain or gzip/bgzip (.gz, recognized by its content);
+                          '-' reads stdin. Several inputs are read in order as one; any size streams
+                          through in batches (docs/cli.md)
+  --input-format F        auto (default) | fasta | fastq | csv | tsv | plain
   --keep-case             keep letter case. By default sequences are upper-cased: soft-masked genome
                           regions are lower-case, and the DNABERT-2/GERM vocabulary has only upper-case
                           tokens, so 'acgt' would be read as [UNK]
+  --strict                a character outside ACGTN (RNA, protein, IUPAC codes) is an error; by default
+                          they are counted and reported in one warning at the end. Binary input is always
+                          an error
 
 Model:
   -m, --model M           local directory, http(s) URL of a directory, or hub id (magicslabnu/GERM)
@@ -92,7 +99,8 @@ Fine-tuning (finetune):
 
 Output:
   -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
-                          rows in input order)
+                          rows in input order; with --out x.npy also x.ids.tsv, one id per row, and a
+                          header that stays right if the run stops early)
   -o, --out FILE          write there instead of stdout
   --pooling P             embed: mean (default) | cls | pooler
   -b, --batch-size N      sequences per forward pass (default 16)
@@ -100,7 +108,8 @@ Output:
   -h, --help              this text
   --version               print the version
 
-Progress is drawn on stderr when it is a terminal. Exit codes: 0 ok, 1 runtime error, 2 usage error.
+Progress is drawn on stderr when it is a terminal. Ctrl-C stops after the current batch and closes the
+output (a second Ctrl-C quits at once). Exit codes: 0 ok, 1 runtime error, 2 usage error, 130 interrupted.
 `;
 
 const OPTIONS = {
@@ -114,6 +123,7 @@ const OPTIONS = {
   "batch-size": { type: "string", short: "b" },
   out: { type: "string", short: "o" },
   "keep-case": { type: "boolean" },
+  strict: { type: "boolean" },
   "max-length": { type: "string" },
   "attn-softmax": { type: "string" },
   dtype: { type: "string" },
@@ -138,7 +148,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
-  const [command, input, ...extra] = positionals;
+  const [command, ...inputs] = positionals;
+  const input = inputs[0];
   if (command === undefined) throw new UsageError(`missing command (${COMMANDS.join(", ")})`);
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
@@ -160,7 +171,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (dtype !== "q8" && dtype !== "q4") throw new UsageError("quantize: --dtype q8 or --dtype q4 is required");
     if (!v.out) throw new UsageError("quantize: --out <dir> is required");
   } else if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
-  if (extra.length) throw new UsageError(`${command}: unexpected extra argument '${extra[0]}'`);
+  if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
   if (v.model === undefined || v.model === "") throw new UsageError(`${command}: --model is required`);
   const cmd = command as Command;
   const format = oneOf("--format", v.format ?? "jsonl", ["jsonl", "tsv", "npy"] as const);
@@ -176,17 +187,18 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     kind: "run",
     options: {
       command: cmd,
-      input: input ?? "",
+      inputs,
       model: v.model,
       revision: v.revision,
       device: oneOf("--device", v.device ?? "auto", ["auto", "reference", "wasm", "webgpu"] as const),
       threads: v.threads === undefined ? undefined : positiveInt("--threads", v.threads),
       pooling: oneOf("--pooling", v.pooling ?? "mean", ["mean", "cls", "pooler"] as const),
       format,
-      inputFormat: oneOf("--input-format", v["input-format"] ?? "auto", ["auto", "fasta", "fastq", "csv", "plain"] as const),
+      inputFormat: oneOf("--input-format", v["input-format"] ?? "auto", ["auto", "fasta", "fastq", "csv", "tsv", "plain"] as const),
       batchSize: v["batch-size"] === undefined ? 16 : positiveInt("--batch-size", v["batch-size"]),
       out: v.out,
       keepCase: v["keep-case"] ?? false,
+      strict: v.strict ?? false,
       // [CLS] and [SEP] alone take two tokens.
       maxLength: v["max-length"] === undefined ? undefined : positiveInt("--max-length", v["max-length"], 2),
       attnSoftmax: v["attn-softmax"] === undefined ? undefined

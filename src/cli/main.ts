@@ -36,11 +36,9 @@ function packageVersion(): string {
   return "unknown";
 }
 
-async function readStdin(): Promise<string> {
+function stdin(): AsyncIterable<Uint8Array> {
   if (process.stdin.isTTY) process.stderr.write("germ: reading sequences from stdin (end with Ctrl-D)\n");
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return process.stdin;
 }
 
 // A closed pipe (`germ embed x.fa ... | head`) is a normal way to stop reading, not a crash.
@@ -49,17 +47,25 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-// Ctrl-C during `germ finetune` stops after the current step and saves the adapter; a second one quits at once.
-// Other commands keep the default (Ctrl-C quits).
+// Ctrl-C: finetune stops after the current step and saves the adapter; embed, classify, … stop after the current
+// batch and close their output (an NPY file's header then counts the rows written). A second Ctrl-C quits at once.
+// quantize keeps the default (Ctrl-C quits).
 const interrupt = new AbortController();
-if (process.argv.slice(2).find((a) => !a.startsWith("-")) === "finetune") {
-  process.on("SIGINT", () => { if (interrupt.signal.aborted) process.exit(130); interrupt.abort(); });
+const command = process.argv.slice(2).find((a) => !a.startsWith("-"));
+if (command !== undefined && command !== "quantize") {
+  process.on("SIGINT", () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    if (command !== "finetune") process.stderr.write("\ngerm: stopping after the current batch (Ctrl-C again to quit now)\n");
+    interrupt.abort();
+  });
 }
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  readStdin,
+  stdin,
   version: packageVersion(),
   interrupt: interrupt.signal,
 }, loadGermModel);
+// Interrupted, the output is closed: a read of stdin or a download still pending must not keep the process alive.
+if (process.exitCode === 130) process.exit(130);

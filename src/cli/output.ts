@@ -27,7 +27,8 @@ function jsonF32(values: Float32Array): string {
   return s + "]";
 }
 
-function tsvCell(text: string): string {
+/** One TSV cell: tabs and line breaks inside it become a space. */
+export function tsvCell(text: string): string {
   return text.replace(/[\t\r\n]+/g, " ");
 }
 
@@ -81,13 +82,15 @@ export function outliersTsv(rows: OutliersRow[], header: boolean): string {
 
 /**
  * NPY v1.0 header for a little-endian float32 C-order array of `shape`.
- * The whole preamble is padded to a multiple of 64 bytes (numpy's alignment) and ends in '\n'.
+ * The whole preamble is padded to a multiple of 64 bytes (numpy's alignment) and ends in '\n'; `size` pads it
+ * further, so a header reserved for a large row count can later be rewritten in place with the real one.
  */
-export function npyHeader(shape: readonly number[]): Uint8Array {
+export function npyHeader(shape: readonly number[], size = 0): Uint8Array {
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
   let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims}), }`;
   const preamble = 10; // magic (6) + version (2) + header length (2)
-  const total = Math.ceil((preamble + dict.length + 1) / 64) * 64;
+  const total = Math.max(size, Math.ceil((preamble + dict.length + 1) / 64) * 64);
+  if (total % 64 !== 0) throw new RangeError(`npyHeader: size ${size} is not a multiple of 64`);
   dict = dict.padEnd(total - preamble - 1, " ") + "\n";
   const out = new Uint8Array(total);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]); // \x93NUMPY v1.0

@@ -10,6 +10,8 @@ export interface ProgressSink {
 export interface Progress {
   download(p: { file: string; loaded: number; total?: number; status: string }): void;
   batch(done: number, total: number, what: string): void;
+  /** Records done while the total is unknown; the bar follows the input bytes read when their total is known. */
+  stream(done: number, what: string, bytes: { loaded: number; total?: number }): void;
   /** Erase the status line (before normal output or an error message). */
   clear(): void;
 }
@@ -18,7 +20,7 @@ const MB = 1024 * 1024;
 const fmtMB = (n: number) => `${(n / MB).toFixed(1)} MB`;
 
 export function createProgress(stderr: ProgressSink, enabled = stderr.isTTY === true): Progress {
-  if (!enabled) return { download() {}, batch() {}, clear() {} };
+  if (!enabled) return { download() {}, batch() {}, stream() {}, clear() {} };
   let last = 0;
   let shown = false;
   const draw = (line: string, force: boolean) => {
@@ -41,6 +43,13 @@ export function createProgress(stderr: ProgressSink, enabled = stderr.isTTY === 
       const width = 24;
       const fill = total ? Math.round((width * done) / total) : width;
       draw(`[${"#".repeat(fill)}${"-".repeat(width - fill)}] ${done}/${total} ${what}`, done === total);
+    },
+    stream(done, what, bytes) {
+      const width = 24;
+      if (bytes.total === undefined) return draw(`${done} ${what}  ${fmtMB(bytes.loaded)} read`, false);
+      const frac = bytes.total ? Math.min(1, bytes.loaded / bytes.total) : 1;
+      const fill = Math.round(width * frac);
+      draw(`[${"#".repeat(fill)}${"-".repeat(width - fill)}] ${Math.floor(100 * frac)}% ${done} ${what}  ${fmtMB(bytes.loaded)} / ${fmtMB(bytes.total)}`, false);
     },
     clear() {
       if (shown) stderr.write("\r\x1b[2K");

@@ -1,0 +1,52 @@
+// What the `germ` command logic is given: the model (or a fake with this shape), its loader, and the process.
+// Declared apart from commands.ts so the input, output and runner files can share them without an import cycle.
+import type { Writable } from "node:stream";
+import type { OutlierReport } from "../pipeline/outliers.js";
+import type { FineTuneOptions, FineTuneRun } from "../pipeline/fine-tune.js";
+import type { CliOptions } from "./args.js";
+import type { ProgressSink } from "./progress.js";
+
+/** The part of GermModel the CLI uses; a fake with this shape is enough for tests. */
+export interface CliModel {
+  tokenizer: { encode(text: string, opts?: { maxLength?: number }): { ids: number[]; tokens: string[] } };
+  embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler"; adapter?: string }): Promise<Float32Array[]>;
+  classify(texts: string[], opts?: { adapter?: string }): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
+  outliers(texts: string[], opts?: { adapter?: string }): Promise<OutlierReport>;
+  fineTune(data: { texts: string[]; labels: number[] }, opts: FineTuneOptions): Promise<FineTuneRun>;
+  saveAdapter(name: string, dir: string): Promise<void>;
+  /** Write the model as a directory (quantize). */
+  save(dir: string): Promise<void>;
+  readonly config: { numHiddenLayers: number };
+  dispose(): void;
+}
+
+export interface LoadOptions {
+  device: CliOptions["device"];
+  threads?: number;
+  attnSoftmax?: "vanilla" | "softmax1";
+  dtype?: "f32" | "f16" | "q8" | "q4";
+  maxLength?: number;
+  batchSize?: number;
+  revision?: string;
+  onProgress?: (p: { file: string; loaded: number; total?: number; status: string }) => void;
+  /** Load this adapter as CLI_ADAPTER (and merge it when `merge`). */
+  adapter?: string;
+  merge?: boolean;
+}
+
+export type ModelLoader = (dirOrUrl: string, opts: LoadOptions) => Promise<CliModel>;
+
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: ProgressSink;
+  /** The bytes of stdin, for the input '-' (called at most once). */
+  stdin(): AsyncIterable<Uint8Array | string>;
+  version: string;
+  /** Force the progress display on or off (default: when stderr is a TTY). */
+  progress?: boolean;
+  /**
+   * Aborted on Ctrl-C (main.ts wires SIGINT): finetune saves the adapter trained so far; the other commands stop
+   * after the current batch, close their output (an NPY file with a header for the rows written) and exit 130.
+   */
+  interrupt?: AbortSignal;
+}
