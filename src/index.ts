@@ -17,6 +17,7 @@ export { readSafetensors, writeSafetensors } from "./io/safetensors.js";
 export type { TensorToWrite } from "./io/safetensors.js";
 export { readTorchBin } from "./io/torch-bin.js";
 export { parseSequences } from "./io/fasta.js";
+export { readSequences, readSequenceChunks } from "./io/seq-stream.js";
 export type { SequenceRecord, SequenceFormat } from "./io/fasta.js";
 export type { BackendName } from "./contract/backend.js";
 export type { SoftmaxKind } from "./contract/spec.js";

@@ -22,7 +22,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 const FASTA = join(tmp, "in.fa");
 writeFileSync(FASTA, ">a first\nacgtNN\n>b\nGGCC\nTT\n>c\nA\n");
 
-interface Log { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string; fineTune?: { labels: number[]; opts: FineTuneOptions } }
+interface Log { texts: string[][]; opts?: LoadOptions; disposed: number; saved?: string; fineTune?: { labels: number[]; opts: FineTuneOptions }; quantized?: object }
 
 /** Fake model: embedding = [length, code of first char, pooling flag]; labels by length parity. */
 function fakeModel(log: Log, fail?: Error, onEmbed?: (call: number) => void, onLoad?: () => Promise<void>) {
@@ -51,6 +51,11 @@ function fakeModel(log: Log, fail?: Error, onEmbed?: (call: number) => void, onL
       },
       async saveAdapter(_name, dir) { log.saved = dir; },
       async save(dir) { log.saved = dir; },
+      async quantize(o) {
+        log.quantized = o;
+        const self = await fakeModel(log)(_dir, opts);
+        return { ...self, async save(dir: string) { log.saved = `${dir} (smoothed)`; } };
+      },
       config: { numHiddenLayers: 1 },
       dispose() { log.disposed++; },
     };
@@ -591,4 +596,22 @@ test("end to end: germ finetune on a CSV writes a PEFT adapter that germ predict
   const preds = pr.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
   assert.equal(preds.length, 24);
   assert.equal(preds[0].probs.length, 2);
+});
+
+test("quantize --smooth-quant α --calibration file: calibrates the float model and saves its q8 copy", async () => {
+  for (const [argv, re] of [
+    [["quantize", "--model", "m", "--dtype", "q8", "--out", "o", "--smooth-quant", "0.5"], /--smooth-quant and --calibration go together/],
+    [["quantize", "--model", "m", "--dtype", "q4", "--out", "o", "--smooth-quant", "0.5", "--calibration", FASTA], /applies to --dtype q8/],
+    [["embed", FASTA, "--model", "m", "--calibration", FASTA], /apply to quantize only/],
+  ] as [string[], RegExp][]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, re);
+  }
+  const r = await run(["quantize", "--model", "m", "--dtype", "q8", "--out", "o", "--smooth-quant", "0.5", "--calibration", FASTA]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.log.opts?.dtype, undefined, "the float model is loaded");
+  assert.deepEqual(r.log.quantized, { weights: "int8", activations: "int8", calibration: ["ACGTNN", "GGCCTT", "A"], smoothQuant: 0.5 });
+  assert.equal(r.log.saved, "o (smoothed)");
+  assert.match(r.err, /SmoothQuant α 0.5/);
 });

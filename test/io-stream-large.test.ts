@@ -65,7 +65,7 @@ test("germ embed --format npy --out on the 200 MB gzip FASTQ: bounded memory, ev
     async classify() { throw new Error("unused"); },
     async outliers() { throw new Error("unused"); },
     async fineTune() { throw new Error("unused"); },
-    async saveAdapter() {}, async save() {},
+    async saveAdapter() {}, async save() {}, async quantize() { throw new Error("not used"); },
     config: { numHiddenLayers: 1 },
     dispose() {},
   };

@@ -39,13 +39,15 @@ export interface CliOptions {
   merge: boolean;
   /** finetune: the GUE-style CSV files and the training settings. */
   train?: { train: string; dev?: string; test?: string; epochs: number; lr: number; loraR: number; loraAlpha: number; targets: string[];
-    warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number };
+    warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number; recompute: boolean };
+  /** quantize: SmoothQuant (q8) with calibration sequences from a file. */
+  smoothQuant?: { alpha: number; calibration: string };
 }
 
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
 
 export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
-       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir>
+       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--smooth-quant 0.5 --calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
 
 Commands:
@@ -96,6 +98,7 @@ Fine-tuning (finetune):
   --targets A,B (Wqkv)    LoRA target modules (peft names: Wqkv, dense, gated_layers, wo)
   --warmup-steps N (0)  --weight-decay X (0.01)  --max-grad-norm X|none (1.0)  --seed N (42)
   --num-labels N          classes (default: the largest label + 1)
+  --recompute             recompute each layer's activations in the backward pass (memory of one layer)
 
 Output:
   -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
@@ -132,7 +135,8 @@ const OPTIONS = {
   train: { type: "string" }, dev: { type: "string" }, test: { type: "string" },
   epochs: { type: "string" }, lr: { type: "string" }, "lora-r": { type: "string" }, "lora-alpha": { type: "string" },
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
-  "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" },
+  "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
+  calibration: { type: "string" }, "smooth-quant": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -155,7 +159,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
   }
   const dtype = v.dtype === undefined ? undefined : oneOf("--dtype", v.dtype, ["f32", "f16", "q8", "q4"] as const);
-  const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels"] as const;
+  const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute"] as const;
+  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined)) throw new UsageError(`${command}: --calibration and --smooth-quant apply to quantize only`);
   if (command !== "finetune") {
     const f = trainFlags.find((k) => v[k] !== undefined);
     if (f) throw new UsageError(`${command}: --${f} applies to finetune only`);
@@ -170,6 +175,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (v.model === undefined || v.model === "") throw new UsageError("quantize: --model is required");
     if (dtype !== "q8" && dtype !== "q4") throw new UsageError("quantize: --dtype q8 or --dtype q4 is required");
     if (!v.out) throw new UsageError("quantize: --out <dir> is required");
+    if ((v["smooth-quant"] === undefined) !== (v.calibration === undefined)) throw new UsageError("quantize: --smooth-quant and --calibration go together (SmoothQuant calibrates on those sequences)");
+    if (v["smooth-quant"] !== undefined && dtype !== "q8") throw new UsageError("quantize: --smooth-quant applies to --dtype q8 (int8 activations)");
   } else if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
   if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
   if (v.model === undefined || v.model === "") throw new UsageError(`${command}: --model is required`);
@@ -206,6 +213,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       dtype,
       adapter: v.adapter,
       merge: v.merge ?? false,
+      smoothQuant: v["smooth-quant"] === undefined ? undefined : { alpha: positiveNumber("--smooth-quant", v["smooth-quant"]), calibration: v.calibration! },
       train: cmd !== "finetune" ? undefined : {
         train: v.train!, dev: v.dev, test: v.test,
         epochs: v.epochs === undefined ? 3 : positiveInt("--epochs", v.epochs),
@@ -218,6 +226,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
         maxGradNorm: v["max-grad-norm"] === undefined ? 1 : v["max-grad-norm"] === "none" ? null : positiveNumber("--max-grad-norm", v["max-grad-norm"]),
         seed: v.seed === undefined ? 42 : positiveInt("--seed", v.seed, 0),
         numLabels: v["num-labels"] === undefined ? undefined : positiveInt("--num-labels", v["num-labels"]),
+        recompute: v.recompute ?? false,
       },
     },
   };

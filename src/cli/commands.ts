@@ -28,10 +28,16 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
       throw new UsageError("refusing to write binary NPY to a terminal; use --out FILE or a pipe");
     }
     if (opts.command === "quantize") {
-      model = await loadModel(opts.model, { device: "reference", dtype: opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
-      await model.save(opts.out!);
+      const sq = opts.smoothQuant;
+      model = await loadModel(opts.model, { device: sq ? opts.device : "reference", dtype: sq ? undefined : opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
+      if (sq) {
+        // SmoothQuant: calibrate the float model on the sequences, then write its q8 copy.
+        const calibration = (await readRecords({ ...opts, inputs: [sq.calibration], inputFormat: "auto" }, io)).map((r) => r.sequence);
+        const q8 = await model.quantize({ weights: "int8", activations: "int8", calibration, smoothQuant: sq.alpha });
+        try { await q8.save(opts.out!); } finally { q8.dispose(); }
+      } else await model.save(opts.out!);
       progress.clear();
-      io.stderr.write(`germ: wrote ${opts.dtype} model to ${opts.out}\n`);
+      io.stderr.write(`germ: wrote ${opts.dtype} model${opts.smoothQuant ? ` (SmoothQuant α ${opts.smoothQuant.alpha})` : ""} to ${opts.out}\n`);
       return 0;
     }
     if (opts.command === "finetune") {

@@ -51,7 +51,7 @@ export async function runFineTune(model: TrainModel, opts: CliOptions, io: Train
   const metrics = (e: Omit<EvalInfo, "step" | "epoch">) => `loss ${e.loss.toFixed(4)}${e.accuracy !== undefined ? `, accuracy ${e.accuracy.toFixed(4)}, F1 ${e.f1!.toFixed(4)}, MCC ${e.mcc!.toFixed(4)}` : ""}`;
   const run = await model.fineTune(data(0), {
     adapter: ADAPTER, numLabels: regression ? 1 : numLabels, epochs: t.epochs, lr: t.lr, batchSize: opts.batchSize, seed: t.seed,
-    warmupSteps: t.warmupSteps, weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, evalSet: evalData, signal: io.interrupt,
+    warmupSteps: t.warmupSteps, weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, evalSet: evalData, signal: io.interrupt, recompute: t.recompute,
     lora: { r: t.loraR, alpha: t.loraAlpha, targetModules: t.targets },
     onStep: (s) => {
       const rate = s.step / ((Date.now() - t0) / 1000), eta = (total - s.step) / rate;

@@ -16,6 +16,8 @@ export interface CliModel {
   saveAdapter(name: string, dir: string): Promise<void>;
   /** Write the model as a directory (quantize). */
   save(dir: string): Promise<void>;
+  /** quantize with SmoothQuant: a q8 copy calibrated on the given sequences. */
+  quantize(opts: { weights: "int8"; activations: "int8"; calibration: string[]; smoothQuant: number }): Promise<CliModel>;
   readonly config: { numHiddenLayers: number };
   dispose(): void;
 }
