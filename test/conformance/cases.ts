@@ -64,13 +64,64 @@ const GEMM_TOL: Tolerance = { mode: "close", atol: 2e-5, rtol: 2e-5 };
 // Measured on lavapipe 25 (Dawn): max |err| 3.2e-6 (k = 768; 0.09 of this bound), the same as f32 weights at that k.
 const GEMM_F16_TOL = GEMM_TOL;
 
+/**
+ * One [rows, cols] output made of row blocks that separate ops computed: `parts` gives each block's tensor and, per
+ * row of it, the output row it lands in. `run` is synchronous, so the join happens in data(): each part is read back
+ * and its rows uploaded into this tensor's own buffer, which is then read as any tensor is (the parts go in `keep`).
+ */
+class JoinedRows extends Tensor {
+  constructor(b: Backend, shape: [number, number], private readonly parts: { t: Tensor; rows: number[] }[]) {
+    super(b, b.alloc(Math.max(shape[0] * shape[1] * 4, 4)), shape);
+  }
+
+  override async data(): Promise<Float32Array> {
+    const cols = this.shape[1];
+    for (const { t, rows } of this.parts) {
+      const d = await t.data();
+      rows.forEach((row, j) => this.backend.upload(this.buf, d.subarray(j * cols, (j + 1) * cols), row * cols * 4));
+    }
+    return super.data();
+  }
+}
+
+/**
+ * linear's batch invariant: a row's output may not depend on the other rows of its batch (their number, its position,
+ * the thread split). The rows of x go through separate calls in blocks of 1, 2, 3, 4, 5, 1, 2, … rows (so single rows,
+ * pairs, lone rows after pairs, quads), each block with its rows in reverse order, and the outputs are joined back in
+ * order. `setup` uploads the layer once and returns the op on one block's x.
+ */
+function linearByBlocks(m: number, n: number, k: number, x: Float32Array, setup: (b: Backend, keep: Disposable[]) => (x: Tensor) => Tensor): CaseInputs {
+  return {
+    run: (b, keep) => {
+      const call = setup(b, keep);
+      const parts: { t: Tensor; rows: number[] }[] = [];
+      for (let s = 0, len = 1; s < m; s += len, len = len % 5 + 1) {
+        const size = Math.min(len, m - s), rows = Array.from({ length: size }, (_, j) => s + size - 1 - j);
+        const xb = new Float32Array(size * k);
+        rows.forEach((row, j) => xb.set(x.subarray(row * k, (row + 1) * k), j * k));
+        const y = call(t(b, keep, xb, [size, k]));
+        keep.push(y);
+        parts.push({ t: y, rows });
+      }
+      return new JoinedRows(b, [m, n], parts);
+    },
+  };
+}
+
 function linearCase(m: number, n: number, k: number, bias = true, format: FormatName = "f32", quick = false): OpCase<"linear"> {
+  const inputs = (r: () => number) => ({ x: uniform(r, m * k), wt: uniform(r, n * k, 0.1), bv: uniform(r, n) });
+  const layer = (b: Backend, keep: Disposable[], v: ReturnType<typeof inputs>) =>
+    ({ wt: w(b, keep, v.wt, [n, k], format), bv: bias ? t(b, keep, v.bv, [n]) : undefined });
   return {
     op: "linear", name: `linear m${m} n${n} k${k}${bias ? " +bias" : ""}${format === "f32" ? "" : ` w:${format}`}`,
     needs: { format }, seed: m * 7919 + n * 31 + k, tol: format === "f16" ? GEMM_F16_TOL : GEMM_TOL, quick,
     make: (r) => {
-      const x = uniform(r, m * k), wt = uniform(r, n * k, 0.1), bv = uniform(r, n);
-      return { run: (b, keep) => linear(t(b, keep, x, [m, k]), w(b, keep, wt, [n, k], format), bias ? t(b, keep, bv, [n]) : undefined) };
+      const v = inputs(r);
+      return { run: (b, keep) => { const l = layer(b, keep, v); return linear(t(b, keep, v.x, [m, k]), l.wt, l.bv); } };
+    },
+    invariant: (r) => {
+      const v = inputs(r);
+      return linearByBlocks(m, n, k, v.x, (b, keep) => { const l = layer(b, keep, v); return (x) => linear(x, l.wt, l.bv); });
     },
   };
 }
@@ -81,12 +132,17 @@ function q8IntegerCase(m: number, n: number, k: number): OpCase<"linear"> {
     for (let i = 0; i < rows; i++) v[i * k + Math.floor(r() * k)] = r() < 0.5 ? 127 : -127;
     return v;
   };
+  const inputs = (r: () => number) => { const x = ints(r, m); return { x, wt: ints(r, n) }; };
   return {
     op: "linear", name: `linear m${m} n${n} k${k} w:q8 integer-exact`, needs: { format: "q8" }, seed: m * 7919 + n * 31 + k + 1,
     tol: { mode: "exact" }, quick: m === 65,
     make: (r) => {
-      const x = ints(r, m), wt = ints(r, n);
+      const { x, wt } = inputs(r);
       return { run: (b, keep) => linear(t(b, keep, x, [m, k]), w(b, keep, wt, [n, k], "q8")) };
+    },
+    invariant: (r) => {
+      const { x, wt } = inputs(r);
+      return linearByBlocks(m, n, k, x, (b, keep) => { const q = w(b, keep, wt, [n, k], "q8"); return (xb) => linear(xb, q); });
     },
   };
 }
