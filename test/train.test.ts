@@ -12,6 +12,7 @@ import { createModelState, disposeModelState, type ModelState } from "../src/mod
 import { packBatch } from "../src/model/encoder.js";
 import { DnaTokenizer } from "../src/tokenizer/tokenizer.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { transpose } from "../src/contract/math.js";
 import { LoraTrainer, type Param } from "../src/train/trainer.js";
 import { assertClose } from "./helpers/compare.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./helpers/fixtures.js";
@@ -42,9 +43,8 @@ function checkGrad(got: Float32Array, want: Float32Array, what: string): number 
 async function peftValue(p: Param, t: Tensor): Promise<Float32Array> {
   const v = await t.data();
   if (!p.transposed) return v;
-  const [n, r] = p.transposed, b = new Float32Array(n * r);
-  for (let o = 0; o < n; o++) for (let j = 0; j < r; j++) b[o * r + j] = v[j * n + o];
-  return b;
+  const [n, r] = p.transposed;
+  return transpose(v, r, n);
 }
 
 for (const model of MODELS) {
@@ -135,9 +135,8 @@ test("AdamW alone: the stored init and grad_step0 give after_step1 within 5e-8 (
           const grads = new Map(trainer.params.map((p) => {
             const v = get(`${run.name}/grad_step0/${p.name}`, p.name);
             if (!p.transposed) return [p, Tensor.from(state.backend, v, p.t.shape)] as const;
-            const [n, r] = p.transposed, bt = new Float32Array(n * r);
-            for (let o = 0; o < n; o++) for (let j = 0; j < r; j++) bt[j * n + o] = v[o * r + j];
-            return [p, Tensor.from(state.backend, bt, p.t.shape)] as const;
+            const [n, r] = p.transposed;
+            return [p, Tensor.from(state.backend, transpose(v, n, r), p.t.shape)] as const;
           }));
           await trainer.apply(new Map(grads), { lr: 1e-3, weightDecay: run.weight_decay, maxGradNorm: null });
           for (const p of trainer.params) assertClose(await peftValue(p, p.t), get(`${run.name}/after_step1/${p.name}`, p.name), `${run.name} AdamW alone ${p.name} on ${device}`, 5e-8, 0);

@@ -4,7 +4,7 @@
 import { FormatError } from "../errors.js";
 import type { SequenceRecord } from "../io/fasta.js";
 import type { EvalInfo } from "../train/fine-tune.js";
-import { classificationMetrics } from "../train/metrics.js";
+import { scoreLogits } from "../train/metrics.js";
 import type { CliOptions } from "./args.js";
 import type { Progress, ProgressSink } from "./progress.js";
 import type { FineTuneOptions, FineTuneRun } from "../pipeline/fine-tune.js";
@@ -66,27 +66,14 @@ export async function runFineTune(model: TrainModel, opts: CliOptions, io: Train
   if (test) {
     const d = data(sets.length - 1);
     const res = await model.classify(d.texts, { adapter: ADAPTER });
-    testMetrics = evaluate(res.map((r) => r.logits), d.labels, regression);
+    const C = res[0].logits.length, z = new Float32Array(res.length * C);
+    res.forEach((r, i) => z.set(r.logits, i * C));
+    testMetrics = scoreLogits(z, d.labels, C);
     say(`germ: test ${metrics(testMetrics)}`);
   }
   say(`germ: wrote the adapter to ${opts.out} (${run.steps.length} steps, ${fmtTime((Date.now() - t0) / 1000)})`);
   const summary = { adapter: opts.out, numLabels: regression ? 1 : numLabels, steps: run.steps, evals: run.evals, test: testMetrics, aborted: run.aborted };
   await new Promise<void>((res, rej) => io.stdout.write(JSON.stringify(summary) + "\n", (e) => (e ? rej(e) : res())));
-}
-
-/** Test-set metrics from the adapter's logits (the same definitions as the dev evaluation). */
-function evaluate(logits: Float32Array[], labels: number[], regression: boolean): Omit<EvalInfo, "step" | "epoch"> {
-  if (regression) return { loss: logits.reduce((a, z, i) => a + (z[0] - labels[i]) ** 2, 0) / labels.length };
-  const C = logits[0].length;
-  let loss = 0;
-  const pred = logits.map((z, i) => {
-    const m = Math.max(...z), lse = m + Math.log(z.reduce((a, v) => a + Math.exp(v - m), 0));
-    loss += lse - z[labels[i]];
-    let best = 0;
-    for (let c = 1; c < C; c++) if (z[c] > z[best]) best = c;
-    return best;
-  });
-  return { loss: loss / labels.length, ...classificationMetrics(pred, labels, C) };
 }
 
 function fmtTime(s: number): string {

@@ -31,6 +31,13 @@ export function geluErf(x: number): number {
   return 0.5 * x * (1 + erf(x * Math.SQRT1_2));
 }
 
+/** v [rows, cols] row-major → its transpose [cols, rows] (LoRA's B ↔ Bᵀ, a frozen W → Wᵀ). */
+export function transpose(v: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = v[i * cols + j];
+  return t;
+}
+
 /** GELU's derivative, exact: Φ(x) + x·φ(x). */
 export function geluErfGrad(x: number): number {
   return 0.5 * (1 + erf(x * Math.SQRT1_2)) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);

@@ -5,6 +5,7 @@
 import type { Backend } from "../contract/backend.js";
 import { ConfigError, FormatError, MissingTensorError } from "../errors.js";
 import { toFloat32, type RawTensor, type TensorMap } from "../io/raw-tensor.js";
+import { transpose } from "../contract/math.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import type { LinearWeights, LoraDelta } from "../model/project.js";
@@ -40,6 +41,11 @@ const REPLACEABLE = new Set(["classifier", "pooler.dense"]);
 
 const PEFT_PREFIX = "base_model.model.";
 
+/** A saved adapter key as peft names the parameter (`bert.….Wqkv.lora_A.weight`; its in-memory ".default" names too). */
+export function peftName(key: string): string {
+  return (key.startsWith(PEFT_PREFIX) ? key.slice(PEFT_PREFIX.length) : key).replace(/\.lora_([AB])\.default\.weight$/, ".lora_$1.weight").replace(".modules_to_save.default.", ".");
+}
+
 /**
  * Resolve `files` against the model's Linears (`linears`: name → weights, from modelLinears) and upload.
  * `hidden` is the model's hidden size (a replaced classifier's input width); `labels` overrides the label names.
@@ -51,8 +57,7 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
   const keys = new Map<string, { key: string; t: RawTensor }>();
   for (const [key, t] of files.tensors) {
     if (!key.startsWith(PEFT_PREFIX)) throw new FormatError(`${file}: tensor "${key}" is not a PEFT adapter key (expected "${PEFT_PREFIX}…")`);
-    const norm = key.slice(PEFT_PREFIX.length).replace(/\.lora_([AB])\.default\.weight$/, ".lora_$1.weight").replace(".modules_to_save.default.", ".");
-    keys.set(norm.replace(/^bert\./, ""), { key, t });
+    keys.set(peftName(key).replace(/^bert\./, ""), { key, t });
   }
   // The adapter's base model names encoder modules "bert.…" when it was a BertFor* class; peft matched full names.
   const prefixed = [...files.tensors.keys()].some((k) => k.startsWith(`${PEFT_PREFIX}bert.`));
@@ -92,8 +97,7 @@ export function buildAdapter(backend: Backend, name: string, files: AdapterFiles
       const r = patternValue(cfg.rankPattern, full, cfg.r, file);
       const a = take(ka, [r, inF], `lora_A of ${full} (r = ${r}, in = ${inF})`);
       const b = take(kb, [out, r], `lora_B of ${full} (out = ${out}, r = ${r})`);
-      const bt = new Float32Array(r * out);
-      for (let o = 0; o < out; o++) for (let j = 0; j < r; j++) bt[j * out + o] = b[o * r + j];
+      const bt = transpose(b, out, r);
       const alpha = patternValue(cfg.alphaPattern, full, cfg.alpha, file);
       deltas.set(m, { a: upload(a, [r, inF]), bt: upload(bt, [r, out]), scale: loraScale(cfg, alpha, r), r });
     }

@@ -4,6 +4,7 @@
 import { writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
 import type { Adapter } from "./adapter.js";
 import { peftModuleName } from "./config.js";
+import { transpose } from "../contract/math.js";
 
 const PREFIX = "base_model.model.";
 
@@ -13,8 +14,7 @@ export async function adapterFiles(a: Adapter): Promise<Map<string, Uint8Array>>
   for (const [m, d] of a.deltas) {
     const full = PREFIX + peftModuleName(m, a.peft.prefixed);
     const [r, inF] = d.a.shape, out = d.bt.shape[1];
-    const bt = await d.bt.data(), b = new Float32Array(out * r);
-    for (let o = 0; o < out; o++) for (let j = 0; j < r; j++) b[o * r + j] = bt[j * out + o];
+    const b = transpose(await d.bt.data(), r, out);
     tensors.set(`${full}.lora_A.weight`, f32(await d.a.data(), [r, inF])).set(`${full}.lora_B.weight`, f32(b, [out, r]));
   }
   for (const [m, h] of a.peft.heads) {

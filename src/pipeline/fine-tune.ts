@@ -1,10 +1,10 @@
 // GermModel.fineTune's work: labels and options checked, the trainer built from the checkpoint, the loop run, and
 // the trained adapter registered under its name (then usable like any loaded adapter, and savable as PEFT files).
 import { InputError } from "../errors.js";
-import type { TensorMap } from "../io/raw-tensor.js";
 import type { ModelState } from "../model/state.js";
 import type { AdapterRegistry } from "../lora/registry.js";
-import type { AdapterFiles } from "../lora/adapter.js";
+import { peftName, type AdapterFiles } from "../lora/adapter.js";
+import { toFloat32, type TensorMap } from "../io/raw-tensor.js";
 import type { ModelSource } from "../io/checkpoint.js";
 import { trainedAdapterConfig } from "../lora/save.js";
 import { Weight } from "../tensor/weight.js";
@@ -103,10 +103,8 @@ export async function fineTune(state: ModelState, registry: AdapterRegistry, ten
 function initValues(files: AdapterFiles): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [k, t] of files.tensors) {
-    const name = k.replace(/^base_model\.model\./, "").replace(/\.lora_([AB])\.default\.weight$/, ".lora_$1.weight").replace(".modules_to_save.default.", ".");
-    const bytes = t.bytes;
     if (t.dtype !== "F32") throw new InputError(`fineTune: init tensor "${k}" is ${t.dtype}; expected F32`);
-    out.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+    out.set(peftName(k), toFloat32(t, k));
   }
   return out;
 }

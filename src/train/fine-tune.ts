@@ -6,8 +6,7 @@ import { packBatch } from "../model/encoder.js";
 import { rng } from "../contract/random.js";
 import type { LoraTrainer, Param } from "./trainer.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { crossEntropy, meanSquaredError } from "./loss.js";
-import { classificationMetrics } from "./metrics.js";
+import { scoreLogits } from "./metrics.js";
 import { learningRate } from "./schedule.js";
 
 export interface LoopOptions {
@@ -78,20 +77,9 @@ export async function runTraining(trainer: LoraTrainer, train: Examples, evalSet
 
 /** Loss, and for classification accuracy / macro F1 / MCC, of the current adapter on `set`. */
 export async function evaluateSet(trainer: LoraTrainer, set: Examples, batchSize: number): Promise<Omit<EvalInfo, "step" | "epoch">> {
-  const C = trainer.numLabels, pred: number[] = [];
-  let loss = 0;
-  for (let s = 0; s < set.ids.length; s += batchSize) {
-    const rows = set.ids.slice(s, s + batchSize), labels = set.labels.slice(s, s + batchSize);
-    const z = await trainer.logits(packBatch(rows));
-    loss += (C === 1 ? meanSquaredError(z, labels) : crossEntropy(z, labels, C)).loss * rows.length;
-    for (let i = 0; i < rows.length && C > 1; i++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (z[i * C + c] > z[i * C + best]) best = c;
-      pred.push(best);
-    }
-  }
-  loss /= set.ids.length;
-  return C === 1 ? { loss } : { loss, ...classificationMetrics(pred, set.labels, C) };
+  const C = trainer.numLabels, z = new Float32Array(set.ids.length * C);
+  for (let s = 0; s < set.ids.length; s += batchSize) z.set(await trainer.logits(packBatch(set.ids.slice(s, s + batchSize))), s * C);
+  return scoreLogits(z, set.labels, C);
 }
 
 function shuffle(a: number[], r: () => number): void {

@@ -16,6 +16,7 @@ import type { LinearWeights, LoraDelta } from "../model/project.js";
 import { checkpointWeightName, modelLinears } from "../model/weights.js";
 import { classifierLogits, type HeadAdapter } from "../model/heads.js";
 import { rng } from "../contract/random.js";
+import { transpose } from "../contract/math.js";
 import { matches, peftModuleName, type ModuleMatcher } from "../lora/config.js";
 import { TrainingGraph, type TrainableDelta } from "./graph.js";
 import { Tape } from "./tape.js";
@@ -84,8 +85,7 @@ export class LoraTrainer {
       // peft: A ~ kaiming_uniform(a = √5) = U(±1/√in), B = 0.
       const a = given(nA, r * inF) ?? Float32Array.from({ length: r * inF }, () => (random() * 2 - 1) * bound);
       const b = given(nB, out * r);
-      const bt = new Float32Array(r * out);
-      if (b) for (let o = 0; o < out; o++) for (let j = 0; j < r; j++) bt[j * out + o] = b[o * r + j];
+      const bt = b ? transpose(b, out, r) : new Float32Array(r * out);
       const pa = param(nA, a, [r, inF], true), pb = param(nB, bt, [r, out], true, [out, r]);
       this.deltas.set(m, { a: pa.t, bt: pb.t, scale: spec.rslora ? spec.alpha / Math.sqrt(r) : spec.alpha / r, r, full: full(m) });
     }
@@ -107,9 +107,8 @@ export class LoraTrainer {
       if (m === "classifier" || m.startsWith("cls.")) continue;
       const key = checkpointWeightName(tensors, m), t = tensors.get(key);
       if (!t) throw new ConfigError(`${file}: tensor "${key}" is missing (fine-tuning reads the frozen weights to transpose them)`);
-      const [n, k] = lin.w.shape, w = toFloat32(t, key), wt = new Float32Array(n * k);
-      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) wt[j * n + i] = w[i * k + j];
-      this.wt.set(m, Weight.from(backend, wt, [k, n], state.format));
+      const [n, k] = lin.w.shape;
+      this.wt.set(m, Weight.from(backend, transpose(toFloat32(t, key), n, k), [k, n], state.format));
     }
   }
 
@@ -221,9 +220,7 @@ export class LoraTrainer {
   private takeGrads(tape: Tape, into: Map<Param, Tensor>): Map<Param, Tensor> {
     for (const p of this.params) {
       const g = tape.take(p.t);
-      if (!g) continue;
-      const prev = into.get(p);
-      if (prev) { into.set(p, axpy(1, g, prev)); prev.dispose(); g.dispose(); } else into.set(p, g);
+      if (g) addGrad(into, p, g);
     }
     if (!this.spec.recompute) for (const p of this.params) if (!into.has(p)) into.set(p, Tensor.from(this.state.backend, new Float32Array(p.t.size), p.t.shape));
     return into;
@@ -256,11 +253,7 @@ export class LoraTrainer {
 
   /** Sum `more` into `into` (gradient accumulation over micro-batches); `more` is consumed. */
   accumulate(into: Map<Param, Tensor>, more: Map<Param, Tensor>): void {
-    for (const [p, g] of more) {
-      const prev = into.get(p)!;
-      into.set(p, axpy(1, g, prev));
-      prev.dispose(); g.dispose();
-    }
+    for (const [p, g] of more) addGrad(into, p, g);
   }
 
   /** The current adapter as inference runs it (the lora op, the trained classifier): for evaluation during training. */
@@ -281,9 +274,8 @@ export class LoraTrainer {
     for (const p of this.params) {
       const v = await p.t.data();
       if (!p.transposed) { out.set(p.name, { data: v, shape: p.name === "classifier.bias" ? [v.length] : [...p.t.shape] }); continue; }
-      const [n, r] = p.transposed, b = new Float32Array(n * r);
-      for (let o = 0; o < n; o++) for (let j = 0; j < r; j++) b[o * r + j] = v[j * n + o];
-      out.set(p.name, { data: b, shape: [n, r] });
+      const [n, r] = p.transposed;
+      out.set(p.name, { data: transpose(v, r, n), shape: [n, r] });
     }
     return out;
   }
@@ -343,4 +335,12 @@ export class LoraTrainer {
     if (!w || !b) throw new ConfigError(`${file}: classifier.weight / classifier.bias missing`);
     return { w: toFloat32(w, "classifier.weight").slice(), b: toFloat32(b, "classifier.bias").slice() };
   }
+}
+
+/** into[p] += g (g consumed): per-layer tapes and accumulation steps add their gradients up. */
+function addGrad(into: Map<Param, Tensor>, p: Param, g: Tensor): void {
+  const prev = into.get(p);
+  if (!prev) { into.set(p, g); return; }
+  into.set(p, axpy(1, g, prev));
+  prev.dispose(); g.dispose();
 }
