@@ -1,7 +1,7 @@
 // germ-js public API (isomorphic entry: browsers, Deno, workers). Node gets dist/node.js, which adds nothing
 // browser-unsafe at import time: Node-only modules are imported lazily where they are used.
 export { GermModel } from "./pipeline/germ-model.js";
-export type { FromPretrainedOptions, Pooling, Classification, SequenceInput, AdapterOption } from "./pipeline/germ-model.js";
+export type { FromPretrainedOptions, Pooling, Classification, SequenceInput, AdapterOption, ModelInfo } from "./pipeline/germ-model.js";
 export type { FineTuneData, FineTuneOptions, FineTuneRun } from "./pipeline/fine-tune.js";
 export type { StepInfo, EvalInfo } from "./train/fine-tune.js";
 export type { OutlierReport, OutlierSummary, LayerStats, TokenStats } from "./pipeline/outliers.js";

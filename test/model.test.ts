@@ -137,3 +137,17 @@ test("fromPretrained(hub id) over a local HTTP hub, then from the cache", { skip
     await hub.close();
   }
 });
+
+test("model.info reports what the kernels run on: backend, build, threads", { skip }, async () => {
+  const ref = await GermModel.fromPretrained(MLM, { device: "reference" });
+  const mt = await GermModel.fromPretrained(MLM, { device: "wasm", threads: 2 });
+  const st = await GermModel.fromPretrained(MLM, { device: "wasm", threads: 1 });
+  try {
+    assert.deepEqual({ ...ref.info, description: "" }, { backend: "reference", build: "f64", threads: 1, description: "" });
+    assert.equal(mt.info.backend, "wasm");
+    assert.match(mt.info.build, /^(simd|relaxed)-mt$/);
+    assert.equal(mt.info.threads, 2);
+    assert.match(st.info.build, /^(simd|relaxed)$/);
+    assert.equal(st.info.threads, 1);
+  } finally { ref.dispose(); mt.dispose(); st.dispose(); }
+});

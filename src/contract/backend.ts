@@ -27,6 +27,11 @@ export interface BackendCaps {
   maxBufferBytes: number;
   /** Free-form description (adapter name, build flavour) for logs and benchmarks. */
   description: string;
+  /**
+   * Which build of the backend runs: the Wasm variant ("simd", "relaxed", "simd-mt", "relaxed-mt"), "f32"/"f16"
+   * kernels on WebGPU, "f64" on the reference backend. Shown by `GermModel.info`.
+   */
+  build: string;
 }
 
 /** `true`, or why not (the text names what is missing: op, format, feature, limit). */

@@ -80,6 +80,15 @@ interface Rows { ids: number[][]; adapters: (string | null)[]; signal?: AbortSig
 /** A run of sequences of one packed batch that share an adapter (batches are sorted so that runs are contiguous). */
 interface Group extends HeadAdapter { seqStart: number; seqCount: number; labels: readonly string[] }
 
+/** {@link GermModel.info}: where the model's kernels run. */
+export interface ModelInfo {
+  backend: BackendName;
+  /** "simd" | "relaxed" | "simd-mt" | "relaxed-mt" on Wasm; "wgsl", "wgsl+f16", … on WebGPU; "f64" on reference. */
+  build: string;
+  threads: number;
+  description: string;
+}
+
 /**
  * A loaded DNABERT-2 or GERM model.
  * @example
@@ -268,6 +277,18 @@ export class GermModel {
 
   /** Name of the backend the model runs on ("reference" | "wasm" | "webgpu"). */
   get backend(): BackendName { return this.state.backend.name; }
+
+  /**
+   * What the model really runs on: backend, its build (Wasm variant, WGSL features) and threads, plus the
+   * backend's free-form description (GPU adapter, build flavour).
+   * @example
+   * const model = await GermModel.fromPretrained("zhihan1996/DNABERT-2-117M");
+   * console.log(model.info); // { backend: "wasm", build: "relaxed-mt", threads: 2, description: "…" }
+   */
+  get info(): ModelInfo {
+    const { name, caps } = this.state.backend;
+    return { backend: name, build: caps.build, threads: caps.threads, description: caps.description };
+  }
 
   /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {

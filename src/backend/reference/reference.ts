@@ -29,7 +29,7 @@ export class ReferenceBackend implements Backend, RefContext {
   readonly name = "reference" as const;
   readonly caps: Readonly<BackendCaps> = {
     threads: 1, simd: false, relaxedSimd: false, f16: false, int8Dot: false, relaxedDot: false, dot4I8Packed: false,
-    maxBufferBytes: 2 ** 31 - 1, description: "plain TypeScript, float64 accumulation",
+    maxBufferBytes: 2 ** 31 - 1, description: "plain TypeScript, float64 accumulation", build: "f64",
   };
   private buffers = new Map<number, Uint8Array>();
   private nextId = 1;

@@ -108,6 +108,7 @@ export class WasmBackend implements Backend, KernelHost {
       // int8Dot: i32x4.dot_i16x8_s is part of SIMD128. relaxedDot: only where the known-answer probe passes.
       threads, simd: true, relaxedSimd: relaxed, f16: false, int8Dot: true, relaxedDot: relaxed && p.exports.probeRelaxedDot() === 4,
       dot4I8Packed: false, maxBufferBytes: MAX_PAGES * PAGE,
+      build: p.variant,
       description: `AssemblyScript ${p.variant} build, ${threads} thread${threads > 1 ? "s" : ""}`,
     };
   }

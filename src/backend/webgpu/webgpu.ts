@@ -81,6 +81,7 @@ export class WebGpuBackend implements Backend, KernelContext {
       // f16: the device has shader-f16 (gpu.ts requests it whenever the adapter offers it), so the linearF16 kernel runs.
       threads: 1, simd: false, relaxedSimd: false, f16: o.f16, int8Dot: false, relaxedDot: false, dot4I8Packed: o.dot4I8Packed,
       maxBufferBytes: this.maxBuffer,
+      build: ["wgsl", o.f16 ? "f16" : "", o.dot4I8Packed ? "dot4i8" : ""].filter(Boolean).join("+"),
       description: `${o.description}${o.isFallback ? " (software fallback)" : ""}${o.f16 ? "; shader-f16" : "; no shader-f16"}`,
     };
     this.tensors = new BufferPool(d, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, "tensor");
