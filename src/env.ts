@@ -28,6 +28,24 @@ function detectRuntime(): Runtime {
 /** The host runtime, detected once at load. */
 export const runtime: Runtime = detectRuntime();
 
+/** The Node built-ins germ-js uses (in Node and Deno only). */
+export interface NodeBuiltins {
+  "fs/promises": typeof import("node:fs/promises");
+  os: typeof import("node:os");
+  worker_threads: typeof import("node:worker_threads");
+  zlib: typeof import("node:zlib");
+  stream: typeof import("node:stream");
+}
+
+/**
+ * A Node built-in, imported on first use. The specifier is not a literal and carries both ignore comments, so
+ * browser bundlers (Vite, esbuild, webpack, rollup) neither try to resolve it nor warn about it.
+ */
+export function nodeBuiltin<K extends keyof NodeBuiltins>(name: K): Promise<NodeBuiltins[K]> {
+  const specifier = `node:${name}`;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<NodeBuiltins[K]>;
+}
+
 /** True where `node:fs/promises` can be imported (Node, Deno): local directories and the disk cache work. */
 export const hasFileSystem: boolean = runtime === "node" || runtime === "deno";
 
@@ -66,6 +84,21 @@ export interface GermEnv {
   fetch: typeof fetch;
   /** Which console messages germ-js prints; shared with src/log.ts (one setting, two names). */
   logLevel: LogLevel;
+  /**
+   * Precompiled Wasm builds, used instead of compiling the embedded bytes whenever present. Edge runtimes
+   * (Cloudflare workerd) forbid compiling Wasm at run time and only run modules imported as `.wasm` files:
+   * `import simd from "germ-js/wasm/simd.wasm"; env.wasmModules = { simd };`. When set, only the builds given
+   * here are used (relaxed when the runtime validates relaxed SIMD, else simd; the `-mt` builds for threads).
+   */
+  wasmModules: WasmModules | null;
+}
+
+/** Precompiled germ-js Wasm builds by name (the files `germ-js/wasm/simd.wasm`, `germ-js/wasm/relaxed.wasm`). */
+export interface WasmModules {
+  simd?: WebAssembly.Module;
+  relaxed?: WebAssembly.Module;
+  "simd-mt"?: WebAssembly.Module;
+  "relaxed-mt"?: WebAssembly.Module;
 }
 
 /**
@@ -85,6 +118,7 @@ export const env: GermEnv = {
   fetch: (input, init) => globalThis.fetch(input, init),
   get logLevel(): LogLevel { return logSettings.level; },
   set logLevel(level: LogLevel) { logSettings.level = level; },
+  wasmModules: null,
 };
 
 /** Name of the Cache API store used in browsers and workers. */

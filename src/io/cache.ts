@@ -1,6 +1,6 @@
 // The download cache: files under env.cacheDir in Node/Deno (atomic writes), the Cache API in browsers.
 // Also remembers 404s, so an offline open can still tell "absent" from "not yet downloaded".
-import { BROWSER_CACHE_NAME, env, hasFileSystem } from "../env.js";
+import { BROWSER_CACHE_NAME, env, hasFileSystem, nodeBuiltin, type NodeBuiltins } from "../env.js";
 import { warnOnce } from "../log.js";
 
 /** One cached file: `path` keys the disk cache (repo/revision/file), `url` keys the Cache API. */
@@ -17,14 +17,12 @@ export interface FileCache {
   put(key: CacheKey, value: Uint8Array | "absent"): Promise<void>;
 }
 
-type Fs = typeof import("node:fs/promises");
+type Fs = NodeBuiltins["fs/promises"];
 let fsPromise: Promise<Fs> | undefined;
 
 /** node:fs/promises, imported on first use so browser bundles never reference it. */
 export function nodeFs(): Promise<Fs> {
-  // A variable specifier keeps bundlers from resolving node: modules for the web build.
-  const specifier = "node:fs/promises";
-  fsPromise ??= import(/* @vite-ignore */ specifier) as Promise<Fs>;
+  fsPromise ??= nodeBuiltin("fs/promises");
   return fsPromise;
 }
 

@@ -2,7 +2,7 @@
 // lazily through a variable specifier so browser bundles never see it), DecompressionStream elsewhere.
 // Concatenated members (bgzip, `cat a.gz b.gz`) are one stream: zlib's gunzip reads them all; DecompressionStream
 // reads one member only, so bgzip blocks, which state their own size, are split and inflated one by one.
-import { hasFileSystem } from "../env.js";
+import { hasFileSystem, nodeBuiltin } from "../env.js";
 import { FormatError } from "../errors.js";
 
 /** "node": node:zlib; "web": DecompressionStream; "auto": node:zlib where the runtime has it. */
@@ -16,12 +16,8 @@ export function gunzip(bytes: AsyncIterable<Uint8Array>, impl: GunzipImpl = "aut
 const corrupt = (e: unknown) =>
   new FormatError(`gzip data is corrupt or truncated (${(e as Error)?.message ?? String(e)})`);
 
-type Zlib = typeof import("node:zlib");
-type NodeStream = typeof import("node:stream");
-
 async function* nodeGunzip(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const zlibName = "node:zlib", streamName = "node:stream";
-  const [zlib, stream] = await Promise.all([import(/* @vite-ignore */ zlibName) as Promise<Zlib>, import(/* @vite-ignore */ streamName) as Promise<NodeStream>]);
+  const [zlib, stream] = await Promise.all([nodeBuiltin("zlib"), nodeBuiltin("stream")]);
   const src = stream.Readable.from(bytes, { objectMode: false });
   const gz = zlib.createGunzip({ chunkSize: 256 * 1024 });
   let srcError: unknown;

@@ -1,9 +1,12 @@
 // Picks and compiles the Wasm build once per process: relaxed SIMD when the runtime validates it (Deno, Chromium;
 // Node 20 needs a flag, so it gets plain SIMD), and the shared-memory (threads) build when workers are wanted.
-// The bytes are embedded as base64 (generated/, made by scripts/build-wasm.mjs), so no bundler or fs is needed.
+// The bytes are embedded as base64 (generated/, made by scripts/build-wasm.mjs), so no bundler or fs is needed;
+// precompiled modules in env.wasmModules (edge runtimes that forbid compiling) are used instead when present.
 
+import { env } from "../../env.js";
 import { BackendError } from "../../errors.js";
 import { ABI_FINGERPRINT } from "./generated/abi.js";
+import { hasFeature } from "./probe.js";
 
 export type Variant = "simd" | "relaxed" | "simd-mt" | "relaxed-mt";
 
@@ -14,47 +17,42 @@ const SOURCES: Record<Variant, () => Promise<string>> = {
   "relaxed-mt": async () => (await import("./generated/germ-relaxed-mt.js")).WASM_BASE64,
 };
 
-const bytesCache = new Map<Variant, Promise<Uint8Array>>();
 const moduleCache = new Map<Variant, Promise<WebAssembly.Module>>();
 
-function bytesOf(v: Variant): Promise<Uint8Array> {
-  let p = bytesCache.get(v);
-  if (!p) {
-    p = SOURCES[v]().then((b64) => {
-      const s = atob(b64);
-      const out = new Uint8Array(s.length);
-      for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-      return out;
-    });
-    bytesCache.set(v, p);
-  }
-  return p;
+/** The embedded bytes of a build (decoded on each call: only compiling and tests need them). */
+export async function bytesOf(v: Variant): Promise<Uint8Array> {
+  const s = atob(await SOURCES[v]());
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
 }
 
-/** Whether this runtime accepts the build (relaxed SIMD, threads and SIMD are each checked this way). */
-export async function validates(v: Variant): Promise<boolean> {
-  try { return WebAssembly.validate((await bytesOf(v)) as BufferSource); } catch { return false; }
-}
-
-/** The compiled module of a build (compiled once per process, shared by every backend and worker). */
+/** The compiled module of a build: the precompiled one from env.wasmModules, else the embedded bytes compiled once per process. */
 export function compiled(v: Variant): Promise<WebAssembly.Module> {
+  const given = env.wasmModules?.[v];
+  if (given) return Promise.resolve(given);
   let p = moduleCache.get(v);
   if (!p) {
     p = bytesOf(v).then((b) => WebAssembly.compile(b as BufferSource));
+    p.catch(() => moduleCache.delete(v)); // a refusal (e.g. an embedder forbidding compilation) is not cached
     moduleCache.set(v, p);
   }
   return p;
 }
 
-/** The best build for this runtime, or why none runs. */
-export async function pickVariant(threads: boolean): Promise<Variant | { unavailable: string }> {
+/** The best build for this runtime, or why none runs. Only the builds in env.wasmModules are candidates when it is set. */
+export function pickVariant(threads: boolean): Variant | { unavailable: string } {
   if (typeof WebAssembly !== "object") return { unavailable: "this runtime has no WebAssembly" };
-  const base: Variant = threads ? "simd-mt" : "simd";
-  if (!(await validates(base))) {
-    return { unavailable: threads ? "this runtime rejects the threaded SIMD build (no shared memory or atomics)" : "this runtime has no WebAssembly SIMD (fixed-width 128-bit)" };
+  if (!hasFeature("simd")) return { unavailable: "this runtime has no WebAssembly SIMD (fixed-width 128-bit)" };
+  if (threads && !hasFeature("threads")) return { unavailable: "this runtime rejects the threaded build (no shared WebAssembly memory)" };
+  const [relaxed, base]: Variant[] = threads ? ["relaxed-mt", "simd-mt"] : ["relaxed", "simd"];
+  const given = env.wasmModules;
+  if (given) {
+    if (given[relaxed] && hasFeature("relaxed")) return relaxed;
+    if (given[base]) return base;
+    return { unavailable: `env.wasmModules has no ${[base, relaxed].join(" or ")} build (set e.g. env.wasmModules = { ${base.replace("-mt", "")}: <WebAssembly.Module of germ-js/wasm/${base.replace("-mt", "")}.wasm> })` };
   }
-  const relaxed: Variant = threads ? "relaxed-mt" : "relaxed";
-  return (await validates(relaxed)) ? relaxed : base;
+  return hasFeature("relaxed") ? relaxed : base;
 }
 
 /** Exports of an instantiated build. */

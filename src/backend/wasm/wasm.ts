@@ -6,7 +6,7 @@ import type { OpArgs, OpName, OpNeeds, WeightArg } from "../../contract/spec.js"
 import { tableRun, tableSupports } from "../../contract/kernels.js";
 import { FORMATS, type FormatName } from "../../contract/formats.js";
 import { BackendError } from "../../errors.js";
-import { runtime } from "../../env.js";
+import { nodeBuiltin, runtime } from "../../env.js";
 import { warnOnce } from "../../log.js";
 import { Arena, MAX_PAGES, PAGE } from "./arena.js";
 import { compiled, instantiate, pickVariant, type GermExports, type Variant } from "./loader.js";
@@ -42,15 +42,15 @@ export const createWasmBackend: BackendFactory = async (opts: BackendOptions) =>
     throw new BackendError(`wasm: threads ${opts.threads} must be an integer in 1…${MAX_THREADS}`);
   }
   let threads = opts.threads ?? (await defaultThreads());
-  if (threads > 1 && !sharedMemoryUsable()) {
-    warnOnce("wasm:threads", `wasm: running on 1 thread instead of ${threads}: SharedArrayBuffer needs a cross-origin-isolated page ` +
-      "(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)");
+  const noThreads = threads > 1 ? whyNoThreads() : null;
+  if (noThreads) {
+    warnOnce("wasm:threads", `wasm: running on 1 thread instead of ${threads}: ${noThreads}`);
     threads = 1;
   }
   if (threads > 1) {
     try {
       const parts = await setup(true);
-      if (!("unavailable" in parts)) return new WasmBackend(parts, await ThreadPool.start(parts.variant, parts.memory, parts.ctrl, threads), threads);
+      if (!("unavailable" in parts)) return new WasmBackend(parts, await ThreadPool.start(parts.module, parts.memory, parts.ctrl, threads), threads);
       warnOnce("wasm:mt", `wasm: running on 1 thread: ${parts.unavailable}`);
     } catch (e) {
       warnOnce("wasm:workers", `wasm: running on 1 thread: ${(e as Error).message}`);
@@ -63,29 +63,45 @@ export const createWasmBackend: BackendFactory = async (opts: BackendOptions) =>
 /** More workers than this only cost memory (each has its own stack and scratch) on any machine germ-js targets. */
 const MAX_THREADS = 64;
 
-/** Pick and instantiate a build on a fresh memory (shared for threads); the control + argument block comes first. */
+/**
+ * Pick, compile and instantiate a build on a fresh memory (shared for threads); the control + argument block comes
+ * first. A runtime that refuses to compile (edge workers allow only precompiled modules) makes the backend unavailable.
+ */
 async function setup(shared: boolean): Promise<Parts | { unavailable: string }> {
-  const variant = await pickVariant(shared);
+  const variant = pickVariant(shared);
   if (typeof variant !== "string") return variant;
+  let module: WebAssembly.Module;
+  try {
+    module = await compiled(variant);
+  } catch (e) {
+    const base = variant.replace("-mt", "");
+    return { unavailable: `this runtime does not compile WebAssembly at run time (${(e as Error).message}); give it the precompiled build: ` +
+      `import ${base} from "germ-js/wasm/${base}.wasm"; env.wasmModules = { ${base} }` };
+  }
   const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
-  const exports = await instantiate(await compiled(variant), memory);
+  const exports = await instantiate(module, memory);
   const arena = new Arena(memory, exports.heapBase());
-  return { variant, memory, exports, arena, ctrl: arena.alloc(CTRL.BYTES + ARG_SLOTS * 4) };
+  return { variant, module, memory, exports, arena, ctrl: arena.alloc(CTRL.BYTES + ARG_SLOTS * 4) };
 }
 
-interface Parts { variant: Variant; memory: WebAssembly.Memory; exports: GermExports; arena: Arena; ctrl: number }
+interface Parts { variant: Variant; module: WebAssembly.Module; memory: WebAssembly.Memory; exports: GermExports; arena: Arena; ctrl: number }
 
 async function defaultThreads(): Promise<number> {
   const hc = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   if (hc) return Math.min(hc, 8);
-  if (runtime === "node") return Math.min((await import("node:os")).availableParallelism(), 8);
+  if (runtime === "node") return Math.min((await nodeBuiltin("os")).availableParallelism(), 8);
   return 1;
 }
 
-function sharedMemoryUsable(): boolean {
-  if (typeof SharedArrayBuffer === "undefined") return false;
-  const g = globalThis as { crossOriginIsolated?: boolean };
-  return runtime === "node" || runtime === "deno" || g.crossOriginIsolated === true;
+/** Why worker threads cannot run here, or null when they can. */
+function whyNoThreads(): string | null {
+  if (runtime === "node" || runtime === "deno") return null;
+  if (typeof Worker === "undefined") return "this runtime has no Worker (edge runtimes run single-threaded)";
+  if (typeof SharedArrayBuffer === "undefined" || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) {
+    return "SharedArrayBuffer needs a cross-origin-isolated page (serve it with Cross-Origin-Opener-Policy: same-origin and " +
+      "Cross-Origin-Embedder-Policy: require-corp)";
+  }
+  return null;
 }
 
 export class WasmBackend implements Backend, KernelHost {

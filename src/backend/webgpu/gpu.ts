@@ -29,7 +29,7 @@ async function importDawn(): Promise<GPU | string> {
   // A variable specifier keeps bundlers from resolving or inlining the optional native package.
   const spec = "webgpu";
   try {
-    const mod = await import(/* @vite-ignore */ spec);
+    const mod = await import(/* webpackIgnore: true */ /* @vite-ignore */ spec);
     return mod.create([]) as GPU;
   } catch (e) {
     return `no navigator.gpu, and the optional npm package "webgpu" (Dawn for Node) did not load: ${(e as Error).message}`;
