@@ -14,7 +14,8 @@ import { FIXTURES, MODEL, TOL, checkEmbeddings, loadGolden } from "./lib/golden.
 import { chromiumOrSkip, launchChromium, runApp } from "./lib/chromium.mjs";
 import { serveStatic } from "./lib/static-server.mjs";
 import { freePort } from "./lib/free-port.mjs";
-import { esbuildWarnings, rollupWarnings, viteWarnings, webpackWarnings } from "./lib/build-warnings.mjs";
+import { buildLog, esbuildWarnings, rollupWarnings, viteWarnings, webpackErrors, webpackWarnings }
+  from "./lib/build-warnings.mjs";
 
 const NM = join(REPO, "node_modules");
 const APP = join(REPO, "test", "apps");
@@ -181,7 +182,8 @@ async function testOne(b, tarball, browser) {
     row.buildWarnings = b.statsFile ? webpackWarnings(join(dir, b.statsFile)) : b.warnings(out);
     if (code !== 0) {
       row.build = "FAIL";
-      row.failures.push(`build exited ${code}:\n    ${out.trim().split("\n").slice(-25).join("\n    ")}`);
+      const log = buildLog(b.statsFile ? `${webpackErrors(join(dir, b.statsFile))}\n${out}` : out);
+      row.failures.push(`build exited ${code}:\n    ${log.split("\n").join("\n    ")}`);
       return row;
     }
     row.build = "ok";

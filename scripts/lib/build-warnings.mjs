@@ -6,6 +6,19 @@ import { existsSync, readFileSync } from "node:fs";
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
+/** The output without colour escapes and stack frames, at most `max` lines: what a failed build's message needs. */
+export function buildLog(out, max = 20) {
+  const lines = out.replace(ANSI, "").split("\n").filter((l) => !/^\s+at /.test(l) && l.trim() !== "");
+  return lines.slice(0, max).join("\n") + (lines.length > max ? `\n… (${lines.length - max} more lines)` : "");
+}
+
+/** webpack: the errors in stats.json (webpack-cli --json <file> prints nothing else). */
+export function webpackErrors(statsFile) {
+  if (!existsSync(statsFile)) return "";
+  const stats = JSON.parse(readFileSync(statsFile, "utf8"));
+  return (stats.errors ?? []).map((e) => `${e.moduleName ?? ""}\n${e.message}`.replace(ANSI, "")).join("\n");
+}
+
 /** A warning: its text (at most a few lines), whether it names germ-js, and whether it is webpack's "Critical dependency". */
 function entry(text) {
   const t = text.trim();
