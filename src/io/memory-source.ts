@@ -1,0 +1,49 @@
+// A ModelSource over files the caller already holds: an edge worker's bundled data modules, bytes read from KV or
+// R2, or File objects from a page's file picker. Values may be lazy, so large weights are read only when asked for.
+import { InputError } from "../errors.js";
+import type { ModelSource } from "./checkpoint.js";
+
+/** One file's contents: bytes, a Blob/File, or a function that reads them on demand (null: absent). */
+export type FileValue = Uint8Array | ArrayBuffer | Blob | (() => Promise<Uint8Array | ArrayBuffer | Blob | null>);
+
+/**
+ * A model from files already in memory, keyed by name (config.json, tokenizer.json, model.safetensors, …).
+ * @example
+ * // Cloudflare Workers: the model's files bundled as data modules
+ * import config from "./model/config.json.bin"; import tokenizer from "./model/tokenizer.json.bin";
+ * import weights from "./model/model.safetensors";
+ * const model = await GermModel.fromPretrained(memorySource({ "config.json": config, "tokenizer.json": tokenizer,
+ *   "model.safetensors": weights }, "bundled:my-model"));
+ * @example
+ * // R2 / KV: read the weights only when the loader asks for them
+ * const src = memorySource({ "config.json": cfg, "tokenizer.json": tok,
+ *   "model.safetensors": async () => (await env.MODELS.get("germ/model.safetensors"))?.arrayBuffer() ?? null });
+ */
+export function memorySource(files: Record<string, FileValue> | Map<string, FileValue>, location = "memory"): ModelSource {
+  const map = files instanceof Map ? files : new Map(Object.entries(files));
+  for (const [name, v] of map) {
+    if (!(v instanceof Uint8Array || v instanceof ArrayBuffer || typeof v === "function" || isBlob(v))) {
+      throw new InputError(`memorySource: ${location}/${name} is ${describe(v)}, not bytes (Uint8Array, ArrayBuffer, Blob or an async function returning one)`);
+    }
+  }
+  return {
+    location,
+    async get(file: string): Promise<Uint8Array | null> {
+      let v: FileValue | Uint8Array | ArrayBuffer | Blob | null | undefined = map.get(file);
+      if (typeof v === "function") v = await v();
+      if (v === null || v === undefined) return null;
+      if (v instanceof Uint8Array) return v;
+      if (v instanceof ArrayBuffer) return new Uint8Array(v);
+      if (isBlob(v)) return new Uint8Array(await v.arrayBuffer());
+      throw new InputError(`memorySource: ${location}/${file} resolved to ${describe(v)}, not bytes`);
+    },
+  };
+}
+
+function isBlob(v: unknown): v is Blob {
+  return typeof Blob !== "undefined" && v instanceof Blob;
+}
+
+function describe(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? `a ${(v as object).constructor?.name ?? "object"}` : `a ${typeof v}`;
+}
