@@ -1,10 +1,12 @@
 // End-to-end test of the demo page (docs/demo/) in headless Chromium, driven with puppeteer-core: it starts
 // scripts/demo.mjs with --models test/fixtures, loads tiny-softmax1 by URL, embeds golden sequences on Wasm (2 threads:
-// the page is cross-origin isolated) and on WebGPU (SwiftShader), runs outliers, loads tiny-softmax1-cls through the
-// folder picker and classifies, and compares what the page shows and exposes with the PyTorch
+// the page is cross-origin isolated) and on WebGPU (SwiftShader), runs outliers, cancels a run, loads a model from
+// dropped files, loads tiny-softmax1-cls through the folder picker and classifies the sequences of an opened .fa.gz, and compares what the page shows and exposes with the PyTorch
 // goldens at the golden tests' own tolerance (GOLDEN_TOL_F32). Any page error or console error fails it.
 // Needs `npm run build` (dist/ and build/test/). Without Chromium it skips, except under CI=true.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +55,7 @@ function startServer() {
 }
 
 const problems = [];
+const tmp = mkdtempSync(resolve(tmpdir(), "germ-demo-"));
 const server = await startServer();
 const browser = await puppeteer.launch({
   executablePath: chromium, headless: true,
@@ -75,7 +78,7 @@ try {
   if (await page.$eval("#threads", (s) => s.disabled)) throw new Error("threads are not offered on an isolated page");
 
   /** Fill the options and load a model; returns window.__germModel. */
-  async function load({ device, threads, url, folder }) {
+  async function load({ device, threads, url, folder, drop }) {
     const pick = async (sel, v) => {
       if (!(await page.select(sel, v)).includes(v)) throw new Error(`the page offers no ${sel} option ${v}`);
     };
@@ -86,13 +89,20 @@ try {
     if (url) {
       await page.$eval("#model-url", (el, v) => { el.value = v; }, url);
       await page.click("#load-url");
+    } else if (drop) {
+      // A drop of the model's files on the drop zone, as a file manager makes it (DataTransfer with File objects).
+      await page.evaluate(async (base, names) => {
+        const dt = new DataTransfer();
+        for (const n of names) dt.items.add(new File([await (await fetch(`${base}/${n}`)).blob()], n));
+        document.getElementById("drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, drop.base, drop.files);
     } else {
       const input = await page.$("#model-dir");
       await input.uploadFile(folder); // a webkitdirectory input takes a folder path, as a user picks one
     }
     await page.waitForFunction(() => window.__germModel || !document.getElementById("error").hidden);
     const err = await page.$eval("#error", (e) => (e.hidden ? "" : e.textContent));
-    if (err) throw new Error(`loading ${url ?? folder} on ${device}: the page says ${err}`);
+    if (err) throw new Error(`loading ${url ?? folder ?? drop.base} on ${device}: the page says ${err}`);
     const m = await page.evaluate(() => window.__germModel);
     if (m.info.backend !== device) throw new Error(`asked for ${device}, the model runs on ${m.info.backend}`);
     console.log(`  loaded ${m.model.location} on ${m.info.backend} (${m.info.build}, ${m.info.threads} threads; ${m.info.description}) in ${Math.round(m.loadMs)} ms`);
@@ -195,6 +205,10 @@ try {
   checkOutliers(await run("outliers"), soft1.g, soft1.want, "Wasm ×2 outliers");
   await checkChart(1);
 
+  // Drag and drop of a model's files (a ModelSource over File objects in the worker, as for the folder picker).
+  await load({ device: "wasm", threads: 2, drop: { base: "/models/tiny-softmax1", files: ["config.json", "tokenizer.json", "model.safetensors"] } });
+  await checkEmbed(await run("embed"), soft1.want, "dropped files, Wasm embed");
+
   await load({ device: "webgpu", url: "/models/tiny-softmax1" });
   await checkEmbed(await run("embed"), soft1.want, "WebGPU embed");
   mkdirSync(artifacts, { recursive: true });
@@ -204,7 +218,13 @@ try {
   // the top level and the worker turns those File objects into a ModelSource.
   const cls = golden("tiny-softmax1-cls");
   await load({ device: "wasm", threads: 2, folder: resolve(fixtures, "tiny-softmax1-cls") });
+  // The sequences from an opened .fa.gz this time (readSequences inflates it in the page); the text box is ignored.
+  const gz = resolve(tmp, "golden.fa.gz");
+  writeFileSync(gz, gzipSync(fasta(cls.g)));
+  await page.$eval("#sequences", (el) => { el.value = ">ignored\nACGT\n"; });
+  await (await page.$("#seq-file")).uploadFile(gz);
   const c = await run("classify");
+  if (c.ids.join() !== NAMES.join()) throw new Error(`classify of golden.fa.gz: ids ${c.ids} ≠ ${NAMES}`);
   const labels = cls.g.config.id2label;
   NAMES.forEach((n, i) => {
     assertClose(c.classes[i].logits, cls.want(`${n}/cls_logits`), `classify ${n} logits`, TOL.atol, TOL.rtol);
@@ -216,7 +236,7 @@ try {
   NAMES.forEach((n, i) => {
     if (cells[i + 1][3] !== c.classes[i].label) throw new Error(`classify: table row ${n} shows label ${cells[i + 1][3]}`);
   });
-  console.log(`  folder picker + classify: ${NAMES.length} logit rows match the goldens`);
+  console.log(`  folder picker + golden.fa.gz + classify: ${NAMES.length} logit rows match the goldens`);
   checkOutliers(await run("outliers"), cls.g, cls.want, "folder model outliers");
   await checkChart(2);
 
@@ -230,6 +250,7 @@ try {
 } finally {
   await browser.close();
   server.stop();
+  rmSync(tmp, { recursive: true, force: true });
 }
 if (problems.length) {
   console.error(`test:demo: FAILED\n${problems.map((p) => `  - ${p}`).join("\n")}`);

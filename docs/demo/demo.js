@@ -25,8 +25,7 @@ function setUpOptions() {
     const max = Math.min(16, Math.max(4, cores));
     threads.add(new Option("auto", ""));
     for (let n = 1; n <= max; n++) threads.add(new Option(String(n), String(n)));
-    $("threads-help").textContent = "This page is cross-origin isolated, so Wasm can run on several threads" +
-      (cores ? ` (this computer reports ${cores} cores).` : ".");
+    $("threads-help").textContent = `Cross-origin isolated: Wasm can use threads${cores ? ` (${cores} cores here)` : ""}.`;
   } else {
     threads.add(new Option("1", "1"));
     threads.disabled = true;

@@ -49,7 +49,13 @@ export async function droppedFiles(dataTransfer) {
 export async function readRecords(lib, { text, file }) {
   if (file) {
     const out = [];
-    for await (const r of lib.readSequences(file.stream(), { name: file.name })) out.push(r);
+    try {
+      for await (const r of lib.readSequences(file.stream(), { name: file.name })) out.push(r);
+    } catch (e) {
+      if (e instanceof lib.GermError) throw e;
+      // The browser reads the file from disk at each run: it fails if the file was moved, changed or deleted since.
+      throw inputError(`${file.name}: cannot be read (${e.message}); was it moved, changed or deleted? Open it again`);
+    }
     return out;
   }
   if (!text.trim()) throw inputError("no sequences: paste some, or open a FASTA/FASTQ file");
