@@ -166,14 +166,18 @@ try {
     console.log(`  ${what}: per-layer mean ∞-norm and kurtosis over ${tokens} tokens match the goldens`);
   }
 
-  async function checkChart(lines) {
+  /** The chart is an <svg> in the page with a line per model: each model's name is in it, and no other's. */
+  async function checkChart(names, absent = []) {
     const svg = await page.$eval("#chart-plot", (el) => {
       const s = el.querySelector("svg");
-      return s && { dots: s.querySelectorAll("circle").length, hidden: el.closest("figure").hidden, label: s.getAttribute("aria-label") };
+      return s && { texts: [...s.querySelectorAll("text")].map((t) => t.textContent.trim()), hidden: el.closest("figure").hidden,
+        label: s.getAttribute("aria-label"), marks: s.querySelectorAll("path, circle").length };
     });
     if (!svg || svg.hidden) throw new Error("outliers: no chart <svg> in the page");
-    if (svg.dots === 0) throw new Error("outliers: the chart has no points");
-    console.log(`  outliers chart: <svg aria-label="${svg.label}"> with ${svg.dots} points (${lines} model line${lines > 1 ? "s" : ""})`);
+    // The legend names each model in a <text> of its own.
+    for (const n of names) if (!svg.texts.includes(n)) throw new Error(`outliers chart: no line for ${n} (texts: ${svg.texts.join(" | ")})`);
+    for (const n of absent) if (svg.texts.includes(n)) throw new Error(`outliers chart: still shows ${n}`);
+    console.log(`  outliers chart: <svg aria-label="${svg.label}"> (${svg.marks} paths/dots) with a line for ${names.join(" and ")}`);
   }
 
   const soft1 = golden("tiny-softmax1");
@@ -203,7 +207,7 @@ try {
   await page.$eval("#upper", (el) => { el.checked = false; });
   await checkEmbed(await run("embed"), soft1.want, "Wasm ×2 embed");
   checkOutliers(await run("outliers"), soft1.g, soft1.want, "Wasm ×2 outliers");
-  await checkChart(1);
+  await checkChart(["tiny-softmax1"]);
 
   // Drag and drop of a model's files (a ModelSource over File objects in the worker, as for the folder picker).
   await load({ device: "wasm", threads: 2, drop: { base: "/models/tiny-softmax1", files: ["config.json", "tokenizer.json", "model.safetensors"] } });
@@ -238,13 +242,12 @@ try {
   });
   console.log(`  folder picker + golden.fa.gz + classify: ${NAMES.length} logit rows match the goldens`);
   checkOutliers(await run("outliers"), cls.g, cls.want, "folder model outliers");
-  await checkChart(2);
+  await checkChart(["tiny-softmax1", "tiny-softmax1-cls"]);
 
   await page.screenshot({ path: resolve(artifacts, "demo.png"), fullPage: true });
   console.log(`  screenshots: ${resolve(artifacts, "demo.png")} (after outliers), demo-embed.png (after the WebGPU embed)`);
   await page.click("#chart-clear");
-  const dots = await page.$$eval("#chart-plot svg circle", (c) => c.length);
-  if (dots !== 9) throw new Error(`"Keep only the latest model": ${dots} points left, expected one model's 9`);
+  await checkChart(["tiny-softmax1-cls"], ["tiny-softmax1"]);
 } catch (e) {
   problems.push(e.message);
 } finally {

@@ -1,6 +1,7 @@
 // The demo's model lives here, in a module Web Worker, so a forward pass never freezes the page. It imports the
 // library's built browser entry (/dist/index.js, as scripts/demo.mjs serves it); the Wasm backend starts its own
-// thread workers from in here. Protocol: the page posts { type, id, … }; every reply carries the same id.
+// thread workers from in here. Protocol: the page posts { type, id, … }; every reply carries the same id, except
+// note { text } (a library warning, shown with the model's details).
 //   load    { source: { url } | { files: File[], folder }, options }  → progress*, note*, loaded { info, model, ms }
 //   run     { task: "embed" | "classify" | "outliers", texts } → progress*, result { task, …, ms, tokens }
 //   cancel  { id }: aborts that run between layers/batches (it then answers error { name: "AbortError" })
@@ -16,10 +17,9 @@ const post = (msg, transfer = []) => self.postMessage(msg, transfer);
 
 // germ-js reports fallbacks and missing heads once through console.warn: show them in the page too.
 const consoleWarn = console.warn.bind(console);
-let noteId = 0;
 console.warn = (...args) => {
   consoleWarn(...args);
-  post({ type: "note", id: noteId, text: args.map(String).join(" ").replace(/^germ-js: /, "") });
+  post({ type: "note", text: args.map(String).join(" ").replace(/^germ-js: /, "") });
 };
 
 async function library() {
@@ -34,18 +34,6 @@ async function library() {
   return lib;
 }
 
-/** A ModelSource over picked or dropped files: `get(name)` reads the file of that name, null when it is absent. */
-function fileSource(files, folder) {
-  const byName = new Map(files.map((f) => [f.name, f]));
-  return {
-    location: folder || "local files",
-    async get(name) {
-      const f = byName.get(name);
-      return f ? new Uint8Array(await f.arrayBuffer()) : null;
-    },
-  };
-}
-
 /** Progress messages at most ~10 per second (a download reports every chunk). */
 function progressPoster(id) {
   let last = 0;
@@ -58,12 +46,12 @@ function progressPoster(id) {
 }
 
 async function load(id, { source, options }) {
-  const { GermModel } = await library();
+  const { GermModel, memorySource } = await library();
   model?.dispose();
   model = null;
-  noteId = id;
   const t0 = performance.now();
-  const src = source.files ? fileSource(source.files, source.folder) : source.url;
+  // Picked or dropped File objects: a ModelSource that reads each file only when the loader asks for it.
+  const src = source.files ? memorySource(new Map(source.files.map((f) => [f.name, f])), source.folder || "local files") : source.url;
   const m = await GermModel.fromPretrained(src, { ...options, onProgress: progressPoster(id) });
   const ms = performance.now() - t0;
   model = m;
