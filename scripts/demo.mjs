@@ -89,7 +89,10 @@ function parseArgs(argv) {
     const a = argv[i], v = argv[i + 1];
     if (a === "--port" && v !== undefined && /^\d+$/.test(v) && Number(v) < 65536) { opts.port = Number(v); i++; }
     else if (a === "--models" && v !== undefined) { opts.models = v; i++; }
-    else if (a === "--help" || a === "-h") { console.log("usage: node scripts/demo.mjs [--port N (0: any free)] [--models DIR]"); process.exit(0); }
+    else if (a === "--help" || a === "-h") {
+      console.log("usage: node scripts/demo.mjs [--port N (0: any free)] [--models DIR]");
+      process.exit(0);
+    }
     else { console.error(`demo: unknown or incomplete option ${JSON.stringify(a)} (try --help)`); process.exit(2); }
   }
   return opts;

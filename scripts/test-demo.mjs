@@ -1,8 +1,9 @@
 // End-to-end test of the demo page (docs/demo/) in headless Chromium, driven with puppeteer-core: it starts
 // scripts/demo.mjs with --models test/fixtures, loads tiny-softmax1 by URL, embeds golden sequences on Wasm (2 threads:
 // the page is cross-origin isolated) and on WebGPU (SwiftShader), runs outliers, cancels a run, loads a model from
-// dropped files, loads tiny-softmax1-cls through the folder picker and classifies the sequences of an opened .fa.gz, and compares what the page shows and exposes with the PyTorch
-// goldens at the golden tests' own tolerance (GOLDEN_TOL_F32). Any page error or console error fails it.
+// dropped files, loads tiny-softmax1-cls through the folder picker and classifies the sequences of an opened .fa.gz,
+// and compares what the page shows and exposes with the PyTorch goldens at the golden tests' own tolerance
+// (GOLDEN_TOL_F32). Any page error or console error fails it.
 // Needs `npm run build` (dist/ and build/test/). Without Chromium it skips, except under CI=true.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +26,9 @@ if (!existsSync(chromium)) {
 }
 // dist/plot.js is germ-js/plot (src/plot), which the outlier chart draws with.
 for (const need of ["dist/index.js", "dist/plot.js", "build/test/helpers/golden-checks.js"]) {
-  if (!existsSync(resolve(repo, need))) { console.error(`test:demo: ${need} is missing: run npm run build first`); process.exit(1); }
+  if (existsSync(resolve(repo, need))) continue;
+  console.error(`test:demo: ${need} is missing: run npm run build first`);
+  process.exit(1);
 }
 const { GOLDEN_TOL_F32: TOL, goldenLookup } = await import(resolve(repo, "build/test/helpers/golden-checks.js"));
 const { assertClose } = await import(resolve(repo, "build/test/helpers/compare.js"));
@@ -42,7 +45,8 @@ const fasta = (g) => NAMES.map((n) => `>${n}\n${g.sequences.find((s) => s.name =
 
 /** The demo server on a free port; resolves to { url, stop }. */
 function startServer() {
-  const child = spawn(process.execPath, [resolve(repo, "scripts/demo.mjs"), "--port", "0", "--models", fixtures], { stdio: ["ignore", "pipe", "inherit"] });
+  const args = [resolve(repo, "scripts/demo.mjs"), "--port", "0", "--models", fixtures];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((ok, fail) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -94,7 +98,8 @@ try {
       await page.evaluate(async (base, names) => {
         const dt = new DataTransfer();
         for (const n of names) dt.items.add(new File([await (await fetch(`${base}/${n}`)).blob()], n));
-        document.getElementById("drop-zone").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+        const drop = new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true });
+        document.getElementById("drop-zone").dispatchEvent(drop);
       }, drop.base, drop.files);
     } else {
       const input = await page.$("#model-dir");
@@ -105,7 +110,9 @@ try {
     if (err) throw new Error(`loading ${url ?? folder ?? drop.base} on ${device}: the page says ${err}`);
     const m = await page.evaluate(() => window.__germModel);
     if (m.info.backend !== device) throw new Error(`asked for ${device}, the model runs on ${m.info.backend}`);
-    console.log(`  loaded ${m.model.location} on ${m.info.backend} (${m.info.build}, ${m.info.threads} threads; ${m.info.description}) in ${Math.round(m.loadMs)} ms`);
+    const { backend, build, threads: n, description } = m.info;
+    const ms = Math.round(m.loadMs);
+    console.log(`  loaded ${m.model.location} on ${backend} (${build}, ${n} thread(s); ${description}) in ${ms} ms`);
     return m;
   }
 
@@ -128,21 +135,37 @@ try {
   }
 
   /** The results table as text cells, header row first. */
-  const tableCells = () => page.$$eval("#results-table tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+  const tableCells = () => page.$$eval("#results-table tr", (rows) =>
+    rows.map((r) => [...r.cells].map((c) => c.textContent)));
   const short = (v) => String(Number(v.toPrecision(4)));
 
   /** Each exposed embedding equals the golden mean pooling; the table shows those numbers (norm, first dims). */
   async function checkEmbed(r, want, what) {
     if (r.ids.join() !== NAMES.join()) throw new Error(`${what}: ids ${r.ids} ≠ ${NAMES}`);
     let worst = 0;
-    NAMES.forEach((n, i) => { worst = Math.max(worst, assertClose(r.embeddings[i], want(`${n}/mean_pooled`), `${what} ${n} mean_pooled`, TOL.atol, TOL.rtol)); });
+    NAMES.forEach((n, i) => {
+      const err = assertClose(r.embeddings[i], want(`${n}/mean_pooled`), `${what} ${n} mean_pooled`, TOL.atol, TOL.rtol);
+      worst = Math.max(worst, err);
+    });
     const cells = await tableCells();
     NAMES.forEach((n, i) => {
       const e = r.embeddings[i], norm = Math.sqrt(e.reduce((a, x) => a + x * x, 0));
       const shown = cells[i + 1], expect = [n, null, null, short(norm), ...e.slice(0, 8).map(short)];
-      expect.forEach((v, k) => { if (v !== null && shown[k] !== v) throw new Error(`${what}: table row ${n} column ${cells[0][k]} shows ${shown[k]}, expected ${v}`); });
+      expect.forEach((v, k) => {
+        if (v === null || shown[k] === v) return;
+        throw new Error(`${what}: table row ${n}, ${cells[0][k]}: shows ${shown[k]}, expected ${v}`);
+      });
     });
-    console.log(`  ${what}: ${NAMES.length} mean-pooled embeddings match the goldens (max |err| ${worst.toExponential(2)})`);
+    // The .tsv download holds every dimension, each reading back as the same float32.
+    const tsv = await page.$eval("#dl-tsv", async (a) => (await fetch(a.href)).text());
+    const [head, ...rows] = tsv.trimEnd().split("\n").map((l) => l.split("\t"));
+    if (head.length !== r.embeddings[0].length + 1 || head[0] !== "id" || rows.length !== NAMES.length) {
+      throw new Error(`${what}: the .tsv has ${rows.length} rows of ${head.length} columns`);
+    }
+    rows.forEach(([id, ...v], i) => {
+      if (id !== NAMES[i] || v.some((x, k) => Math.fround(Number(x)) !== r.embeddings[i][k])) throw new Error(`${what}: .tsv row ${i} differs`);
+    });
+    console.log(`  ${what}: ${NAMES.length} mean-pooled embeddings match the goldens (max |err| ${worst.toExponential(2)}); table and .tsv agree`);
   }
 
   /** The page's outlier summary equals the mean over these sequences' tokens of the golden per-token statistics. */
@@ -170,14 +193,18 @@ try {
   async function checkChart(names, absent = []) {
     const svg = await page.$eval("#chart-plot", (el) => {
       const s = el.querySelector("svg");
-      return s && { texts: [...s.querySelectorAll("text")].map((t) => t.textContent.trim()), hidden: el.closest("figure").hidden,
-        label: s.getAttribute("aria-label"), marks: s.querySelectorAll("path, circle").length };
+      if (!s) return null;
+      const texts = [...s.querySelectorAll("text")].map((t) => t.textContent.trim());
+      const marks = s.querySelectorAll("path, circle").length;
+      return { texts, marks, hidden: el.closest("figure").hidden, label: s.getAttribute("aria-label") };
     });
     if (!svg || svg.hidden) throw new Error("outliers: no chart <svg> in the page");
     // The legend names each model in a <text> of its own.
-    for (const n of names) if (!svg.texts.includes(n)) throw new Error(`outliers chart: no line for ${n} (texts: ${svg.texts.join(" | ")})`);
+    for (const n of names) {
+      if (!svg.texts.includes(n)) throw new Error(`outliers chart: no line for ${n} (${svg.texts.join(" | ")})`);
+    }
     for (const n of absent) if (svg.texts.includes(n)) throw new Error(`outliers chart: still shows ${n}`);
-    console.log(`  outliers chart: <svg aria-label="${svg.label}"> (${svg.marks} paths/dots) with a line for ${names.join(" and ")}`);
+    console.log(`  outliers chart: <svg aria-label="${svg.label}"> (${svg.marks} paths/dots), lines for ${names.join(" and ")}`);
   }
 
   const soft1 = golden("tiny-softmax1");
@@ -189,15 +216,20 @@ try {
   await page.click("#run-embed");
   await page.waitForFunction(() => !document.getElementById("error").hidden);
   const shown = await page.$eval("#error", (e) => e.textContent);
-  if (!/^FormatError: .*line 1.*no sequence/.test(shown)) throw new Error(`bad FASTA: the page shows "${shown}", expected a FormatError naming line 1`);
+  if (!/^FormatError: .*line 1.*no sequence/.test(shown)) {
+    throw new Error(`bad FASTA: the page shows "${shown}", not a FormatError at line 1`);
+  }
   console.log(`  bad input shown as: ${shown}`);
 
   // Cancel: a long run stops at the next batch and the model stays usable (the golden run below uses it).
-  await page.$eval("#sequences", (el, v) => { el.value = v; }, `${fasta(soft1.g)}`.repeat(60));
+  // 1800 sequences, 113 chunks of 16: the click lands long before the end, even on a fast machine.
+  await page.$eval("#sequences", (el, v) => { el.value = v; }, fasta(soft1.g).repeat(300));
+  await page.evaluate(() => { window.__germLastResult = undefined; });
   await page.click("#run-embed");
   await page.waitForFunction(() => /of \d+ done/.test(document.getElementById("progress").textContent));
   await page.click("#cancel");
-  await page.waitForFunction(() => !document.getElementById("error").hidden);
+  await page.waitForFunction(() => window.__germLastResult || !document.getElementById("error").hidden);
+  if (await page.evaluate(() => window.__germLastResult !== undefined)) throw new Error("cancel: the run finished anyway");
   const cancelled = await page.$eval("#error", (e) => e.textContent);
   if (cancelled !== "Cancelled.") throw new Error(`cancel: the page shows "${cancelled}"`);
   if (await page.$eval("#run-embed", (b) => b.disabled)) throw new Error("cancel: the run buttons stay disabled");
@@ -210,7 +242,8 @@ try {
   await checkChart(["tiny-softmax1"]);
 
   // Drag and drop of a model's files (a ModelSource over File objects in the worker, as for the folder picker).
-  await load({ device: "wasm", threads: 2, drop: { base: "/models/tiny-softmax1", files: ["config.json", "tokenizer.json", "model.safetensors"] } });
+  const drop = { base: "/models/tiny-softmax1", files: ["config.json", "tokenizer.json", "model.safetensors"] };
+  await load({ device: "wasm", threads: 2, drop });
   await checkEmbed(await run("embed"), soft1.want, "dropped files, Wasm embed");
 
   await load({ device: "webgpu", url: "/models/tiny-softmax1" });
@@ -234,7 +267,8 @@ try {
     assertClose(c.classes[i].logits, cls.want(`${n}/cls_logits`), `classify ${n} logits`, TOL.atol, TOL.rtol);
     assertClose([c.classes[i].probs.reduce((a, b) => a + b, 0)], [1], `classify ${n} probs sum`, 1e-5, 0);
     const best = c.classes[i].logits.indexOf(Math.max(...c.classes[i].logits));
-    if (labels && c.classes[i].label !== labels[String(best)]) throw new Error(`classify ${n}: label ${c.classes[i].label} ≠ ${labels[String(best)]}`);
+    const label = labels?.[String(best)];
+    if (label && c.classes[i].label !== label) throw new Error(`classify ${n}: label ${c.classes[i].label} ≠ ${label}`);
   });
   const cells = await tableCells();
   NAMES.forEach((n, i) => {

@@ -11,7 +11,8 @@ let libPromise = null;
 /** germ-js in the page (for its sequence parsers), imported on first use. */
 const library = () => (libPromise ??= import(LIB_URL).catch((e) => {
   libPromise = null;
-  throw Object.assign(new Error(`could not load ${LIB_URL} (${e.message}); build the library first: npm run build`), { name: "BackendError" });
+  const err = new Error(`could not load ${LIB_URL} (${e.message}); build the library first: npm run build`);
+  throw Object.assign(err, { name: "BackendError" });
 }));
 
 // ---- options ----
@@ -79,7 +80,8 @@ function startWorker() {
   // what it was doing fails, and a fresh worker takes its place (the model has to be loaded again).
   worker.onerror = (e) => {
     e.preventDefault();
-    const err = Object.assign(new Error(`the model worker stopped: ${e.message || "it could not start"}`), { name: "BackendError" });
+    const err = new Error(`the model worker stopped: ${e.message || "it could not start"}`);
+    err.name = "BackendError";
     worker.terminate();
     for (const p of pending.values()) p.reject(err);
     pending.clear();
@@ -134,7 +136,8 @@ function showModel(m) {
   const box = $("model-info");
   const { info, model } = m;
   const rows = [
-    ["Model", model.location], ["Backend", `${info.backend} (${info.build})`], ["Threads", info.backend === "webgpu" ? "– (the GPU runs the kernels)" : String(info.threads)],
+    ["Model", model.location], ["Backend", `${info.backend} (${info.build})`],
+    ["Threads", info.backend === "webgpu" ? "– (the GPU runs the kernels)" : String(info.threads)],
     ["Device", info.description], ["Weights", model.dtype],
     ["Architecture", `${model.layers} layers, hidden ${model.hidden}, ${model.heads} heads, ${model.softmax} attention`],
     ["Heads", model.hasClassifier ? `classifier: ${model.labels.join(", ")}` : "no classifier (embed and outliers only)"],
@@ -183,7 +186,8 @@ async function load(source) {
     modelInfo = m;
     window.__germModel = { info: m.info, model: m.model, loadMs: m.ms };
     showModel(m);
-    progress(`Model ready on ${m.info.backend}${m.info.backend === "wasm" ? ` (${m.info.threads} thread${m.info.threads === 1 ? "" : "s"})` : ""}.`);
+    const n = m.info.threads;
+    progress(`Model ready on ${m.info.backend}${m.info.backend === "wasm" ? ` (${n} thread${n === 1 ? "" : "s"})` : ""}.`);
     $("timings").textContent = `Load ${secs(m.ms)}.`;
   } catch (e) {
     progress("No model loaded.");
@@ -210,11 +214,13 @@ async function run(task) {
     const lib = await library();
     const records = await readRecords(lib, { text: $("sequences").value, file });
     const { texts, note } = prepare(records, $("upper").checked);
-    $("seq-count").textContent = `${records.length} sequence${records.length === 1 ? "" : "s"}${file ? ` from ${file.name}` : ""}. ${note}`;
+    const n = records.length;
+    $("seq-count").textContent = `${n} sequence${n === 1 ? "" : "s"}${file ? ` from ${file.name}` : ""}. ${note}`;
     lastRecords = records;
     const verb = { embed: "Embedding", classify: "Classifying", outliers: "Computing outlier statistics of" }[task];
     progress(`${verb} ${texts.length} sequence${texts.length === 1 ? "" : "s"}…`);
-    const r = await call({ type: "run", task, texts }, (p) => progress(`${verb} sequences: ${p.done} of ${p.total} done…`));
+    const onProgress = (p) => progress(`${verb} sequences: ${p.done} of ${p.total} done…`);
+    const r = await call({ type: "run", task, texts }, onProgress);
     const tokens = r.tokens.reduce((a, b) => a + b, 0);
     $("timings").textContent = `Load ${secs(modelInfo.ms)} · run ${secs(r.ms)} · ${tokens} tokens · ` +
       `${Math.round(tokens / (Math.max(r.ms, 1) / 1000))} tokens/s on ${modelInfo.info.backend}.`;
@@ -263,7 +269,8 @@ function wire() {
   $("sequences").addEventListener("input", () => { $("seq-file").value = ""; $("seq-count").textContent = ""; });
   $("seq-file").addEventListener("change", () => {
     const f = $("seq-file").files[0];
-    $("seq-count").textContent = f ? `Will read ${f.name} (${mb(f.size)}); the text box is ignored while a file is chosen.` : "";
+    $("seq-count").textContent = f ? `Will read ${f.name} (${mb(f.size)}); the text box is ignored while a file is chosen.`
+      : "";
   });
   $("example").addEventListener("click", () => {
     $("sequences").value = EXAMPLE;

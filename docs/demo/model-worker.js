@@ -51,7 +51,9 @@ async function load(id, { source, options }) {
   model = null;
   const t0 = performance.now();
   // Picked or dropped File objects: a ModelSource that reads each file only when the loader asks for it.
-  const src = source.files ? memorySource(new Map(source.files.map((f) => [f.name, f])), source.folder || "local files") : source.url;
+  const src = source.files
+    ? memorySource(new Map(source.files.map((f) => [f.name, f])), source.folder || "local files")
+    : source.url;
   const m = await GermModel.fromPretrained(src, { ...options, onProgress: progressPoster(id) });
   const ms = performance.now() - t0;
   model = m;
@@ -75,7 +77,8 @@ function sequenceModules(layers) {
       const { infNorm, kurtosis } = l[kind];
       let inf = 0, kurt = 0;
       for (let t = 0; t < infNorm.length; t++) { inf += infNorm[t]; kurt += kurtosis[t]; }
-      modules[`bert.encoder.layer.${j}.mlp.${kind}`] = { infNormMean: inf / infNorm.length, kurtosisMean: kurt / infNorm.length };
+      const n = infNorm.length;
+      modules[`bert.encoder.layer.${j}.mlp.${kind}`] = { infNormMean: inf / n, kurtosisMean: kurt / n };
     }
   });
   return modules;

@@ -77,7 +77,7 @@ export async function showResult(r, records, modelName) {
     table(["id", "bp", "tokens", "label", ...labels.map((l) => `p(${l})`)],
       r.classes.map((c, i) => [ids[i], bp[i], r.tokens[i], c.label, ...c.probs]));
     const tsv = ["id", "label", ...labels.map((_, i) => `prob_${i}`)].join("\t") + "\n" +
-      r.classes.map((c, i) => `${tsvCell(ids[i])}\t${tsvCell(c.label)}\t${Array.from(c.probs, f32).join("\t")}`).join("\n") + "\n";
+      r.classes.map((c, i) => [tsvCell(ids[i]), tsvCell(c.label), ...Array.from(c.probs, f32)].join("\t")).join("\n") + "\n";
     downloads("classes", tsv, ids.map((id, i) => ({ id, label: r.classes[i].label, probs: Array.from(r.classes[i].probs),
       logits: Array.from(r.classes[i].logits) })));
   } else {
@@ -89,11 +89,13 @@ export async function showResult(r, records, modelName) {
     // Per sequence: the largest per-module mean (over its tokens), i.e. its worst layer.
     table(["id", "bp", "tokens", "worst layer: mean ∞-norm", "worst layer: mean kurtosis"],
       r.sequences.map((m, i) => [ids[i], bp[i], r.tokens[i], peak(m, "infNormMean"), peak(m, "kurtosisMean")]));
-    const line = (id, nt, mods) => Object.entries(mods).map(([k, v]) => `${tsvCell(id)}\t${nt}\t${k}\t${v.infNormMean}\t${v.kurtosisMean}`);
+    const line = (id, nt, mods) =>
+      Object.entries(mods).map(([k, v]) => [tsvCell(id), nt, k, v.infNormMean, v.kurtosisMean].join("\t"));
     const total = r.tokens.reduce((a, b) => a + b, 0);
     const tsv = "id\tn_tokens\tmodule\tinf_norm_mean\tkurtosis_mean\n" +
       [...r.sequences.flatMap((m, i) => line(ids[i], r.tokens[i], m)), ...line("all", total, s.modules)].join("\n") + "\n";
-    downloads("outliers", tsv, { summary: s, sequences: ids.map((id, i) => ({ id, n_tokens: r.tokens[i], modules: r.sequences[i] })) });
+    const perSequence = ids.map((id, i) => ({ id, n_tokens: r.tokens[i], modules: r.sequences[i] }));
+    downloads("outliers", tsv, { summary: s, sequences: perSequence });
     await drawChart(s, modelName);
   }
   $("results").hidden = false;
@@ -116,7 +118,8 @@ async function drawChart(summary, name) {
   try {
     plotModule ??= await import(`${DIST}plot.js`);
   } catch (e) {
-    $("chart-plot").textContent = `The chart needs germ-js/plot (${DIST}plot.js), which did not load (${e.message}): npm run build.`;
+    $("chart-plot").textContent = `The chart needs germ-js/plot (${DIST}plot.js), which did not load (${e.message}): ` +
+      "npm run build.";
     return;
   }
   series.delete(name); // re-inserted: the newest run is listed last
