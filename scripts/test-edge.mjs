@@ -152,6 +152,8 @@ try {
     if (body.info?.backend !== c.backend) fail(`backend ${body.info?.backend}, expected ${c.backend}`);
     if (c.build && body.info?.build !== c.build) fail(`build ${body.info?.build}, expected ${c.build} (the only module given)`);
     if (c.warns && !body.warnings.some((w) => /wasm/i.test(w))) fail("no warning says why Wasm was not used");
+    // workerd defines process.versions.node: germ-js must still see an edge runtime, not Node (no fs, no Dawn).
+    if (body.warnings.some((w) => /Dawn|node:/.test(w))) fail("a warning treats workerd as Node (mentions Dawn or node: modules)");
   }
   // Wasm asked for by name, with nothing precompiled: a typed error, not a crash or a hang.
   const named = await ask(`http://127.0.0.1:${port("auto")}/?device=wasm`);

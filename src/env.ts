@@ -4,11 +4,15 @@ import { logSettings, type LogLevel } from "./log.js";
 
 export type { LogLevel };
 
-/** Which JavaScript host we run in; decides between disk cache + fs and Cache API + fetch only. */
-export type Runtime = "node" | "deno" | "browser" | "worker" | "unknown";
+/**
+ * Which JavaScript host we run in; decides between disk cache + fs and Cache API + fetch only. "edge": Cloudflare
+ * workerd and wrangler (no file system, no Worker, precompiled Wasm only), which also define `process.versions.node`.
+ */
+export type Runtime = "node" | "deno" | "browser" | "worker" | "edge" | "unknown";
 
 interface HostGlobals {
   Deno?: { version?: { deno?: string } };
+  navigator?: { userAgent?: string };
   process?: { versions?: { node?: string }; env?: Record<string, string | undefined> };
   window?: unknown;
   document?: unknown;
@@ -17,8 +21,9 @@ interface HostGlobals {
 
 function detectRuntime(): Runtime {
   const g = globalThis as HostGlobals;
-  // Deno 2 also defines `process`, so test for Deno first.
+  // Deno 2 and workerd also define `process`, so test for them first.
   if (typeof g.Deno?.version?.deno === "string") return "deno";
+  if (g.navigator?.userAgent === "Cloudflare-Workers") return "edge";
   if (typeof g.process?.versions?.node === "string") return "node";
   if (g.window !== undefined && g.document !== undefined) return "browser";
   if (typeof g.importScripts === "function") return "worker";

@@ -106,6 +106,10 @@ async function startFirst(init: WorkerInit): Promise<{ worker: AnyWorker; launch
 
 // The worker file beside this module. As a variable (in Node's branch) bundlers neither rewrite nor emit it.
 const WORKER_FILE = "./worker.js";
+/** Where worker.js is expected, for messages (never throws: a bundler may have rewritten import.meta.url). */
+function workerHref(): string {
+  try { return new URL(/* webpackIgnore: true */ WORKER_FILE, import.meta.url).href; } catch { return WORKER_FILE; }
+}
 const INLINE_SOURCE = (): string => `(${workerBody.toString()})();`;
 
 /** How workers can be started here, in order of preference. */
@@ -116,7 +120,7 @@ async function launchers(): Promise<Launcher[]> {
       const first = firstMessage((on) => { w.on("message", on.message); w.once("error", on.error); });
       return { worker: w, first };
     };
-    const file = new URL(WORKER_FILE, import.meta.url);
+    const file = new URL(/* webpackIgnore: true */ WORKER_FILE, import.meta.url);
     return [
       { what: file.href, spawn: async () => nodeWorker(new Worker(file)) },
       // A bundled Node app may not have worker.js beside its bundle.
@@ -142,7 +146,7 @@ async function launchers(): Promise<Launcher[]> {
     // Pages whose Content-Security-Policy forbids blob: workers: the worker file, which bundlers (Vite, webpack) emit
     // from this one literal pattern; with esbuild or rollup copy germ-js/worker next to the bundle.
     // (The name uses WORKER_FILE: a second literal new URL("./worker.js", …) would make webpack emit a raw copy.)
-    { what: `${new URL(WORKER_FILE, import.meta.url).href} (germ-js/worker)`, spawn: async () => webWorker(new Worker(new URL("./worker.js", import.meta.url), { type: "module" })) },
+    { what: `${workerHref()} (germ-js/worker)`, spawn: async () => webWorker(new Worker(new URL("./worker.js", import.meta.url), { type: "module" })) },
   ];
 }
 

@@ -2,6 +2,7 @@
 // package `webgpu` (Dawn), imported only when navigator.gpu is absent so the library never hard-depends on it.
 // One device per process is shared by every WebGpuBackend with its pipeline cache, so each pipeline compiles once
 // per run (seconds each on software Vulkan); a lost device is replaced by the next open.
+import { runtime } from "../../env.js";
 import { PipelineCache } from "./pipeline-cache.js";
 
 /**
@@ -40,8 +41,7 @@ async function importDawn(): Promise<GPU | string> {
 export async function findGpu(): Promise<GPU | string> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (!proc?.versions?.node) return "navigator.gpu is absent (this runtime has no WebGPU)";
+  if (runtime !== "node") return "navigator.gpu is absent (this runtime has no WebGPU)";
   nodeGpu ??= importDawn();
   return nodeGpu;
 }
