@@ -34,6 +34,9 @@ const COOP_COEP = `{ "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-
  */
 const BUNDLERS = [
   { id: "vite8", name: "vite 8 build", cmd: ["node", join(NM, "vite/bin/vite.js"), "build"], out: "dist", warnings: viteWarnings },
+  // A page whose Content-Security-Policy forbids blob: workers: germ-js must fall back to the worker file Vite emitted.
+  { id: "vite8-csp", name: "vite 8 + CSP", cmd: ["node", join(NM, "vite/bin/vite.js"), "build"], out: "dist", warnings: viteWarnings,
+    headers: { "Content-Security-Policy": "worker-src 'self'" } },
   { id: "vite7", name: "vite 7 build", cmd: ["node", join(NM, "vite7/bin/vite.js"), "build"], out: "dist", warnings: viteWarnings },
   {
     id: "esbuild", name: "esbuild", html: true, out: "out", warnings: esbuildWarnings,
@@ -193,7 +196,7 @@ async function testOne(b, tarball, browser) {
     row.size = size.bytes;
     row.files = size.files;
     if (!browser) return row;
-    served = await serveStatic(outDir, FIXTURES);
+    served = await serveStatic(outDir, FIXTURES, b.headers);
     judge(row, await runApp(browser, served.url));
     return row;
   } finally {

@@ -9,12 +9,13 @@ const TYPES = {
   ".json": "application/json", ".wasm": "application/wasm", ".css": "text/css", ".map": "application/json",
 };
 
-/** Serve `root` (and `fixtures` under /models/) on 127.0.0.1; resolves to { url, close() }. */
-export function serveStatic(root, fixtures) {
+/** Serve `root` (and `fixtures` under /models/) on 127.0.0.1, plus `headers` on every answer; resolves to { url, close() }. */
+export function serveStatic(root, fixtures, headers = {}) {
   const roots = [["/models/", resolve(fixtures)], ["/", resolve(root)]];
   const server = createServer((req, res) => {
     res.setHeader("Cross-Origin-Opener-Policy", "same-origin");
     res.setHeader("Cross-Origin-Embedder-Policy", "require-corp");
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
     const [prefix, base] = roots.find(([p]) => path.startsWith(p));
     let file = resolve(base, "." + path.slice(prefix.length - 1));
