@@ -7,10 +7,10 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { goldenArrays } from "./helpers/golden.js";
 import { assertClose } from "./helpers/compare.js";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { runCli, type CliModel, type LoadOptions } from "../src/cli/commands.js";
 import { formatF32, npyHeader } from "../src/cli/output.js";
 import { FormatError } from "../src/errors.js";
@@ -614,4 +614,39 @@ test("quantize --smooth-quant α --calibration file: calibrates the float model 
   assert.deepEqual(r.log.quantized, { weights: "int8", activations: "int8", calibration: ["ACGTNN", "GGCCTT", "A"], smoothQuant: 0.5 });
   assert.equal(r.log.saved, "o (smoothed)");
   assert.match(r.err, /SmoothQuant α 0.5/);
+});
+
+test("end to end: tokenize reads tokenizer.json only (garbage weights and config.json; no model, backend or checkpoint code loaded)", {
+  skip: !fixtures ? NO_FIXTURES : false,
+}, async () => {
+  const src = join(fixtures!, "tiny-softmax1");
+  const dir = join(tmp, "tokenizer-only");
+  mkdirSync(dir);
+  copyFileSync(join(src, "tokenizer.json"), join(dir, "tokenizer.json"));
+  writeFileSync(join(dir, "model.safetensors"), "not a checkpoint");
+  writeFileSync(join(dir, "config.json"), "{ not json");
+  const golden = JSON.parse(readFileSync(join(src, "golden.json"), "utf8"));
+  const seqs = (golden.sequences as { name: string; text: string; input_ids: number[] }[]).filter((s) => /^[ACGTN]+$/.test(s.text));
+  const fasta = write("tok.fa", seqs.map((s) => `>${s.name}\n${s.text}\n`).join(""));
+  // A resolve hook logs every module the CLI loads.
+  const log = join(tmp, "tokenize-modules.log"), hooks = write("tok-hooks.mjs", `import { appendFileSync } from "node:fs";
+export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.GERM_MODULE_LOG, r.url + "\\n"); return r; }\n`);
+  const register = write("tok-register.mjs", `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const runWithLog = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+    writeFileSync(log, "");
+    execFile(process.execPath, ["--import", pathToFileURL(register).href, join(root, "build/src/cli/main.js"), ...args],
+      { env: { ...process.env, GERM_MODULE_LOG: log } }, (err, stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+  });
+  const r = await runWithLog(["tokenize", fasta, "--model", dir]);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(rows.map((x) => [x.id, x.ids]), seqs.map((s) => [s.name, s.input_ids]), "the goldens' input_ids");
+  const loaded = readFileSync(log, "utf8");
+  assert.ok(loaded.includes("/build/src/tokenizer/tokenizer.js"), "the hook saw the tokenizer load");
+  const heavy = loaded.split("\n").filter((u) => /\/build\/src\/(backend|model|quant|lora)\/|\/germ-model\.js|\/io\/(checkpoint|safetensors|torch-bin)\.js|webgpu/.test(u));
+  assert.deepEqual(heavy, [], "tokenize loads no model, backend or checkpoint code");
+  // The same directory is no model: anything that reads the weights or config.json fails on it.
+  const embed = await runWithLog(["embed", fasta, "--model", dir, "--device", "reference"]);
+  assert.equal(embed.code, 1);
+  assert.match(embed.stderr, /config\.json/);
 });

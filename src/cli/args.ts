@@ -12,12 +12,21 @@ export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
 export type OutputFormat = "jsonl" | "tsv" | "npy";
 export type Pooling = "mean" | "cls" | "pooler";
+export type Dtype = "f32" | "f16" | "q8" | "q4";
+
+export type AttnSoftmax = "vanilla" | "softmax1";
+
+/** One `--model` with its `--dtype` and `--attn-softmax`, and its name in outliers' summary lines and chart. */
+export interface ModelSpec { model: string; dtype?: Dtype; attnSoftmax?: AttnSoftmax; name: string }
 
 export interface CliOptions {
   command: Command;
   /** Paths of the sequence files (plain or gzip), "-" for stdin; read in order as one input. */
   inputs: string[];
+  /** The (first) --model. */
   model: string;
+  /** Every --model with its --dtype (outliers takes several; other commands exactly one). */
+  models: ModelSpec[];
   revision?: string;
   device: Device;
   threads?: number;
@@ -30,9 +39,11 @@ export interface CliOptions {
   /** A character outside ACGTN stops the run (exit 1) instead of a warning at the end. */
   strict: boolean;
   maxLength?: number;
-  attnSoftmax?: "vanilla" | "softmax1";
+  attnSoftmax?: AttnSoftmax;
   /** Undefined: f32, or what a quantized checkpoint stores. */
-  dtype?: "f32" | "f16" | "q8" | "q4";
+  dtype?: Dtype;
+  /** outliers: write the per-layer chart (SVG) of every model there. */
+  plot?: string;
   /** A PEFT LoRA adapter (directory, URL or hub id) every sequence runs with. */
   adapter?: string;
   /** Merge the adapter into the base weights before running (f32/f16 models). */
@@ -47,6 +58,7 @@ export interface CliOptions {
 export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
 
 export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
+       germ outliers <input>... --model A [--model B ...] [--dtype T ...] [--plot chart.svg]
        germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--smooth-quant 0.5 --calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
 
@@ -54,9 +66,11 @@ Commands:
   embed       one vector per sequence (mean or [CLS] pooling)
   classify    logits, probabilities and label (needs a checkpoint with a classifier head)
   predict     classify with a fine-tuned adapter (--adapter required): label and probabilities per sequence
-  tokenize    BPE token ids and tokens
+  tokenize    BPE token ids and tokens (reads tokenizer.json only: no weights, no backend)
   outliers    GERM paper outlier statistics (validate_sc.py): per sequence and overall, the mean
-              per-token inf-norm and kurtosis of each layer's mlp.wo and mlp.layernorm output
+              per-token inf-norm and kurtosis of each layer's mlp.wo and mlp.layernorm output.
+              Several --model: one summary line per model (no per-sequence lines), the same input
+              through each; --plot chart.svg draws every model's layers in one chart (docs/cli.md)
   quantize    write the model with q8 or q4 projection weights to --out (a directory that
               --model then loads as it is, without re-quantizing; docs/quantization.md)
   finetune    train a LoRA adapter on a GUE-style CSV (sequence,label) and write it to --out as a
@@ -77,14 +91,18 @@ Input:
                           an error
 
 Model:
-  -m, --model M           local directory, http(s) URL of a directory, or hub id (magicslabnu/GERM)
+  -m, --model M           local directory, http(s) URL of a directory, or hub id (magicslabnu/GERM);
+                          outliers takes several (--model A --model B) to compare them
   --revision R            hub branch, tag or commit (default: main)
   --device D              auto (default) | reference | wasm | webgpu
   --threads N             worker threads for the wasm backend
-  --attn-softmax S        vanilla | softmax1 (overrides config.json; GERM checkpoints use softmax1)
+  --attn-softmax S        vanilla | softmax1 (overrides config.json; GERM checkpoints use softmax1).
+                          With several --model, like --dtype: one for all, or one per --model
   --dtype T               projection weights: f32 (default) | f16 (WebGPU with shader-f16) | q8 (int8
                           weights and activations) | q4 (int4 weights, groups of 32), on every backend.
-                          A quantized checkpoint loads as stored without it
+                          A quantized checkpoint loads as stored without it. With several --model:
+                          one --dtype for all, or one per --model in their order
+                          (--model m --model m --dtype f32 --dtype q8 compares f32 with q8)
   --max-length N          truncate to N tokens including [CLS] and [SEP]
   --adapter A             embed, classify, outliers: apply a HuggingFace PEFT LoRA adapter (directory,
                           URL or hub id: adapter_config.json + adapter_model.safetensors or .bin); its own
@@ -106,6 +124,7 @@ Output:
                           header that stays right if the run stops early)
   -o, --out FILE          write there instead of stdout
   --pooling P             embed: mean (default) | cls | pooler
+  --plot FILE.svg         outliers: the per-layer kurtosis and inf-norm chart, one line per model
   -b, --batch-size N      sequences per forward pass (default 16)
 
   -h, --help              this text
@@ -116,7 +135,7 @@ output (a second Ctrl-C quits at once). Exit codes: 0 ok, 1 runtime error, 2 usa
 `;
 
 const OPTIONS = {
-  model: { type: "string", short: "m" },
+  model: { type: "string", short: "m", multiple: true },
   revision: { type: "string" },
   device: { type: "string" },
   threads: { type: "string" },
@@ -128,8 +147,9 @@ const OPTIONS = {
   "keep-case": { type: "boolean" },
   strict: { type: "boolean" },
   "max-length": { type: "string" },
-  "attn-softmax": { type: "string" },
-  dtype: { type: "string" },
+  "attn-softmax": { type: "string", multiple: true },
+  dtype: { type: "string", multiple: true },
+  plot: { type: "string" },
   adapter: { type: "string" },
   merge: { type: "boolean" },
   train: { type: "string" }, dev: { type: "string" }, test: { type: "string" },
@@ -158,7 +178,26 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
   }
-  const dtype = v.dtype === undefined ? undefined : oneOf("--dtype", v.dtype, ["f32", "f16", "q8", "q4"] as const);
+  const models = (v.model ?? []).filter((m) => m !== "");
+  if (models.length !== (v.model ?? []).length) throw new UsageError(`${command}: --model needs a directory, URL or hub id`);
+  if (command !== "outliers" && models.length > 1) throw new UsageError(`${command}: --model given ${models.length} times; several models only for outliers`);
+  // Per-model options: given once (every model) or once per --model, paired in order.
+  const perModel = <T extends string>(flag: "dtype" | "attn-softmax", allowed: readonly T[]): T[] => {
+    const given = (v[flag] ?? []).map((x) => oneOf(`--${flag}`, x, allowed));
+    if (command !== "outliers" && given.length > 1) throw new UsageError(`${command}: --${flag} given ${given.length} times; it takes one value`);
+    if (given.length > 1 && given.length !== models.length) {
+      throw new UsageError(`${command}: --${flag} given ${given.length} times for ${models.length} --model: give one for every model, or one per --model in their order`);
+    }
+    return given;
+  };
+  const dtypes = perModel("dtype", ["f32", "f16", "q8", "q4"] as const);
+  const softmaxes = perModel("attn-softmax", ["vanilla", "softmax1"] as const);
+  const dtype = dtypes[0];
+  if (v.plot !== undefined) {
+    if (command !== "outliers") throw new UsageError(`${command}: --plot applies to outliers only`);
+    if (!/[^\\/]\.svg$/i.test(v.plot)) throw new UsageError(`outliers: --plot writes an SVG chart, so its file name must end in .svg; got '${v.plot}'`);
+    if (v.out !== undefined && v.out === v.plot) throw new UsageError("outliers: --plot and --out name the same file");
+  }
   const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute"] as const;
   if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined)) throw new UsageError(`${command}: --calibration and --smooth-quant apply to quantize only`);
   if (command !== "finetune") {
@@ -172,14 +211,14 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (v.adapter !== undefined) throw new UsageError("finetune: --adapter is for embed, classify, predict and outliers");
   } else if (command === "quantize") {
     if (input !== undefined) throw new UsageError(`quantize: unexpected argument '${input}' (it reads --model and writes --out)`);
-    if (v.model === undefined || v.model === "") throw new UsageError("quantize: --model is required");
+    if (models.length === 0) throw new UsageError("quantize: --model is required");
     if (dtype !== "q8" && dtype !== "q4") throw new UsageError("quantize: --dtype q8 or --dtype q4 is required");
     if (!v.out) throw new UsageError("quantize: --out <dir> is required");
     if ((v["smooth-quant"] === undefined) !== (v.calibration === undefined)) throw new UsageError("quantize: --smooth-quant and --calibration go together (SmoothQuant calibrates on those sequences)");
     if (v["smooth-quant"] !== undefined && dtype !== "q8") throw new UsageError("quantize: --smooth-quant applies to --dtype q8 (int8 activations)");
   } else if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
   if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
-  if (v.model === undefined || v.model === "") throw new UsageError(`${command}: --model is required`);
+  if (models.length === 0) throw new UsageError(`${command}: --model is required`);
   const cmd = command as Command;
   const format = oneOf("--format", v.format ?? "jsonl", ["jsonl", "tsv", "npy"] as const);
   if (format === "npy" && cmd !== "embed") {
@@ -195,7 +234,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     options: {
       command: cmd,
       inputs,
-      model: v.model,
+      model: models[0]!,
+      models: modelSpecs(models, dtypes, softmaxes),
       revision: v.revision,
       device: oneOf("--device", v.device ?? "auto", ["auto", "reference", "wasm", "webgpu"] as const),
       threads: v.threads === undefined ? undefined : positiveInt("--threads", v.threads),
@@ -208,9 +248,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       strict: v.strict ?? false,
       // [CLS] and [SEP] alone take two tokens.
       maxLength: v["max-length"] === undefined ? undefined : positiveInt("--max-length", v["max-length"], 2),
-      attnSoftmax: v["attn-softmax"] === undefined ? undefined
-        : oneOf("--attn-softmax", v["attn-softmax"], ["vanilla", "softmax1"] as const),
+      attnSoftmax: softmaxes[0],
       dtype,
+      plot: v.plot,
       adapter: v.adapter,
       merge: v.merge ?? false,
       smoothQuant: v["smooth-quant"] === undefined ? undefined : { alpha: positiveNumber("--smooth-quant", v["smooth-quant"]), calibration: v.calibration! },
@@ -230,6 +270,32 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       },
     },
   };
+}
+
+/**
+ * Pair each --model with its --dtype and --attn-softmax (one for all, or one each in order) and name it: the path's
+ * last component, plus the dtype when it is not f32 ("germ q8"). Names that still collide take their attn-softmax
+ * when those differ ("tiny softmax1"), then their parent ("a/germ"), then a number ("germ #1", "germ #2"), so the
+ * summary lines and the chart's legend tell the models apart.
+ */
+export function modelSpecs(models: string[], dtypes: Dtype[], softmaxes: AttnSoftmax[] = []): ModelSpec[] {
+  const pick = <T>(given: T[], i: number) => (given.length === 1 ? given[0] : given[i]);
+  const specs = models.map((model, i) => ({ model, dtype: pick(dtypes, i), attnSoftmax: pick(softmaxes, i) }));
+  const parts = models.map((m) => m.replace(/[\\/]+$/, "").split(/[\\/]/).filter(Boolean));
+  const dtypeOf = (i: number) => (specs[i]!.dtype !== undefined && specs[i]!.dtype !== "f32" ? ` ${specs[i]!.dtype}` : "");
+  let names = models.map((m, i) => (parts[i]!.at(-1) ?? m) + dtypeOf(i));
+  const clashing = (i: number) => names.filter((n) => n === names[i]).length > 1;
+  names = names.map((n, i) => (clashing(i) && specs[i]!.attnSoftmax ? `${n} ${specs[i]!.attnSoftmax}` : n));
+  const short = [...names];
+  names = names.map((n, i) => (clashing(i) && parts[i]!.length > 1 ? parts[i]!.slice(-2).join("/") + n.slice(parts[i]!.at(-1)!.length) : n));
+  const seen = new Map<string, number>();
+  names = names.map((n, i) => {
+    if (!clashing(i)) return n;
+    const k = (seen.get(n) ?? 0) + 1;
+    seen.set(n, k);
+    return `${short[i]} #${k}`;
+  });
+  return specs.map((spec, i) => ({ ...spec, name: names[i]! }));
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

@@ -5,19 +5,26 @@ import { GermError } from "../errors.js";
 import { HELP, UsageError, parseCliArgs } from "./args.js";
 import { ABORTED, Input, readRecords, unlessAborted } from "./input.js";
 import { createProgress, type Progress, type ProgressSink } from "./progress.js";
-import { CLI_ADAPTER, COMMAND_RUNNERS } from "./runners.js";
+import { CLI_ADAPTER, COMMAND_RUNNERS, runTokenize, type NamedModel } from "./runners.js";
 import { openSink, write, type Sink } from "./sinks.js";
+import { ChartFile } from "./plot.js";
 import { runFineTune } from "./finetune.js";
-import type { CliIo, CliModel, ModelLoader } from "./types.js";
+import type { CliIo, CliModel, ModelLoader, TokenizerLoader } from "./types.js";
 
 export { CLI_ADAPTER, readRecords };
-export type { CliIo, CliModel, LoadOptions, ModelLoader } from "./types.js";
+export type { CliIo, CliModel, CliTokenizer, LoadOptions, ModelLoader, TokenizerLoader } from "./types.js";
 
-/** Run `germ <argv>`; resolves to the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted). Never throws. */
-export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader): Promise<number> {
+/**
+ * Run `germ <argv>`; resolves to the exit code (0 ok, 1 runtime error, 2 usage error, 130 interrupted). Never throws.
+ * `loadTokenizer` serves `germ tokenize` (tokenizer.json only); without it, tokenize takes a loaded model's tokenizer
+ * (tests with a fake model).
+ */
+export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, loadTokenizer?: TokenizerLoader): Promise<number> {
   const progress = createProgress(io.stderr, io.progress ?? io.stderr.isTTY === true);
   let model: CliModel | undefined;
+  const models: NamedModel[] = [];
   let out: Sink | undefined;
+  let chart: ChartFile | undefined;
   let input: Input | undefined;
   try {
     const parsed = parseCliArgs(argv);
@@ -57,26 +64,42 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
     if (npyRows !== ABORTED) await input.peek(stop);
     if (stop?.aborted) return interruptedEarly(io, progress);
     out = await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined);
-    // Ctrl-C during a download or load stops at once (the load finishes unseen and is disposed of).
-    const loading = loadModel(opts.model, {
-      device: opts.device, threads: opts.threads, attnSoftmax: opts.attnSoftmax, dtype: opts.dtype, maxLength: opts.maxLength,
-      batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
-    });
-    const loaded = await unlessAborted(loading, stop);
-    if (loaded === ABORTED) {
-      loading.then((m) => m.dispose(), () => {});
-      await out.close();
-      return interruptedEarly(io, progress);
+    if (opts.plot !== undefined) chart = await ChartFile.open(opts.plot);
+    const ctx = { input, opts, out, progress, signal: io.interrupt };
+    let done: number;
+    if (opts.command === "tokenize") {
+      const loading = (loadTokenizer ?? tokenizerOf(loadModel))(opts.model, { revision: opts.revision, onProgress: (p) => progress.download(p) });
+      const tokenizer = await unlessAborted(loading, stop);
+      if (tokenizer === ABORTED) { await out.close(); return interruptedEarly(io, progress); }
+      done = await runTokenize({ ...ctx, tokenizer });
+    } else {
+      for (const spec of opts.models) {
+        // Ctrl-C during a download or load stops at once (the load finishes unseen and is disposed of).
+        const loading = loadModel(spec.model, {
+          device: opts.device, threads: opts.threads, attnSoftmax: spec.attnSoftmax, dtype: spec.dtype, maxLength: opts.maxLength,
+          batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
+        });
+        const loaded = await unlessAborted(loading, stop);
+        if (loaded === ABORTED) {
+          loading.then((m) => m.dispose(), () => {});
+          await out.close();
+          await chart?.discard();
+          return interruptedEarly(io, progress);
+        }
+        models.push({ name: spec.name, model: loaded });
+      }
+      const run = COMMAND_RUNNERS[opts.command as keyof typeof COMMAND_RUNNERS];
+      done = await run({ ...ctx, models, chart });
     }
-    model = loaded;
-    const run = COMMAND_RUNNERS[opts.command as keyof typeof COMMAND_RUNNERS];
-    const done = await run({ model, input, opts, out, progress, signal: io.interrupt });
     progress.clear();
     await out.close();
+    await chart?.discard(); // no-op once written
     const warning = input.check.warning();
     if (warning) io.stderr.write(`germ: warning: ${warning}\n`);
+    if (chart?.done) io.stderr.write(`germ: wrote the outlier chart of ${models.map((m) => `'${m.name}'`).join(", ")} to ${chart.path}\n`);
     if (input.interrupted) {
-      const held = out.files.length ? `; ${out.files.join(" and ")} hold${out.files.length === 1 ? "s" : ""} their results` : "";
+      const files = [...out.files, ...(chart?.done ? [chart.path] : [])];
+      const held = files.length ? `; ${files.join(" and ")} hold${files.length === 1 ? "s" : ""} their results` : "";
       io.stderr.write(`germ: interrupted after ${done} sequences${held}\n`);
       return 130;
     }
@@ -84,11 +107,21 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader):
   } catch (e) {
     progress.clear();
     await out?.close().catch(() => {});
+    await chart?.discard();
     return report(e, io.stderr);
   } finally {
     await input?.close();
     model?.dispose();
+    for (const m of models) m.model.dispose();
   }
+}
+
+/** Without a TokenizerLoader: the tokenizer of a model from `load` (a fake in tests), which is then disposed of. */
+function tokenizerOf(load: ModelLoader): TokenizerLoader {
+  return async (dirOrUrl, opts) => {
+    const m = await load(dirOrUrl, { device: "reference", ...opts });
+    try { return m.tokenizer; } finally { m.dispose(); }
+  };
 }
 
 function interruptedEarly(io: CliIo, progress: Progress): number {

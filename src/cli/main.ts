@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Entry point of the `germ` command: wires runCli (commands.ts) to the real process and GermModel.
-// GermModel is imported lazily so `germ --help` works without loading any backend code.
+// GermModel is imported lazily so `germ --help` works without loading any backend code, and `germ tokenize` never
+// imports it: it reads tokenizer.json alone (no weights, no backend, no GPU probe).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLI_ADAPTER, runCli, type CliModel, type ModelLoader } from "./commands.js";
+import { FormatError } from "../errors.js";
+import { CLI_ADAPTER, runCli, type CliModel, type ModelLoader, type TokenizerLoader } from "./commands.js";
 
 const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, ...opts }) => {
   const { GermModel } = await import("../pipeline/germ-model.js");
@@ -20,6 +22,14 @@ const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, ...opts })
   }
   const cli: CliModel = model;
   return cli;
+};
+
+const loadTokenizer: TokenizerLoader = async (dirOrUrl, { revision, onProgress }) => {
+  const [{ openSource }, { DnaTokenizer }] = await Promise.all([import("../io/source.js"), import("../tokenizer/tokenizer.js")]);
+  const src = await openSource(dirOrUrl, { revision, onProgress });
+  const bytes = await src.get("tokenizer.json");
+  if (!bytes) throw new FormatError(`${src.location}: tokenizer.json not found`);
+  return DnaTokenizer.fromJSON(new TextDecoder().decode(bytes));
 };
 
 /** The package version: package.json is found by walking up (build/src/cli/ in development, dist/ when published). */
@@ -66,6 +76,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdin,
   version: packageVersion(),
   interrupt: interrupt.signal,
-}, loadGermModel);
+}, loadGermModel, loadTokenizer);
 // Interrupted, the output is closed: a read of stdin or a download still pending must not keep the process alive.
 if (process.exitCode === 130) process.exit(130);

@@ -5,7 +5,8 @@ import type { OutlierSummary } from "../pipeline/outliers.js";
 export interface EmbedRow { id: string; embedding: Float32Array }
 export interface ClassifyRow { id: string; label: string; logits: Float32Array; probs: Float32Array }
 export interface TokenizeRow { id: string; ids: number[]; tokens: string[] }
-export interface OutliersRow { id: string; nTokens: number; summary: OutlierSummary }
+/** `model`: set for `germ outliers` with several --model (its summary line names the model). */
+export interface OutliersRow { id: string; nTokens: number; summary: OutlierSummary; model?: string }
 
 /** Shortest decimal that reads back as the same float32 (0.1f prints "0.1", not 0.10000000149011612). */
 export function formatF32(x: number): string {
@@ -70,14 +71,15 @@ export function tokenizeTsv(rows: TokenizeRow[], header: boolean): string {
 }
 
 export function outliersJsonl(rows: OutliersRow[]): string {
-  return rows.map((r) => JSON.stringify({ id: r.id, n_tokens: r.nTokens, ...r.summary }) + "\n").join("");
+  return rows.map((r) => JSON.stringify({ ...(r.model !== undefined ? { model: r.model } : {}), id: r.id, n_tokens: r.nTokens, ...r.summary }) + "\n").join("");
 }
 
-/** One line per sequence and module: id, module, mean ∞-norm, mean kurtosis. */
+/** One line per sequence and module: id, module, mean ∞-norm, mean kurtosis (first the model, when rows name one). */
 export function outliersTsv(rows: OutliersRow[], header: boolean): string {
-  const head = header ? "id\tn_tokens\tmodule\tinf_norm_mean\tkurtosis_mean\n" : "";
+  const named = rows[0]?.model !== undefined;
+  const head = header ? `${named ? "model\t" : ""}id\tn_tokens\tmodule\tinf_norm_mean\tkurtosis_mean\n` : "";
   return head + rows.map((r) => Object.entries(r.summary.modules)
-    .map(([m, v]) => `${tsvCell(r.id)}\t${r.nTokens}\t${m}\t${v.infNormMean}\t${v.kurtosisMean}\n`).join("")).join("");
+    .map(([m, v]) => `${named ? `${tsvCell(r.model ?? "")}\t` : ""}${tsvCell(r.id)}\t${r.nTokens}\t${m}\t${v.infNormMean}\t${v.kurtosisMean}\n`).join("")).join("");
 }
 
 /**

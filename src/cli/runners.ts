@@ -1,22 +1,24 @@
 // The per-command loops of `germ embed|classify|predict|tokenize|outliers`: input a batch at a time, one model call
-// per batch, each batch's results written before the next is read. Each returns how many sequences it finished.
-import { FormatError } from "../errors.js";
+// per batch (per model, for outliers with several), each batch's results written before the next is read. Each
+// returns how many sequences it finished.
+import { FormatError, InputError } from "../errors.js";
 import type { SequenceRecord } from "../io/fasta.js";
 import { summarize, type LayerStats, type OutlierSummary, type TokenStats } from "../pipeline/outliers.js";
+import { outlierSeries } from "../plot/series.js";
 import type { CliOptions } from "./args.js";
 import type { Input } from "./input.js";
 import * as fmt from "./output.js";
+import type { ChartFile } from "./plot.js";
 import type { Progress } from "./progress.js";
 import type { Sink } from "./sinks.js";
-import type { CliModel } from "./types.js";
+import type { CliModel, CliTokenizer } from "./types.js";
 
 /** The name the loader gives the --adapter adapter (the model's only one). */
 export const CLI_ADAPTER = "cli";
 
 const adapterOf = (opts: CliOptions) => (opts.adapter !== undefined ? CLI_ADAPTER : undefined);
 
-export interface RunContext {
-  model: CliModel;
+interface BatchContext {
   input: Input;
   opts: CliOptions;
   out: Sink;
@@ -25,11 +27,21 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
+/** A loaded --model and its name (ModelSpec.name) in the summary and the chart. */
+export interface NamedModel { name: string; model: CliModel }
+
+export interface RunContext extends BatchContext {
+  /** In --model order: one, or several for outliers. */
+  models: NamedModel[];
+  /** outliers --plot: where the chart goes. */
+  chart?: ChartFile;
+}
+
 type Runner = (ctx: RunContext) => Promise<number>;
 
 /** Call `fn` per batch of records, reporting progress; results must come back one per record. */
 async function eachBatch<T>(
-  ctx: RunContext, what: string,
+  ctx: BatchContext, what: string,
   fn: (batch: SequenceRecord[]) => Promise<T[]>, sink: (batch: SequenceRecord[], results: T[], first: boolean) => Promise<void>,
 ): Promise<number> {
   const { input, progress } = ctx;
@@ -48,9 +60,21 @@ async function eachBatch<T>(
   return done;
 }
 
-export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" | "finetune">, Runner> = {
+/** tokenize needs the tokenizer only: no weights, no backend. */
+export async function runTokenize(ctx: BatchContext & { tokenizer: CliTokenizer }): Promise<number> {
+  const { tokenizer, opts, out } = ctx;
+  return eachBatch(ctx, "tokenize",
+    async (b) => b.map((r) => tokenizer.encode(r.sequence, { maxLength: opts.maxLength })),
+    async (batch, enc, first) => {
+      const rows = batch.map((r, i) => ({ id: r.id, ids: enc[i]!.ids, tokens: enc[i]!.tokens }));
+      await out.text(opts.format === "tsv" ? fmt.tokenizeTsv(rows, first) : fmt.tokenizeJsonl(rows));
+    });
+}
+
+export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" | "finetune" | "tokenize">, Runner> = {
   async embed(ctx) {
-    const { model, opts, out } = ctx;
+    const { opts, out } = ctx;
+    const model = ctx.models[0]!.model;
     let width = -1;
     return eachBatch(ctx, "embed",
       (b) => model.embed(b.map((r) => r.sequence), { pooling: opts.pooling, adapter: adapterOf(opts) }),
@@ -65,7 +89,8 @@ export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" |
       });
   },
   async classify(ctx) {
-    const { model, opts, out } = ctx;
+    const { opts, out } = ctx;
+    const model = ctx.models[0]!.model;
     return eachBatch(ctx, "classify",
       (b) => model.classify(b.map((r) => r.sequence), { adapter: adapterOf(opts) }),
       async (batch, res, first) => {
@@ -75,31 +100,44 @@ export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" |
   },
   // predict = classify with the fine-tuned adapter (args.ts requires --adapter).
   predict(ctx) { return COMMAND_RUNNERS.classify(ctx); },
-  async tokenize(ctx) {
-    const { model, opts, out } = ctx;
-    return eachBatch(ctx, "tokenize",
-      async (b) => b.map((r) => model.tokenizer.encode(r.sequence, { maxLength: opts.maxLength })),
-      async (batch, enc, first) => {
-        const rows = batch.map((r, i) => ({ id: r.id, ids: enc[i]!.ids, tokens: enc[i]!.tokens }));
-        await out.text(opts.format === "tsv" ? fmt.tokenizeTsv(rows, first) : fmt.tokenizeJsonl(rows));
-      });
-  },
+  /**
+   * One model: a line per sequence, then the ALL line. Several: every batch goes through each model in turn (one
+   * at a time on the backend) and only each model's ALL line is written, with its name. --plot: the chart of the
+   * ALL summaries.
+   */
   async outliers(ctx) {
-    const { model, opts, out } = ctx;
-    const layers = model.config.numHiddenLayers;
-    const total = new OutlierTotals(layers);
+    const { models, opts, out } = ctx;
+    const totals = models.map((m) => new OutlierTotals(m.model.config.numHiddenLayers));
     const n = await eachBatch(ctx, "outliers",
-      async (b) => (await model.outliers(b.map((r) => r.sequence), { adapter: adapterOf(opts) })).sequences,
-      async (batch, seqs, first) => {
-        total.add(seqs);
-        const rows = batch.map((r, i) => ({ id: r.id, nTokens: seqs[i]!.layers[0]?.wo.infNorm.length ?? 0, summary: summarize([seqs[i]!], layers) }));
+      async (b) => {
+        const perModel: { layers: LayerStats[] }[][] = [];
+        for (const { name, model } of models) {
+          const seqs = (await model.outliers(b.map((r) => r.sequence), { adapter: adapterOf(opts) })).sequences;
+          if (seqs.length !== b.length) throw new FormatError(`outliers: model '${name}' returned ${seqs.length} results for ${b.length} sequences`);
+          perModel.push(seqs);
+        }
+        return b.map((_, i) => perModel.map((seqs) => seqs[i]!));
+      },
+      async (batch, res, first) => {
+        totals.forEach((t, k) => t.add(res.map((r) => r[k]!)));
+        if (models.length > 1) return;
+        const layers = models[0]!.model.config.numHiddenLayers;
+        const rows = batch.map((r, i) => ({ id: r.id, nTokens: tokensOf(res[i]![0]!), summary: summarize([res[i]![0]!], layers) }));
         await out.text(opts.format === "tsv" ? fmt.outliersTsv(rows, first) : fmt.outliersJsonl(rows));
       });
-    const all = { id: "ALL", nTokens: total.tokens, summary: total.summary() };
-    await out.text(opts.format === "tsv" ? fmt.outliersTsv([all], false) : fmt.outliersJsonl([all]));
+    const all = totals.map((t, k) => ({ id: "ALL", nTokens: t.tokens, summary: t.summary(), ...(models.length > 1 ? { model: models[k]!.name } : {}) }));
+    await out.text(opts.format === "tsv" ? fmt.outliersTsv(all, models.length > 1) : fmt.outliersJsonl(all));
+    if (ctx.chart && n > 0) {
+      const tokens = new Set(totals.map((t) => t.tokens)).size === 1 ? `, ${totals[0]!.tokens} tokens` : "";
+      await ctx.chart.write(all.map((a, k) => outlierSeries(models[k]!.name, a.summary)),
+        `${n} sequence${n === 1 ? "" : "s"}${tokens} from ${opts.inputs.map((f) => (f === "-" ? "stdin" : f.split(/[\\/]/).at(-1))).join(", ")}`
+        + " · per layer, the mean over tokens of each token's kurtosis and ∞-norm");
+    } else if (ctx.chart && !ctx.input.interrupted) throw new InputError(`outliers: the input holds no sequence, so --plot '${ctx.chart.path}' has nothing to draw`);
     return n;
   },
 };
+
+const tokensOf = (s: { layers: LayerStats[] }) => s.layers[0]?.wo.infNorm.length ?? 0;
 
 /**
  * The closing summary averages over every token of every input, as validate_sc.py does over a dataset. Running sums
@@ -115,7 +153,7 @@ class OutlierTotals {
 
   add(seqs: { layers: LayerStats[] }[]): void {
     for (const s of seqs) {
-      this.tokens += s.layers[0]?.wo.infNorm.length ?? 0;
+      this.tokens += tokensOf(s);
       for (let j = 0; j < this.layers; j++) {
         KINDS.forEach((kind, k) => {
           const st = s.layers[j]![kind], acc = this.sums[2 * j + k]!;

@@ -6,9 +6,12 @@ import type { FineTuneOptions, FineTuneRun } from "../pipeline/fine-tune.js";
 import type { CliOptions } from "./args.js";
 import type { ProgressSink } from "./progress.js";
 
+/** The part of DnaTokenizer the CLI uses. */
+export interface CliTokenizer { encode(text: string, opts?: { maxLength?: number }): { ids: number[]; tokens: string[] } }
+
 /** The part of GermModel the CLI uses; a fake with this shape is enough for tests. */
 export interface CliModel {
-  tokenizer: { encode(text: string, opts?: { maxLength?: number }): { ids: number[]; tokens: string[] } };
+  tokenizer: CliTokenizer;
   embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler"; adapter?: string }): Promise<Float32Array[]>;
   classify(texts: string[], opts?: { adapter?: string }): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
   outliers(texts: string[], opts?: { adapter?: string }): Promise<OutlierReport>;
@@ -37,6 +40,9 @@ export interface LoadOptions {
 }
 
 export type ModelLoader = (dirOrUrl: string, opts: LoadOptions) => Promise<CliModel>;
+
+/** `germ tokenize` reads tokenizer.json only: no weights, no backend. */
+export type TokenizerLoader = (dirOrUrl: string, opts: Pick<LoadOptions, "revision" | "onProgress">) => Promise<CliTokenizer>;
 
 export interface CliIo {
   stdout: Writable & { isTTY?: boolean };
