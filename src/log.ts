@@ -1,6 +1,11 @@
 // One-time warnings: a fallback or a missing head is reported once per process, not per call.
 const warned = new Set<string>();
 
+/**
+ * Which console messages germ-js prints (`env.logLevel`): "warn" (default) prints one-time warnings (a fallback
+ * backend, a missing head, a default softmax); "silent" and "error" print none.
+ * @category Settings
+ */
 export type LogLevel = "silent" | "error" | "warn" | "info";
 export const logSettings: { level: LogLevel } = { level: "warn" };
 

@@ -5,9 +5,17 @@ import type { OpArgs, OpName, OpNeeds, WeightArg } from "./spec.js";
 
 export type { BufferId };
 
+/**
+ * A compute backend: "reference" (plain TypeScript, float64 accumulation: the oracle, slow), "wasm" (SIMD128
+ * kernels, worker threads), "webgpu" (WGSL; browsers, Deno, Node with the optional `webgpu` package).
+ * @category Model
+ */
 export type BackendName = "reference" | "wasm" | "webgpu";
 
-/** What a backend's hardware and runtime can do: facts found at creation, never answers to forged calls. */
+/**
+ * What a backend's hardware and runtime can do: facts found at creation, never answers to forged calls.
+ * @category Backends
+ */
 export interface BackendCaps {
   /** Worker threads in use (1 = single-threaded). */
   threads: number;
@@ -34,12 +42,30 @@ export interface BackendCaps {
   build: string;
 }
 
-/** `true`, or why not (the text names what is missing: op, format, feature, limit). */
-export type Support = true | { reason: string };
+/**
+ * `true`, or why not (the text names what is missing: op, format, feature, limit).
+ * @category Backends
+ */
+export type Support = true | {
+  /** What is missing, e.g. "linear: f16 weights need shader-f16". */
+  reason: string;
+};
 
-/** Where buffers live and kernels run. Internal API: the model talks to ops/, not to this. */
+/**
+ * Where buffers live and kernels run. Internal API: the model talks to ops/, not to this. Make one with createBackend.
+ * @category Backends
+ * @example
+ * const backend = await createBackend("wasm", { threads: 2 });
+ * const buf = backend.alloc(16);
+ * backend.upload(buf, new Float32Array([1, 2, 3, 4]));
+ * new Float32Array((await backend.download(buf)).buffer); // [1, 2, 3, 4]
+ * backend.free(buf);
+ * backend.dispose();
+ */
 export interface Backend {
+  /** Which backend this is. */
   readonly name: BackendName;
+  /** What it found it can do at creation. */
   readonly caps: Readonly<BackendCaps>;
   /**
    * Whether this backend runs `op` with these compile-time facts (weight format, softmax, head size…):
@@ -49,7 +75,9 @@ export interface Backend {
   supports<K extends OpName>(op: K, needs: OpNeeds[K]): Support;
   /** A buffer of `byteLength` raw bytes (contents undefined until uploaded or written by an op). */
   alloc(byteLength: number): BufferId;
+  /** Copy host bytes into `dst` at `dstByteOffset` (default 0); sizes in whole 4-byte words. */
   upload(dst: BufferId, src: ArrayBufferView, dstByteOffset?: number): void;
+  /** The bytes of `src` (from `byteOffset`, `byteLength` of them; default: all), after queued work finishes. */
   download(src: BufferId, byteOffset?: number, byteLength?: number): Promise<Uint8Array>;
   /** Safe while queued work still uses the buffer. */
   free(buf: BufferId): void;
@@ -65,15 +93,35 @@ export interface Backend {
   run<K extends OpName>(op: K, args: OpArgs[K]): void;
   /** Wait until every queued op has finished. */
   flush(): Promise<void>;
-  stats(): { bytesLive: number; buffers: number; dispatches: number };
+  /** Live buffers and their bytes, and the ops dispatched so far (leak checks, benchmarks). */
+  stats(): {
+    /** Bytes of the buffers not yet freed. */
+    bytesLive: number;
+    /** Buffers not yet freed. */
+    buffers: number;
+    /** Ops run since creation. */
+    dispatches: number;
+  };
+  /** Free everything the backend holds (buffers, workers, device); it is unusable afterwards. */
   dispose(): void;
 }
 
+/**
+ * Options of createBackend (and of selectBackend).
+ * @category Backends
+ */
 export interface BackendOptions {
+  /** Wasm worker threads (default: the core count, at most 8); ignored by the other backends. */
   threads?: number;
   /** Accept a software (fallback) GPU adapter such as lavapipe or SwiftShader. `auto` says no: Wasm is ~20× faster there. */
   allowSoftware?: boolean;
 }
 
-/** A backend module's factory: the backend, or why it cannot run here (no adapter, no SIMD, …). */
-export type BackendFactory = (opts: BackendOptions) => Promise<Backend | { unavailable: string }>;
+/**
+ * A backend module's factory: the backend, or why it cannot run here (no adapter, no SIMD, …).
+ * @category Backends
+ */
+export type BackendFactory = (opts: BackendOptions) => Promise<Backend | {
+  /** Why the backend cannot run here (no adapter, no SIMD, …). */
+  unavailable: string;
+}>;

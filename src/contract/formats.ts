@@ -2,12 +2,33 @@
 // reference encode/decode that the reference backend computes with). Quantized formats are new rows, not new ops.
 import { f16BitsToF32, f32ToF16Bits } from "./half.js";
 
+/**
+ * A weight format: "f32", "f16" (IEEE half), "q8" (int8 per row + f32 scales), "q4" (int4, groups of 32).
+ * @category Weight formats
+ */
 export type FormatName = "f32" | "f16" | "q8" | "q4";
 
-/** A weight's bytes as stored on a backend: `data`, plus per-row or per-group scales for quantized formats. */
-export interface EncodedWeight { data: Uint8Array; scales?: Float32Array }
+/**
+ * A weight's bytes as stored on a backend: `data`, plus per-row or per-group scales for quantized formats.
+ * @category Weight formats
+ */
+export interface EncodedWeight {
+  /** The elements in the format's byte layout. */
+  data: Uint8Array;
+  /** Per-row (q8) or per-group (q4) scales; absent for f32 and f16. */
+  scales?: Float32Array;
+}
 
+/**
+ * One weight format: its byte layout and reference encoder/decoder, which every backend's kernels must match.
+ * @category Weight formats
+ * @example
+ * const q4 = FORMATS.q4;
+ * const enc = q4.encode(new Float32Array(64).fill(0.5), 1, 64); // 32 bytes of nibbles, 2 group scales
+ * q4.decode(enc, 1, 64);                                         // the values every q4 kernel computes with
+ */
 export interface WeightFormat {
+  /** The format's name (its key in FORMATS). */
   readonly name: FormatName;
   /** Elements per block along a row (1 for plain floats; a quantization group otherwise). */
   readonly blockElems: number;
@@ -71,6 +92,9 @@ export function roundHalfEven(x: number): number {
 /**
  * Symmetric int8 quantization of each row: scale = max|row| / 127 (f32), q = round_half_even(x / scale) in f32
  * arithmetic (an all-zero row has scale 0 and q 0). W8A8's activation step and q8's weight quantizer.
+ * @category Weight formats
+ * @example
+ * quantizeRows(new Float32Array([0.5, -1, 0.25, 0]), 2, 2); // q [64, -127, 127, 0], scales [1/127, 0.25/127]
  */
 export function quantizeRows(x: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
   const q = new Int8Array(rows * cols), scales = new Float32Array(rows);
@@ -125,7 +149,10 @@ const q8: WeightFormat = {
   },
 };
 
-/** q4's group size along k (a row is padded to whole groups). */
+/**
+ * q4's group size along k (a row is padded to whole groups).
+ * @category Weight formats
+ */
 export const Q4_GROUP = 32;
 const q4Groups = (cols: number): number => Math.ceil(cols / Q4_GROUP);
 
@@ -168,9 +195,18 @@ const q4: WeightFormat = {
   },
 };
 
-/** Every weight format by name. */
+/**
+ * Every weight format by name.
+ * @category Weight formats
+ */
 export const FORMATS: Readonly<Record<FormatName, WeightFormat>> = { f32, f16, q8, q4 };
 
+/**
+ * Whether `s` names a weight format.
+ * @category Weight formats
+ * @example
+ * isFormatName("q8"); // true
+ */
 export function isFormatName(s: unknown): s is FormatName {
   return typeof s === "string" && Object.prototype.hasOwnProperty.call(FORMATS, s);
 }

@@ -3,7 +3,10 @@
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
-/** erf(x) in float64: Maclaurin series for |x| ≤ 3, continued fraction of erfc beyond. */
+/**
+ * erf(x) in float64: Maclaurin series for |x| ≤ 3, continued fraction of erfc beyond.
+ * @category Math
+ */
 export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax > 6) return Math.sign(x);
@@ -26,7 +29,12 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
-/** GELU, exact erf form: 0.5·x·(1 + erf(x/√2)) (PyTorch `nn.GELU(approximate='none')`). */
+/**
+ * GELU, exact erf form: 0.5·x·(1 + erf(x/√2)) (PyTorch `nn.GELU(approximate='none')`).
+ * @category Math
+ * @example
+ * geluErf(1); // 0.8413447460685428
+ */
 export function geluErf(x: number): number {
   return 0.5 * x * (1 + erf(x * Math.SQRT1_2));
 }
@@ -46,6 +54,10 @@ export function geluErfGrad(x: number): number {
 /**
  * ALiBi slopes exactly as DNABERT-2's `_get_alibi_head_slopes` (float64, then rounded to float32):
  * powers of 2 use start^(i+1) with start = 2^(-2^-(log2(n) - 3)); other counts interleave slopes(2c).
+ * @category Math
+ * @example
+ * alibiSlopes(8);  // [2^-1, 2^-2, …, 2^-8]
+ * alibiSlopes(12); // the 8 above, then 2^-0.5, 2^-1.5, 2^-2.5, 2^-3.5 (every other slope of 16 heads)
  */
 export function alibiSlopes(heads: number): Float32Array {
   const pow2 = (n: number): number[] => {

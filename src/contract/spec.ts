@@ -5,19 +5,39 @@ import type { BufferId } from "./buffer.js";
 import type { FormatName } from "./formats.js";
 import type { SeqIndex } from "./seq.js";
 
+/**
+ * The attention softmax: "vanilla" (DNABERT-2) is exp(sᵢ) / Σⱼ exp(sⱼ); "softmax1" (GERM) is
+ * exp(sᵢ) / (1 + Σⱼ exp(sⱼ)), which lets a head attend to nothing and removes the activation outliers.
+ * @category Model
+ */
 export type SoftmaxKind = "vanilla" | "softmax1";
+/**
+ * The elementwise functions of the `unary` op: tanh, or GELU with the exact erf.
+ * @category Ops
+ */
 export type UnaryKind = "tanh" | "gelu";
 
-/** A linear weight [n, k] as a backend runs it: its buffer(s), format, and whether prepareWeight laid it out. */
+/**
+ * A linear weight [n, k] as a backend runs it: its buffer(s), format, and whether prepareWeight laid it out.
+ * @category Op contract
+ */
 export interface WeightArg {
+  /** The weight's elements in `format`'s layout (or the backend's prepared layout when `prepared`). */
   data: BufferId;
   /** f32 scales (per row or per block, as the format says); absent for plain float formats. */
   scales?: BufferId;
+  /** One of formats.ts's FORMATS. */
   format: FormatName;
   /** Set by Backend.prepareWeight: `data` is in that backend's private GEMM layout. */
   prepared?: boolean;
 }
 
+/**
+ * The op table: each op's arguments as a backend receives them (raw buffers, sizes, host-side arrays). Fields are
+ * described on each op; shapes are row-major, buffers f32 unless stated. Ops of src/ops/ (linear, attention, …)
+ * validate Tensors and fill these in.
+ * @category Op contract
+ */
 export interface OpArgs {
   /** out[m,n] = x[m,k] · w[n,k]ᵀ (+ bias[n]): PyTorch Linear layout, the weight in any format; x, bias, out f32. */
   linear: { x: BufferId; w: WeightArg; bias?: BufferId; out: BufferId; m: number; n: number; k: number };
@@ -99,38 +119,72 @@ export interface OpArgs {
   adamw: { param: BufferId; grad: BufferId; m: BufferId; v: BufferId; size: number; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number };
 }
 
+/**
+ * An op's name: a key of {@link OpArgs}.
+ * @category Op contract
+ */
 export type OpName = keyof OpArgs;
 
-/** The op names, in a stable order (for capability listings and tests). */
+/**
+ * The op names, in a stable order (for capability listings and tests).
+ * @category Op contract
+ */
 export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant", "lora",
   "matmul", "attentionBackward", "layerNormBackward", "gluGeluBackward", "unaryBackward", "scatterRows", "adamw"];
 
 /**
  * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
  * declares these at load (model/needs.ts); a backend's supports() answers from them alone.
+ * @category Op contract
  */
 export interface OpNeeds {
+  /** The weight format of the GEMM. */
   linear: { format: FormatName };
+  /** Softmax kind, head size, and whether a key mask is passed. */
   attention: { softmax: SoftmaxKind; headDim: number; mask?: boolean };
+  /** No compile-time facts. */
   layerNorm: Record<string, never>;
+  /** No compile-time facts. */
   gluGelu: Record<string, never>;
+  /** No compile-time facts. */
   gather: Record<string, never>;
+  /** No compile-time facts. */
   meanPool: Record<string, never>;
+  /** Which function. */
   unary: { kind: UnaryKind };
+  /** No compile-time facts. */
   rowStats: Record<string, never>;
+  /** No compile-time facts. */
   axpy: Record<string, never>;
+  /** No compile-time facts. */
   fakeQuant: Record<string, never>;
+  /** No compile-time facts. */
   lora: Record<string, never>;
+  /** No compile-time facts. */
   matmul: Record<string, never>;
+  /** Softmax kind and head size. */
   attentionBackward: { softmax: SoftmaxKind; headDim: number };
+  /** No compile-time facts. */
   layerNormBackward: Record<string, never>;
+  /** No compile-time facts. */
   gluGeluBackward: Record<string, never>;
+  /** Which function. */
   unaryBackward: { kind: UnaryKind };
+  /** No compile-time facts. */
   scatterRows: Record<string, never>;
+  /** No compile-time facts. */
   adamw: Record<string, never>;
 }
 
-/** The needs of a concrete call (what run() checks before it dispatches). */
+/**
+ * The needs of a concrete call (what run() checks before it dispatches).
+ * @category Op contract
+ * @example
+ * const x = Tensor.from(backend, new Float32Array(3), [1, 3]), out = Tensor.empty(backend, [1, 2]);
+ * const w = Weight.from(backend, new Float32Array(6), [2, 3], "q8");
+ * needsOf("linear", { x: x.buf, w: w.arg, out: out.buf, m: 1, n: 2, k: 3 }); // { format: "q8" }
+ * backend.supports("linear", needsOf("linear", { x: x.buf, w: w.arg, out: out.buf, m: 1, n: 2, k: 3 })); // true
+ */
 export function needsOf<K extends OpName>(op: K, args: OpArgs[K]): OpNeeds[K] {
   switch (op) {
     case "linear": return { format: (args as OpArgs["linear"]).w.format } as OpNeeds[K];
@@ -148,10 +202,20 @@ export function needsOf<K extends OpName>(op: K, args: OpArgs[K]): OpNeeds[K] {
   }
 }
 
-/** One requirement of a model: an op with its compile-time facts. */
+/**
+ * One requirement of a model: an op with its compile-time facts.
+ * @category Op contract
+ */
 export type OpRequirement = { [K in OpName]: { op: K; needs: OpNeeds[K] } }[OpName];
 
-/** Floating-point work of one op call, for benchmarks (2 per multiply-add). */
+/**
+ * Floating-point work of one op call, for benchmarks (2 per multiply-add); 0 for ops not worth counting.
+ * @category Op contract
+ * @example
+ * const x = Tensor.empty(backend, [128, 768]), out = Tensor.empty(backend, [128, 2304]);
+ * const w = Weight.from(backend, new Float32Array(2304 * 768), [2304, 768]);
+ * opFlops("linear", { x: x.buf, w: w.arg, out: out.buf, m: 128, n: 2304, k: 768 }); // 2 · 128 · 2304 · 768
+ */
 export function opFlops<K extends OpName>(op: K, args: OpArgs[K]): number {
   switch (op) {
     case "linear": { const a = args as OpArgs["linear"]; return 2 * a.m * a.n * a.k; }

@@ -5,9 +5,20 @@ import type { TensorMap } from "./raw-tensor.js";
 import { readSafetensors } from "./safetensors.js";
 import { readTorchBin } from "./torch-bin.js";
 
-/** Where a model's files come from. `get` resolves to null when the file is absent (other failures throw). */
+/**
+ * Where a model's files come from: pass one to {@link GermModel.fromPretrained} (or loadAdapter) to load from
+ * anything — bytes bundled with an edge worker, an IndexedDB store, a zip, a custom server. `get` resolves to null
+ * when the file is absent (other failures throw).
+ * @category Files & formats
+ * @example
+ * const files = new Map<string, Uint8Array>();   // "config.json", "tokenizer.json", "model.safetensors" → bytes
+ * const src: ModelSource = { location: "bundled", get: async (file) => files.get(file) ?? null };
+ * const model = await GermModel.fromPretrained(src);
+ */
 export interface ModelSource {
+  /** Names the source in messages and progress ("bundled/model.safetensors: …"); a URL or a path. */
   readonly location: string;
+  /** The bytes of `file` (a name such as "config.json" or a shard's name), or null when there is no such file. */
   get(file: string): Promise<Uint8Array | null>;
 }
 

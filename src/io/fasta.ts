@@ -4,8 +4,14 @@
 // its line.
 import { FormatError } from "../errors.js";
 
+/**
+ * One sequence read by parseSequences or readSequences.
+ * @category Files & formats
+ */
 export interface SequenceRecord {
+  /** The FASTA/FASTQ header's first word, the CSV/TSV `id` or `name` column, else seq1, seq2, … */
   id: string;
+  /** The sequence as written (no case change; wrapped FASTA lines joined). */
   sequence: string;
   /** The CSV/TSV `label` column when there is one (GUE `sequence,label`). */
   label?: string;
@@ -13,6 +19,11 @@ export interface SequenceRecord {
   line?: number;
 }
 
+/**
+ * A sequence file format; "auto" decides from the first non-blank line (`>` FASTA, `@` FASTQ, a header with a
+ * `sequence` column CSV or TSV, otherwise one sequence per line).
+ * @category Files & formats
+ */
 export type SequenceFormat = "auto" | "fasta" | "fastq" | "plain" | "csv" | "tsv";
 
 /** Takes the input one line at a time (without its line break), numbered from 1. */
@@ -30,7 +41,8 @@ const FORMATS: readonly SequenceFormat[] = ["auto", "fasta", "fastq", "plain", "
 /**
  * Parse sequences from text. "auto" looks at the first non-blank line: `>` FASTA, `@` FASTQ, a tab-separated header
  * with a `sequence` column TSV, a comma CSV, otherwise one sequence per line. Sequences are returned as written
- * (no case change). For files and streams of any size, see readSequences (seq-stream.ts).
+ * (no case change). For files and streams of any size, see readSequences.
+ * @category Files & formats
  * @example
  * parseSequences(">a desc\nACGT\nTTGA\n>b\nGG\n");  // [{ id: "a", sequence: "ACGTTTGA" }, { id: "b", sequence: "GG" }]
  * parseSequences("sequence,label\nACGT,1\n");          // [{ id: "seq1", sequence: "ACGT", label: "1", line: 2 }]

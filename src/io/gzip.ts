@@ -5,7 +5,11 @@
 import { hasFileSystem, nodeBuiltin } from "../env.js";
 import { FormatError } from "../errors.js";
 
-/** "node": node:zlib; "web": DecompressionStream; "auto": node:zlib where the runtime has it. */
+/**
+ * The gzip decompressor of readSequences: "node": node:zlib; "web": DecompressionStream; "auto": node:zlib where
+ * the runtime has it.
+ * @category Files & formats
+ */
 export type GunzipImpl = "auto" | "node" | "web";
 
 /** The decompressed bytes of a gzip stream (one or more members). Corrupt or truncated data is a FormatError. */

@@ -3,21 +3,32 @@
 import { InputError } from "../errors.js";
 import type { ModelSource } from "./checkpoint.js";
 
-/** One file's contents: bytes, a Blob/File, or a function that reads them on demand (null: absent). */
+/**
+ * One file's contents for memorySource: bytes, a Blob/File, or a function that reads them on demand (null: absent).
+ * @category Files & formats
+ */
 export type FileValue = Uint8Array | ArrayBuffer | Blob | (() => Promise<Uint8Array | ArrayBuffer | Blob | null>);
 
 /**
- * A model from files already in memory, keyed by name (config.json, tokenizer.json, model.safetensors, …).
+ * A model from files already in memory, keyed by name (config.json, tokenizer.json, model.safetensors, …): a
+ * {@link ModelSource} for {@link GermModel.fromPretrained} or loadAdapter. A file not in `files` is absent.
+ * @category Files & formats
  * @example
- * // Cloudflare Workers: the model's files bundled as data modules
- * import config from "./model/config.json.bin"; import tokenizer from "./model/tokenizer.json.bin";
+ * // Cloudflare Workers: the model's files bundled as data modules (ArrayBuffers)
+ * import config from "./model/config.json.bin";
+ * import tokenizer from "./model/tokenizer.json.bin";
  * import weights from "./model/model.safetensors";
  * const model = await GermModel.fromPretrained(memorySource({ "config.json": config, "tokenizer.json": tokenizer,
  *   "model.safetensors": weights }, "bundled:my-model"));
  * @example
- * // R2 / KV: read the weights only when the loader asks for them
- * const src = memorySource({ "config.json": cfg, "tokenizer.json": tok,
- *   "model.safetensors": async () => (await env.MODELS.get("germ/model.safetensors"))?.arrayBuffer() ?? null });
+ * // R2 / KV: read each file only when the loader asks for it (`bucket` is the worker's R2 binding)
+ * const read = (key: string) => async () => (await bucket.get(key))?.arrayBuffer() ?? null;
+ * const src = memorySource({ "config.json": read("germ/config.json"), "tokenizer.json": read("germ/tokenizer.json"),
+ *   "model.safetensors": read("germ/model.safetensors") }, "r2:germ");
+ * @example
+ * // A page: the files the user picked (<input type="file" multiple>)
+ * const picked = [...(document.querySelector("input[type=file]") as HTMLInputElement).files!];
+ * const model = await GermModel.fromPretrained(memorySource(new Map(picked.map((f) => [f.name, f])), "picked files"));
  */
 export function memorySource(files: Record<string, FileValue> | Map<string, FileValue>, location = "memory"): ModelSource {
   const map = files instanceof Map ? files : new Map(Object.entries(files));

@@ -3,16 +3,29 @@
 import { FormatError } from "../errors.js";
 import { f16BitsToF32 } from "../contract/half.js";
 
+/**
+ * The tensor dtypes germ-js reads and writes, named as safetensors names them.
+ * @category Files & formats
+ */
 export type SafeDType = "F32" | "F16" | "BF16" | "I8" | "U8" | "I32" | "I64";
 
-/** One tensor as stored: `bytes` is a view into the checkpoint file, little-endian, row-major. */
+/**
+ * One tensor as stored: `bytes` is a view into the checkpoint file, little-endian, row-major.
+ * @category Files & formats
+ */
 export interface RawTensor {
+  /** Element type. */
   dtype: SafeDType;
+  /** Dimensions, outermost first ([] for a scalar). */
   shape: number[];
+  /** numel(shape) · element size bytes, a view into the file (no copy). */
   bytes: Uint8Array;
 }
 
-/** Tensor name → tensor, in file order. */
+/**
+ * Tensor name → tensor, in file order.
+ * @category Files & formats
+ */
 export type TensorMap = Map<string, RawTensor>;
 
 /** Bytes per element of each dtype. */

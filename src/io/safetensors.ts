@@ -8,11 +8,20 @@ import { DTYPE_SIZE, isSafeDType, numel, type RawTensor, type SafeDType, type Te
 const MAX_HEADER = 100_000_000;
 
 /**
- * Parse a safetensors file. Tensors are views into `bytes` (no copy); `file` only names errors.
+ * Parse a safetensors file: its tensors, views into `bytes` (no copy), and its `__metadata__` strings. `file` only
+ * names errors. Every offset is checked first: a damaged or hostile file is a FormatError naming file and tensor.
+ * @category Files & formats
  * @example
+ * const url = "https://huggingface.co/zhihan1996/DNABERT-2-117M/resolve/main/model.safetensors";
  * const { tensors, metadata } = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+ * tensors.get("bert.embeddings.word_embeddings.weight")?.shape; // [4096, 768]
  */
-export function readSafetensors(bytes: Uint8Array, file: string): { tensors: TensorMap; metadata: Record<string, string> } {
+export function readSafetensors(bytes: Uint8Array, file: string): {
+  /** The tensors, in file order. */
+  tensors: TensorMap;
+  /** The header's `__metadata__` ({} when it has none). */
+  metadata: Record<string, string>;
+} {
   if (bytes.byteLength < 8) throw new FormatError(`${file}: ${bytes.byteLength} bytes is too short for a safetensors file (needs an 8-byte header length)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lo = dv.getUint32(0, true), hi = dv.getUint32(4, true);
@@ -73,16 +82,23 @@ export function readSafetensors(bytes: Uint8Array, file: string): { tensors: Ten
   return { tensors, metadata };
 }
 
-/** Input to writeSafetensors: `data` holds exactly numel(shape)·itemsize bytes, little-endian. */
+/**
+ * Input to writeSafetensors: `data` holds exactly numel(shape)·itemsize bytes, little-endian.
+ * @category Files & formats
+ */
 export interface TensorToWrite {
+  /** Element type of `data`. */
   dtype: SafeDType;
+  /** Dimensions, outermost first. */
   shape: number[];
+  /** The elements, row-major (any typed array or DataView over them). */
   data: ArrayBufferView;
 }
 
 /**
  * Serialize tensors as safetensors. Data is laid out widest dtype first so every tensor stays aligned to
  * its element size (the header is padded to 8 bytes), which lets readers take typed-array views.
+ * @category Files & formats
  * @example
  * const bytes = writeSafetensors(new Map([["w", { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }]]));
  */

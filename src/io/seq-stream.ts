@@ -6,8 +6,17 @@ import { createLineParser, type SequenceFormat, type SequenceRecord } from "./fa
 import { gunzip, type GunzipImpl } from "./gzip.js";
 import { TextCheck, sniffMagic } from "./seq-check.js";
 
+/**
+ * Bytes to read sequences from: a Node stream (`createReadStream`, `process.stdin`) or any async iterable of chunks,
+ * or a web ReadableStream (`(await fetch(url)).body`, `file.stream()`).
+ * @category Files & formats
+ */
 export type ByteSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
 
+/**
+ * Options of readSequences and readSequenceChunks.
+ * @category Files & formats
+ */
 export interface ReadSequencesOptions {
   /** Default "auto": decided by the first non-blank line, as in parseSequences. */
   format?: SequenceFormat;
@@ -24,9 +33,15 @@ export interface ReadSequencesOptions {
 /**
  * Records of a FASTA, FASTQ, CSV/TSV or one-per-line source, plain or gzip/bgzip, as they are read. Every record
  * carries the line it starts on. Malformed input is a FormatError naming the line (and `name`).
+ * @category Files & formats
  * @example
- * for await (const rec of readSequences(createReadStream("reads.fq.gz"), { name: "reads.fq.gz" })) use(rec.sequence);
- * for await (const rec of readSequences((await fetch(url)).body!)) use(rec);
+ * import { createReadStream } from "node:fs";
+ * for await (const rec of readSequences(createReadStream("reads.fq.gz"), { name: "reads.fq.gz" })) {
+ *   console.log(rec.id, rec.sequence.length);
+ * }
+ * // In a page or worker: a fetch body or a File's stream.
+ * const seqs: string[] = [];
+ * for await (const rec of readSequences((await fetch("genes.fa")).body!)) seqs.push(rec.sequence.toUpperCase());
  */
 export function readSequences(source: ByteSource, opts: ReadSequencesOptions = {}): AsyncIterableIterator<SequenceRecord> {
   // A plain iterator over readSequenceChunks: one promise per record, a third of what an async generator's yield* costs.
@@ -57,6 +72,12 @@ export function readSequences(source: ByteSource, opts: ReadSequencesOptions = {
 /**
  * readSequences a chunk at a time: the records completed by each piece of input (never an empty array), for callers
  * that take many at once and want to spare an await per record.
+ * @category Files & formats
+ * @example
+ * import { createReadStream } from "node:fs";
+ * for await (const records of readSequenceChunks(createReadStream("genes.fa"))) {
+ *   const emb = await model.embed(records.map((r) => r.sequence));
+ * }
  */
 export async function* readSequenceChunks(source: ByteSource, opts: ReadSequencesOptions = {}): AsyncGenerator<SequenceRecord[]> {
   let rest: AsyncIterableIterator<Uint8Array> | undefined, text: AsyncIterableIterator<Uint8Array> | undefined;

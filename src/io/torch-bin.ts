@@ -30,9 +30,13 @@ class TensorRef {
 }
 
 /**
- * Read a `torch.save(state_dict)` zip. Values are views into `bytes`; `file` only names errors.
+ * Read a `torch.save(state_dict)` zip (pytorch_model.bin). Values are views into `bytes`; `file` only names errors.
+ * The pickle inside is read by a restricted unpickler: only the tensor-rebuild globals are known, anything else is an
+ * UnsafePickleError, and nothing in the file is ever executed.
+ * @category Files & formats
  * @example
- * const tensors = readTorchBin(bytes, "pytorch_model.bin");
+ * import { readFile } from "node:fs/promises";
+ * const tensors = readTorchBin(await readFile("pytorch_model.bin"), "pytorch_model.bin");
  * tensors.get("cls.predictions.decoder.weight")!.bytes === tensors.get("bert.embeddings.word_embeddings.weight")!.bytes;
  */
 export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {

@@ -27,7 +27,14 @@ function expectShape(op: string, name: string, t: Tensor, shape: readonly number
   }
 }
 
-/** y = x·wᵀ + bias, with w a Weight in PyTorch [out, in] layout (any format the backend runs). */
+/**
+ * y = x·wᵀ + bias, with w a Weight in PyTorch [out, in] layout (any format the backend runs).
+ * @category Ops
+ * @example
+ * const x = Tensor.from(backend, new Float32Array([1, 2, 3]), [1, 3]);
+ * const w = Weight.from(backend, new Float32Array([1, 0, 0, 0, 1, 0]), [2, 3]);
+ * await linear(x, w, Tensor.from(backend, new Float32Array([10, 20]), [2])).data(); // [11, 22]
+ */
 export function linear(x: Tensor, w: Weight, bias?: Tensor): Tensor {
   expectRank("linear", "x", x, 2);
   const [m, k] = x.shape, [n, kw] = w.shape;
@@ -41,15 +48,31 @@ export function linear(x: Tensor, w: Weight, bias?: Tensor): Tensor {
   return out;
 }
 
+/**
+ * Options of {@link attention}.
+ * @category Ops
+ */
 export interface AttentionOptions {
+  /** The packed sequences: rows of qkv per sequence. */
   seqs: SeqIndex;
+  /** Attention heads (hidden = heads · headDim). */
   heads: number;
+  /** "vanilla" (DNABERT-2) or "softmax1" (GERM). */
   softmax: SoftmaxKind;
+  /** ALiBi slope per head (alibiSlopes(heads)). */
   slopes: Float32Array;
+  /** Per row, 0 to exclude that key (a query with no keys left gets zeros). */
   keyMask?: Uint8Array;
 }
 
-/** Varlen ALiBi self-attention over packed rows: qkv [nnz, 3·hidden] → [nnz, hidden]. */
+/**
+ * Varlen ALiBi self-attention over packed rows: qkv [nnz, 3·hidden] → [nnz, hidden].
+ * @category Ops
+ * @example
+ * const seqs = SeqIndex.of([5, 3]);                                  // two sequences, 8 rows
+ * const qkv = Tensor.from(backend, new Float32Array(8 * 3 * 128).fill(0.1), [8, 3 * 128]);
+ * const ctx = attention(qkv, { seqs, heads: 2, softmax: "softmax1", slopes: alibiSlopes(2) }); // [8, 128]
+ */
 export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
   expectRank("attention", "qkv", qkv, 2); expectF32("attention", "qkv", qkv);
   const [nnz, three] = qkv.shape;
@@ -70,7 +93,15 @@ export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
   return out;
 }
 
-/** LayerNorm over the last dim of x (+ residual), biased variance. */
+/**
+ * LayerNorm over the last dim of x (+ residual), biased variance.
+ * @category Ops
+ * @example
+ * const x = Tensor.from(backend, new Float32Array([1, 2, 3, 4]), [1, 4]);
+ * const ones = Tensor.from(backend, new Float32Array(4).fill(1), [4]);
+ * const zeros = Tensor.from(backend, new Float32Array(4), [4]);
+ * await layerNorm(x, ones, zeros, 1e-12).data(); // ≈ [-1.342, -0.447, 0.447, 1.342]
+ */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, residual?: Tensor): Tensor {
   expectRank("layerNorm", "x", x, 2);
   const [rows, cols] = x.shape;
@@ -83,7 +114,12 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, r
   return out;
 }
 
-/** GLU with exact GELU: [rows, 2I] → gelu(x[:, :I]) · x[:, I:]. */
+/**
+ * GLU with exact GELU: [rows, 2I] → gelu(x[:, :I]) · x[:, I:].
+ * @category Ops
+ * @example
+ * await gluGelu(Tensor.from(backend, new Float32Array([1, 2]), [1, 2])).data(); // [geluErf(1) · 2] ≈ [1.683]
+ */
 export function gluGelu(x: Tensor): Tensor {
   expectRank("gluGelu", "x", x, 2); expectF32("gluGelu", "x", x);
   const [rows, two] = x.shape;
@@ -93,7 +129,13 @@ export function gluGelu(x: Tensor): Tensor {
   return out;
 }
 
-/** Rows of table picked by ids, plus an optional broadcast row (the token-type embedding). */
+/**
+ * Rows of table picked by ids, plus an optional broadcast row (the token-type embedding).
+ * @category Ops
+ * @example
+ * const table = Tensor.from(backend, new Float32Array([0, 0, 1, 1, 2, 2]), [3, 2]);
+ * await gather(table, Int32Array.of(2, 0)).data(); // [2, 2, 0, 0]
+ */
 export function gather(table: Tensor, ids: Int32Array, addRow?: Tensor): Tensor {
   expectRank("gather", "table", table, 2);
   const [tableRows, cols] = table.shape;
@@ -110,7 +152,13 @@ export function gather(table: Tensor, ids: Int32Array, addRow?: Tensor): Tensor 
   return out;
 }
 
-/** Mean over each sequence's rows of a packed [Σ seqLens, cols] tensor → [seqs, cols]. */
+/**
+ * Mean over each sequence's rows of a packed [Σ seqLens, cols] tensor → [seqs, cols].
+ * @category Ops
+ * @example
+ * const x = Tensor.from(backend, new Float32Array([1, 2, 3, 10]), [4, 1]);
+ * await meanPool(x, SeqIndex.of([3, 1])).data(); // [2, 10]
+ */
 export function meanPool(x: Tensor, seqs: SeqIndex): Tensor {
   expectRank("meanPool", "x", x, 2); expectF32("meanPool", "x", x);
   if (seqs.total !== x.shape[0]) throw new ShapeError(`meanPool: x ${x.describe()}: sequence lengths sum to ${seqs.total}`);
@@ -119,7 +167,12 @@ export function meanPool(x: Tensor, seqs: SeqIndex): Tensor {
   return out;
 }
 
-/** Elementwise tanh or exact GELU. */
+/**
+ * Elementwise tanh or exact GELU.
+ * @category Ops
+ * @example
+ * await unary(Tensor.from(backend, new Float32Array([0, 1]), [2]), "gelu").data(); // [0, ≈ 0.8413]
+ */
 export function unary(x: Tensor, kind: UnaryKind): Tensor {
   expectF32("unary", "x", x);
   const out = Tensor.empty(x.backend, x.shape);
@@ -127,7 +180,12 @@ export function unary(x: Tensor, kind: UnaryKind): Tensor {
   return out;
 }
 
-/** Each row of x [rows, cols] fake-quantized to `bits` (2…8) and back: asymmetric per row, or symmetric. */
+/**
+ * Each row of x [rows, cols] fake-quantized to `bits` (2…8) and back: asymmetric per row, or symmetric.
+ * @category Ops
+ * @example
+ * await fakeQuant(Tensor.from(backend, new Float32Array([0, 0.3, 1]), [1, 3]), 2).data(); // [0, 0.333…, 1]
+ */
 export function fakeQuant(x: Tensor, bits: number, symmetric = false): Tensor {
   expectRank("fakeQuant", "x", x, 2); expectF32("fakeQuant", "x", x);
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new ShapeError(`fakeQuant: bits ${bits} must be an integer in 2…8`);
@@ -137,7 +195,14 @@ export function fakeQuant(x: Tensor, bits: number, symmetric = false): Tensor {
   return out;
 }
 
-/** alpha·x + y, elementwise over two f32 tensors of one shape. */
+/**
+ * alpha·x + y, elementwise over two f32 tensors of one shape.
+ * @category Ops
+ * @example
+ * const x = Tensor.from(backend, new Float32Array([1, 2]), [2]);
+ * const y = Tensor.from(backend, new Float32Array([10, 10]), [2]);
+ * await axpy(0.5, x, y).data(); // [10.5, 11]
+ */
 export function axpy(alpha: number, x: Tensor, y: Tensor): Tensor {
   expectF32("axpy", "x", x); expectF32("axpy", "y", y);
   expectShape("axpy", "y", y, x.shape);
@@ -150,6 +215,9 @@ export function axpy(alpha: number, x: Tensor, y: Tensor): Tensor {
 /**
  * Per-row (max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴) of x [rows, cols] → a new [rows, 4] tensor, or into rows
  * `at.row …` of `at.out` [R, 4] (returned, still owned by the caller), for the outlier metrics.
+ * @category Ops
+ * @example
+ * await rowStats(Tensor.from(backend, new Float32Array([1, -3]), [1, 2])).data(); // [3, -1, 8, 32]
  */
 export function rowStats(x: Tensor, at?: { out: Tensor; row: number }): Tensor {
   expectRank("rowStats", "x", x, 2); expectF32("rowStats", "x", x);
@@ -168,6 +236,13 @@ export function rowStats(x: Tensor, at?: { out: Tensor; row: number }): Tensor {
 /**
  * LoRA's update added in place to a linear's output y [m, n]: rows `rows.start …` (default all) of y gain
  * scale·(x·aᵀ)·bt, with x [m, k], a [r, k] (lora_A) and bt [r, n] (lora_B transposed). Returns y.
+ * @category Ops
+ * @example
+ * const x = Tensor.from(backend, new Float32Array([1, 2]), [1, 2]);
+ * const y = Tensor.from(backend, new Float32Array([0, 0, 0]), [1, 3]);
+ * const a = Tensor.from(backend, new Float32Array([1, 1]), [1, 2]);      // lora_A, r = 1
+ * const bt = Tensor.from(backend, new Float32Array([1, 0, 2]), [1, 3]);  // lora_B transposed
+ * await loraAdd(y, x, a, bt, 0.5).data(); // 0.5 · (1 + 2) · [1, 0, 2] = [1.5, 0, 3]
  */
 export function loraAdd(y: Tensor, x: Tensor, a: Tensor, bt: Tensor, scale: number, rows?: { start: number; count: number }): Tensor {
   for (const [name, t] of [["y", y], ["x", x], ["a", a], ["bt", bt]] as const) { expectRank("lora", name, t, 2); expectF32("lora", name, t); }

@@ -12,15 +12,35 @@ import { Tensor } from "../tensor/tensor.js";
 import { LoraTrainer } from "../train/trainer.js";
 import { runTraining, warnDropout, type EvalInfo, type Examples, type LoopOptions, type RunReport } from "../train/fine-tune.js";
 
-export interface FineTuneData { texts: string[]; labels: (number | string)[] }
+/**
+ * Labelled sequences for {@link GermModel.fineTune}: `labels[i]` belongs to `texts[i]`.
+ * @category Training
+ */
+export interface FineTuneData {
+  /** DNA sequences. */
+  texts: string[];
+  /** Class indices, label names (see `labelNames`) or strings of indices as CSVs hold them; numbers for regression. */
+  labels: (number | string)[];
+}
 
+/**
+ * Options of {@link GermModel.fineTune}: the adapter (LoRA rank, targets), the head, and the training loop
+ * (epochs, learning rate, schedule, evaluation, callbacks). Defaults are peft's and the HF Trainer's
+ * (docs/training.md).
+ * @category Training
+ */
 export interface FineTuneOptions extends LoopOptions {
   /** Name the trained adapter is registered under (default "finetuned"). */
   adapter?: string;
+  /** The LoRA adapter to train. */
   lora?: {
-    r?: number; alpha?: number;
+    /** Rank (default 8). */
+    r?: number;
+    /** lora_alpha (default 16): the update is scaled by alpha / r (alpha / √r with `rslora`). */
+    alpha?: number;
     /** peft's target_modules: a list of names (default ["Wqkv"], GERM's recipe) or a regex string. */
     targetModules?: string[] | string;
+    /** rsLoRA scaling alpha / √r instead of alpha / r (peft's use_rslora). */
     rslora?: boolean;
     /** Not applied (training is deterministic): a warning says so. */
     dropout?: number;
@@ -35,10 +55,20 @@ export interface FineTuneOptions extends LoopOptions {
   numLabels?: number;
   /** Label names (default: config.json's when the count matches, else LABEL_i); string labels are looked up here. */
   labelNames?: string[];
+  /** Held-out sequences scored (loss, accuracy, macro F1, MCC) every `evalEvery`; results in FineTuneRun.evals. */
   evalSet?: FineTuneData;
 }
 
-export interface FineTuneRun extends RunReport { adapter: string; evals: EvalInfo[] }
+/**
+ * What {@link GermModel.fineTune} returns: the adapter's name and the run's history.
+ * @category Training
+ */
+export interface FineTuneRun extends RunReport {
+  /** Name the trained adapter is registered under (use it as `{ adapter }`, or save it with saveAdapter). */
+  adapter: string;
+  /** One entry per evaluation of `evalSet`, in order. */
+  evals: EvalInfo[];
+}
 
 export async function fineTune(state: ModelState, registry: AdapterRegistry, tensors: TensorMap, file: string,
   tokenize: (text: string) => number[], data: FineTuneData, opts: FineTuneOptions, initFiles?: AdapterFiles): Promise<FineTuneRun> {

@@ -31,8 +31,16 @@ import { readAdapterFiles } from "../lora/load.js";
 import { adapterFiles } from "../lora/save.js";
 import { fineTune, type FineTuneData, type FineTuneOptions, type FineTuneRun } from "./fine-tune.js";
 
+/**
+ * Options of {@link GermModel.fromPretrained}. Every field is optional: `{}` loads an f32 model on the fastest
+ * backend that runs it.
+ * @category Model
+ */
 export interface FromPretrainedOptions {
-  /** "auto" picks WebGPU on a hardware adapter, else Wasm, else (warning once) the reference backend. */
+  /**
+   * Where the kernels run. "auto" (default) picks WebGPU on a hardware adapter, else Wasm, else (warning once) the
+   * reference backend; a named device that cannot run the model fails at load with one BackendError listing why.
+   */
   device?: BackendName | "auto";
   /**
    * Storage of the GEMM weights: "f32" (default), "f16" (IEEE half weights, f32 activations and accumulation;
@@ -42,13 +50,23 @@ export interface FromPretrainedOptions {
    * takes one that has it. f16 runs on WebGPU with `shader-f16`; q8 and q4 on every backend (docs/quantization.md).
    */
   dtype?: "f32" | "f16" | "q8" | "q4";
+  /**
+   * Wasm worker threads, 1…64 (default: the core count, at most 8). More than one needs shared memory: always there
+   * in Node and Deno; in a page only when it is cross-origin isolated (COOP + COEP headers), else one thread and a
+   * warning saying why (docs/getting-started.md).
+   */
   threads?: number;
   /**
    * Research: load as a fake-quant WnAn model (GERM's evaluation): projection weights quantized per output channel
    * (symmetric min–max) to `wBits` and back, inputs of every projection per token (asymmetric min–max) to `aBits`,
    * computed in f32. Bits 2…8. See GermModel.simulate.
    */
-  simulate?: { wBits: number; aBits: number };
+  simulate?: {
+    /** Bits of the fake-quantized projection weights (2…8). */
+    wBits: number;
+    /** Bits of the fake-quantized projection inputs (2…8). */
+    aBits: number;
+  };
   /** Load a checkpoint whose float weights hold NaN or ±Inf (refused with a FormatError naming the tensor by default). */
   allowNonFinite?: boolean;
   /** Overrides config.json's attn_softmax. Use "softmax1" for magicslabnu/GERM (its config does not say). */
@@ -57,18 +75,52 @@ export interface FromPretrainedOptions {
   maxLength?: number;
   /** Sequences per forward pass (memory bound); results do not depend on it. Default 16. */
   batchSize?: number;
+  /** Hub branch, tag or commit (default "main"); ignored for local directories and URLs. */
   revision?: string;
+  /**
+   * Called as each file arrives: its name, the bytes `loaded` so far, `total` when known, and `status` ("download"
+   * while bytes stream in, "cache" when read from the cache, "done").
+   */
   onProgress?: (p: { file: string; loaded: number; total?: number; status: string }) => void;
 }
 
+/**
+ * How {@link GermModel.embed} makes one vector of a sequence's token states: "mean" over every token including
+ * [CLS] and [SEP] (DNABERT-2's usual embedding), "cls" the [CLS] row, "pooler" tanh(dense(h[CLS])).
+ * @category Model
+ */
 export type Pooling = "mean" | "cls" | "pooler";
-export interface Classification { logits: Float32Array; probs: Float32Array; label: string }
 
-/** A DNA string, or one with the LoRA adapter it runs with (overrides the call's `adapter` option; null: base). */
-export type SequenceInput = string | { text: string; adapter?: string | null };
+/**
+ * One result of {@link GermModel.classify}.
+ * @category Model
+ */
+export interface Classification {
+  /** Classifier outputs, one per label. */
+  logits: Float32Array;
+  /** softmax(logits). */
+  probs: Float32Array;
+  /** Name of the largest logit's label (config.json's id2label, or the adapter's own labels). */
+  label: string;
+}
 
-/** Options every inference call takes: which loaded adapter to run (default: the base model), and an AbortSignal. */
+/**
+ * A DNA string, or one with the LoRA adapter it runs with (overrides the call's `adapter` option; null: base).
+ * @category Model
+ */
+export type SequenceInput = string | {
+  /** The DNA sequence (upper-case ACGTN; other characters become [UNK]). */
+  text: string;
+  /** A loaded adapter's name; null runs the base model; absent takes the call's `adapter` option. */
+  adapter?: string | null;
+};
+
+/**
+ * Options every inference call takes: which loaded adapter to run (default: the base model), and an AbortSignal.
+ * @category Model
+ */
 export interface AdapterOption {
+  /** A loaded adapter ({@link GermModel.loadAdapter}) for every sequence of the call; null, absent: the base. */
   adapter?: string | null;
   /** Stops the call between layers and batches: it rejects with the signal's reason, and the model stays usable. */
   signal?: AbortSignal;
@@ -80,27 +132,40 @@ interface Rows { ids: number[][]; adapters: (string | null)[]; signal?: AbortSig
 /** A run of sequences of one packed batch that share an adapter (batches are sorted so that runs are contiguous). */
 interface Group extends HeadAdapter { seqStart: number; seqCount: number; labels: readonly string[] }
 
-/** {@link GermModel.info}: where the model's kernels run. */
+/**
+ * {@link GermModel.info}: where the model's kernels run.
+ * @category Model
+ */
 export interface ModelInfo {
+  /** The backend's name. */
   backend: BackendName;
   /** "simd" | "relaxed" | "simd-mt" | "relaxed-mt" on Wasm; "wgsl", "wgsl+f16", … on WebGPU; "f64" on reference. */
   build: string;
+  /** Threads the kernels use (1 on WebGPU and the reference backend). */
   threads: number;
+  /** Free-form: GPU adapter, Wasm build flavour, for logs. */
   description: string;
 }
 
 /**
- * A loaded DNABERT-2 or GERM model.
+ * A loaded DNABERT-2 or GERM model: load one with {@link GermModel.fromPretrained}, then call forward, embed,
+ * classify, maskedLM or outliers on DNA strings. Calls on one model run one at a time, in call order; results for a
+ * sequence never depend on the rest of its batch. Free the model's buffers with {@link GermModel.dispose}.
+ * @category Model
  * @example
+ * import { GermModel } from "germ-js";
+ *
  * const model = await GermModel.fromPretrained("zhihan1996/DNABERT-2-117M", { device: "auto" });
- * const [emb] = await model.embed(["ACGTAGCATCGGATCTATCTATCGACAC"], { pooling: "mean" });
+ * const [emb] = await model.embed(["ACGTAGCATCGGATCTATCTATCGACAC"], { pooling: "mean" }); // Float32Array(768)
  * model.dispose();
  */
 export class GermModel {
   private disposed = false;
   private readonly registry: AdapterRegistry;
   private constructor(
+    /** The parsed config.json (sizes, softmax kind, label names). */
     readonly config: GermConfig,
+    /** The model's tokenizer (its tokenizer.json), for token ids, tokens and decoding. */
     readonly tokenizer: DnaTokenizer,
     private readonly state: ModelState,
     private readonly opts: FromPretrainedOptions,
@@ -124,10 +189,19 @@ export class GermModel {
     this.registry.add(name, await readAdapterFiles(source), { labels: opts.labels });
   }
 
-  /** Free an adapter's buffers; calls naming it fail afterwards. */
+  /**
+   * Free an adapter's buffers; calls naming it fail afterwards.
+   * @example
+   * model.unloadAdapter("promoter");
+   */
   unloadAdapter(name: string): void { this.alive(); this.registry.remove(name); }
 
-  /** Names of the loaded adapters, in load order. */
+  /**
+   * Names of the loaded adapters, in load order.
+   * @example
+   * await model.loadAdapter("promoter", "./promoter-lora");
+   * model.adapters; // ["promoter"]
+   */
   get adapters(): string[] { return this.registry.names; }
 
   /** The adapter merged into the base weights by merge(), or null. */
@@ -136,6 +210,11 @@ export class GermModel {
   /**
    * Merge adapter `name` into the base weights (W + s·B·A, from the checkpoint's weights, rounded once) so it runs
    * at the base model's speed. Until unmerge(), only calls with `{ adapter: name }` run. f32 and f16 models only.
+   * @example
+   * await model.loadAdapter("promoter", "./promoter-lora");
+   * await model.merge("promoter");
+   * const out = await model.classify(seqs, { adapter: "promoter" }); // at the base model's speed
+   * await model.unmerge();
    */
   async merge(name: string): Promise<void> {
     this.alive();
@@ -168,13 +247,27 @@ export class GermModel {
     });
   }
 
-  /** A loaded or trained adapter as the files of a PEFT adapter directory (file name → bytes), e.g. to download in a page. */
+  /**
+   * A loaded or trained adapter as the files of a PEFT adapter directory (file name → bytes), e.g. to download
+   * in a page.
+   * @example
+   * const files = await model.adapterFiles("promoter"); // "adapter_config.json", "adapter_model.safetensors"
+   * const link = Object.assign(document.createElement("a"), { download: "adapter_model.safetensors" });
+   * link.href = URL.createObjectURL(new Blob([files.get("adapter_model.safetensors")!.slice()]));
+   * link.click();
+   */
   async adapterFiles(name: string): Promise<Map<string, Uint8Array>> {
     this.alive();
     return adapterFiles(this.registry.get(name));
   }
 
-  /** Write adapter `name` as a PEFT directory (adapter_config.json, adapter_model.safetensors): Node and Deno. */
+  /**
+   * Write adapter `name` as a PEFT directory (adapter_config.json, adapter_model.safetensors): Node and Deno.
+   * Python's `PeftModel.from_pretrained` loads it, and so does {@link GermModel.loadAdapter}.
+   * @example
+   * await model.fineTune({ texts, labels }, { adapter: "promoter" });
+   * await model.saveAdapter("promoter", "./promoter-lora");
+   */
   async saveAdapter(name: string, dir: string): Promise<void> {
     this.alive();
     if (!hasFileSystem) throw new InputError("saveAdapter writes files: it needs Node or Deno (in a browser, use adapterFiles())");
@@ -184,7 +277,12 @@ export class GermModel {
     for (const [f, bytes] of files) await fs.writeFile(`${dir}/${f}`, bytes);
   }
 
-  /** Undo merge(): the base weights exactly as loaded. */
+  /**
+   * Undo merge(): the base weights exactly as loaded.
+   * @example
+   * await model.merge("promoter");
+   * await model.unmerge(); // bit-identical to the model before merge()
+   */
   async unmerge(): Promise<void> {
     this.alive();
     if (this.registry.merged === null) throw new InputError("unmerge: no adapter is merged");
@@ -244,7 +342,11 @@ export class GermModel {
     return GermModel.fromPretrained(src, { ...this.opts, dtype: undefined, simulate: undefined, device: this.backend });
   }
 
-  /** Storage format of the projection weights ("f32" | "f16" | "q8" | "q4"). */
+  /**
+   * Storage format of the projection weights ("f32" | "f16" | "q8" | "q4").
+   * @example
+   * (await GermModel.fromPretrained("zhihan1996/DNABERT-2-117M", { dtype: "q8" })).dtype; // "q8"
+   */
   get dtype(): string { return this.state.format; }
 
   /**
@@ -275,7 +377,11 @@ export class GermModel {
     await fs.writeFile(`${dir}/${quantized ? "model.safetensors" : file}`, weights);
   }
 
-  /** Name of the backend the model runs on ("reference" | "wasm" | "webgpu"). */
+  /**
+   * Name of the backend the model runs on ("reference" | "wasm" | "webgpu").
+   * @example
+   * model.backend; // "wasm" where there is no hardware GPU adapter
+   */
   get backend(): BackendName { return this.state.backend.name; }
 
   /**
@@ -290,7 +396,22 @@ export class GermModel {
     return { backend: name, build: caps.build, threads: caps.threads, description: caps.description };
   }
 
-  /** Load from a local directory, a directory URL, a HuggingFace repo id, or a ModelSource. */
+  /**
+   * Load a model from a local directory (Node, Deno), a directory URL, a HuggingFace repo id, or a
+   * {@link ModelSource}: config.json, tokenizer.json and model.safetensors or pytorch_model.bin (or their sharded
+   * index), as HuggingFace stores them (docs/models-and-formats.md). Hub downloads are cached (env.cacheDir in
+   * Node/Deno, the Cache API in browsers). Everything the model will run is checked against the backend before a
+   * weight is uploaded.
+   * @example
+   * const germ = await GermModel.fromPretrained("magicslabnu/GERM", {
+   *   attnSoftmax: "softmax1",                        // GERM's config.json does not say which softmax it uses
+   *   onProgress: (p) => console.log(p.file, p.loaded, p.total),
+   * });
+   * const local = await GermModel.fromPretrained("./dnabert2-q8", { device: "wasm", threads: 2 });
+   * // Files already in memory (an edge worker, a test): any { location, get(file) } object.
+   * const files: Record<string, Uint8Array> = {};    // "config.json", "tokenizer.json", "model.safetensors" → bytes
+   * const inMemory = await GermModel.fromPretrained({ location: "memory", get: async (f) => files[f] ?? null });
+   */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
     // Sizes are checked here, before anything loads: 0 or NaN batch sizes would loop or return nothing.
     for (const [k, min, max] of [["batchSize", 1, 1 << 16], ["maxLength", 2, 1 << 24], ["threads", 1, 64]] as const) {
@@ -346,14 +467,31 @@ export class GermModel {
     return new GermModel(config, tokenizer, state, opts, { src, file, configBytes, tokBytes, prequantized: stored !== null });
   }
 
-  /** Last hidden state per input, [nTokens × hidden] row-major. Texts are tokenized; `inputIds` rows are used as given. */
-  async forward(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption = {}): Promise<{ lastHiddenState: Float32Array[] }> {
+  /**
+   * Last hidden state per input, [nTokens × hidden] row-major. Texts are tokenized ([CLS] … [SEP] added);
+   * `inputIds` rows are used as given (with their own [CLS]/[SEP]).
+   * @example
+   * const { lastHiddenState } = await model.forward(["ACGTAGCATCGG", "TTGACA"]);
+   * const tokens = lastHiddenState[0].length / model.config.hiddenSize; // rows of the first sequence
+   * await model.forward({ inputIds: [[1, 5, 194, 32, 2]] });             // token ids as the tokenizer makes them
+   */
+  async forward(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption = {}): Promise<{
+    /** Per input, in input order: its tokens' final hidden states, [nTokens × hidden] row-major. */
+    lastHiddenState: Float32Array[];
+  }> {
     const H = this.config.hiddenSize;
     const lastHiddenState = await this.mapBatches(this.rows(input, opts), async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
     return { lastHiddenState };
   }
 
-  /** One vector per text: "mean" over all tokens incl. [CLS]/[SEP] (DNABERT-2's usual), "cls" = h[CLS], "pooler" = tanh(dense(h[CLS])). */
+  /**
+   * One vector per text: "mean" over all tokens incl. [CLS]/[SEP] (DNABERT-2's usual), "cls" = h[CLS],
+   * "pooler" = tanh(dense(h[CLS])) (needs pooler weights: MissingTensorError otherwise).
+   * @example
+   * const [a, b] = await model.embed(["ACGTAGCATCGG", "ACGTAGCATCGA"], { pooling: "mean" });
+   * let dot = 0;
+   * for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+   */
   async embed(texts: SequenceInput[], opts: { pooling?: Pooling } & AdapterOption = {}): Promise<Float32Array[]> {
     const pooling = opts.pooling ?? "mean";
     if (!["mean", "cls", "pooler"].includes(pooling)) throw new InputError(`embed: pooling must be "mean", "cls" or "pooler", got ${JSON.stringify(pooling)}`);
@@ -367,7 +505,14 @@ export class GermModel {
     });
   }
 
-  /** Sequence classification: logits, softmax probabilities and the argmax label name (an adapter's own labels when it brings a classifier). */
+  /**
+   * Sequence classification: logits, softmax probabilities and the argmax label name (an adapter's own labels when
+   * it brings a classifier). Needs a classifier (BertForSequenceClassification checkpoints, or an adapter with one).
+   * @example
+   * const [c] = await model.classify(["TATAAAAGGCCGCGCTATAAA"]);
+   * console.log(c.label, c.probs);                                    // e.g. "LABEL_1", Float32Array [0.12, 0.88]
+   * const mixed = await model.classify([{ text: "ACGT", adapter: "promoter" }, "GGCC"]); // one batched pass
+   */
   async classify(texts: SequenceInput[], opts: AdapterOption = {}): Promise<Classification[]> {
     return this.mapBatches(this.rows(texts, opts), async (batch, hidden, groups) => this.perGroup(batch, groups,
       (cls, g) => classifierLogits(this.state.weights, hidden, cls, g),
@@ -379,7 +524,15 @@ export class GermModel {
       })));
   }
 
-  /** MLM logits per text, [nTokens × vocab]. */
+  /**
+   * MLM logits per text, [nTokens × vocab] row-major (BertForMaskedLM checkpoints such as DNABERT-2-117M).
+   * @example
+   * const { mask, cls, sep } = model.tokenizer.specialIds;
+   * const [logits] = await model.maskedLM({ inputIds: [[cls, 5, mask, 32, sep]] });
+   * const V = model.config.vocabSize, row = logits.subarray(2 * V, 3 * V);  // the [MASK] position
+   * const best = row.indexOf(Math.max(...row));
+   * model.tokenizer.idToToken(best);                                    // the most likely token there
+   */
   async maskedLM(texts: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption = {}): Promise<Float32Array[]> {
     if (this.config.hiddenAct !== "gelu") throw new ConfigError(`maskedLM: hidden_act "${this.config.hiddenAct}" is not supported (only "gelu")`);
     const V = this.config.vocabSize;
@@ -404,6 +557,10 @@ export class GermModel {
    * `mlp.layernorm` output, and validate_sc.py's summary over all tokens of `texts`. The per-row moments are
    * computed on the device (rowStats) and read once per batch, after its forward.
    * `activations: true` also returns the raw per-layer activations ([nTokens × hidden] each), read as they pass.
+   * @example
+   * const { summary, sequences } = await model.outliers(seqs);
+   * console.log(summary.maxFfnOutInfNorm, summary.avgKurtosis);   // validate_sc.py's numbers
+   * sequences[0].layers[11].wo.kurtosis;                            // per token of the first sequence, last layer
    */
   async outliers(texts: SequenceInput[] | { inputIds: number[][] }, opts: { activations?: boolean } & AdapterOption = {}): Promise<OutlierReport> {
     const H = this.config.hiddenSize, L = this.config.numHiddenLayers;
@@ -438,7 +595,12 @@ export class GermModel {
     return { sequences, summary: summarize(sequences, this.config.numHiddenLayers) };
   }
 
-  /** Free every backend buffer. The model is unusable afterwards. */
+  /**
+   * Free every backend buffer (and adapters). The model is unusable afterwards; a second call does nothing.
+   * @example
+   * const model = await GermModel.fromPretrained("zhihan1996/DNABERT-2-117M");
+   * try { await model.embed(seqs); } finally { model.dispose(); }
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

@@ -1,22 +1,67 @@
 // Outlier statistics exactly as GERM's evaluation/validate_sc.py computes them: per real token, at each layer's
 // mlp.wo output and mlp.layernorm output, the ∞-norm and kurtosis (biased 4th moment over unbiased std⁴ + 1e-6).
 
-export interface TokenStats { infNorm: Float32Array; kurtosis: Float32Array }
+/**
+ * Per-token statistics of one activation: one value per token of the sequence.
+ * @category Outlier statistics
+ */
+export interface TokenStats {
+  /** max over features of |x| (the ∞-norm of the token's activation). */
+  infNorm: Float32Array;
+  /** Kurtosis over features: mean (x − μ)⁴ / (σ⁴ + 1e-6), σ the unbiased standard deviation (not excess). */
+  kurtosis: Float32Array;
+}
 
-/** Per-layer statistics of one sequence, each array [nTokens]. */
-export interface LayerStats { wo: TokenStats; layernorm: TokenStats; woActivations?: Float32Array; layernormActivations?: Float32Array }
+/**
+ * Per-layer statistics of one sequence, each array [nTokens].
+ * @category Outlier statistics
+ */
+export interface LayerStats {
+  /** At the output of the layer's `mlp.wo` (the FFN output). */
+  wo: TokenStats;
+  /** At the output of the layer's `mlp.layernorm` (the layer's output). */
+  layernorm: TokenStats;
+  /** The raw `mlp.wo` output [nTokens × hidden], with `activations: true`. */
+  woActivations?: Float32Array;
+  /** The raw `mlp.layernorm` output [nTokens × hidden], with `activations: true`. */
+  layernormActivations?: Float32Array;
+}
 
-/** validate_sc.py's summary: means over every token of every input (long sequences weigh more). */
+/**
+ * validate_sc.py's summary: means over every token of every input (long sequences weigh more).
+ * @category Outlier statistics
+ */
 export interface OutlierSummary {
   /** Module name (`bert.encoder.layer.{j}.mlp.wo` / `.mlp.layernorm`) → mean ∞-norm and mean kurtosis. */
-  modules: Record<string, { infNormMean: number; kurtosisMean: number }>;
+  modules: Record<string, {
+    /** Mean ∞-norm over every token. */
+    infNormMean: number;
+    /** Mean kurtosis over every token. */
+    kurtosisMean: number;
+  }>;
+  /** Largest mean ∞-norm over the `mlp.wo` modules. */
   maxFfnOutInfNorm: number;
+  /** Largest mean ∞-norm over the `mlp.layernorm` modules. */
   maxLnOutInfNorm: number;
+  /** Mean of the 2 × layers module kurtosis means. */
   avgKurtosis: number;
+  /** Largest module kurtosis mean. */
   maxKurtosis: number;
 }
 
-export interface OutlierReport { sequences: { layers: LayerStats[] }[]; summary: OutlierSummary }
+/**
+ * What {@link GermModel.outliers} returns (docs/checkpoints.md has the exact definitions).
+ * @category Outlier statistics
+ */
+export interface OutlierReport {
+  /** Per input, in input order: one LayerStats per encoder layer. */
+  sequences: {
+    /** Index j: encoder layer j. */
+    layers: LayerStats[];
+  }[];
+  /** The summary over all inputs. */
+  summary: OutlierSummary;
+}
 
 /**
  * ∞-norm and kurtosis of each token from its row moments (rowStats: max|x|, mean, Σ(x−mean)², Σ(x−mean)⁴, 4 per

@@ -13,6 +13,7 @@ export const META = { format: "germ.weight_format", version: "germ.version", gro
 
 /**
  * The projection format a checkpoint declares (null for a plain float checkpoint); an unknown scheme is a FormatError.
+ * @category Quantized checkpoints
  * @example
  * checkpointFormat({ "germ.weight_format": "q8", "germ.version": "1" }, "model.safetensors"); // "q8"
  */
@@ -32,7 +33,12 @@ export function checkpointFormat(metadata: Record<string, string>, file: string)
 /**
  * The safetensors bytes of `tensors` with every projection weight encoded in `format` by the reference quantizer —
  * the same bytes fromPretrained({ dtype: format }) computes at load, so loading the file gives the same model.
- * Other tensors are written as stored.
+ * Other tensors are written as stored. This is what GermModel.save writes, for runtimes without a file system.
+ * @category Quantized checkpoints
+ * @example
+ * const url = "https://huggingface.co/zhihan1996/DNABERT-2-117M/resolve/main/model.safetensors";
+ * const { tensors } = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+ * const q8 = quantizeCheckpoint(tensors, model.config, "q8"); // model.safetensors bytes, ~1/4 of f32
  */
 export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}): Uint8Array {
   const f = FORMATS[format];

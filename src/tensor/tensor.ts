@@ -4,27 +4,51 @@ import type { Backend, BufferId } from "../contract/backend.js";
 import { FORMATS, padBytes, type FormatName } from "../contract/formats.js";
 import { ShapeError } from "../errors.js";
 
+/**
+ * A shaped view of one backend buffer: what the ops of germ-js/ops take and return. Activations are f32; dispose()
+ * frees the buffer (ops never free their inputs).
+ * @category Tensors
+ * @example
+ * const backend = await createBackend("wasm");
+ * const x = Tensor.from(backend, new Float32Array([1, -2, 3, -4]), [2, 2]);
+ * const y = unary(x, "tanh");
+ * await y.data(); // Float32Array [tanh 1, tanh −2, tanh 3, tanh −4]
+ * x.dispose(); y.dispose();
+ */
 export class Tensor {
   private disposed = false;
   constructor(
+    /** The backend that owns the buffer. */
     readonly backend: Backend,
+    /** The buffer holding the elements in `format`. */
     readonly buf: BufferId,
+    /** Dimensions, outermost first; the last one is a row. */
     readonly shape: readonly number[],
+    /** Element format (f32 for every activation). */
     readonly format: FormatName = "f32",
     /** False for a view (reshaped): its buffer belongs to the tensor it was made from. */
     private readonly owner = true,
   ) {}
 
-  /** The same buffer under another shape of the same size; the view never frees it (its source does). */
+  /**
+   * The same buffer under another shape of the same size; the view never frees it (its source does).
+   * @example
+   * const flat = Tensor.empty(backend, [2, 3]).reshaped([6]);
+   */
   reshaped(shape: readonly number[]): Tensor {
     checkShape(shape);
     if (shape.reduce((a, b) => a * b, 1) !== this.size) throw new ShapeError(`tensor ${this.describe()}: cannot view as [${shape.join(", ")}]`);
     return new Tensor(this.backend, this.buf, shape, this.format, false);
   }
 
+  /** Number of elements. */
   get size(): number { return this.shape.reduce((a, b) => a * b, 1); }
 
-  /** Allocate an uninitialised tensor on a backend. */
+  /**
+   * Allocate an uninitialised tensor on a backend.
+   * @example
+   * const out = Tensor.empty(backend, [128, 768]);
+   */
   static empty(backend: Backend, shape: readonly number[], format: FormatName = "f32"): Tensor {
     checkShape(shape);
     const [rows, cols] = rowsCols(shape);
@@ -37,7 +61,8 @@ export class Tensor {
   /**
    * Upload f32 host values into a new tensor, encoded by the format's reference encoder (f16: nearest half).
    * @example
-   * const w = Tensor.from(backend, new Float32Array([0.1, 0.2]), [1, 2], "f16"); // await w.data() → [0.0999755859375, 0.199951171875]
+   * const w = Tensor.from(backend, new Float32Array([0.1, 0.2]), [1, 2], "f16");
+   * await w.data(); // [0.0999755859375, 0.199951171875]: the nearest halves
    */
   static from(backend: Backend, data: Float32Array, shape: readonly number[], format: FormatName = "f32"): Tensor {
     checkShape(shape);
@@ -50,6 +75,10 @@ export class Tensor {
   /**
    * Upload bytes already in `format` (e.g. an F16 checkpoint tensor for "f16") as they are: no conversion. For a
    * quantized format these are its `data` only (Weight.fromEncoded pairs them with their scales).
+   * @example
+   * const { tensors } = readSafetensors(bytes, "model.safetensors");
+   * const t = tensors.get("bert.embeddings.word_embeddings.weight")!; // F32 [4096, 768]
+   * const table = Tensor.fromBytes(backend, "f32", t.bytes, t.shape);
    */
   static fromBytes(backend: Backend, format: FormatName, bytes: Uint8Array, shape: readonly number[]): Tensor {
     checkShape(shape);
@@ -66,7 +95,11 @@ export class Tensor {
     return t;
   }
 
-  /** The values as f32 on the host, decoded by the format's reference decoder (waits for queued work). */
+  /**
+   * The values as f32 on the host, decoded by the format's reference decoder (waits for queued work).
+   * @example
+   * const values = await Tensor.from(backend, new Float32Array([1, 2]), [2]).data(); // Float32Array [1, 2]
+   */
   async data(): Promise<Float32Array> {
     if (this.size === 0) return new Float32Array(0);
     await this.backend.flush();
@@ -76,12 +109,14 @@ export class Tensor {
     return FORMATS[this.format].decode({ data: bytes }, rows, cols);
   }
 
+  /** Free the buffer (not for a view); a second call does nothing. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     if (this.owner) this.backend.free(this.buf);
   }
 
+  /** Shape and format for messages: "[2, 3]", "[768, 768] f16". */
   describe(): string { return `[${this.shape.join(", ")}]${this.format === "f32" ? "" : ` ${this.format}`}`; }
 }
 

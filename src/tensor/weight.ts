@@ -6,16 +6,29 @@ import type { WeightArg } from "../contract/spec.js";
 import { ShapeError } from "../errors.js";
 import { Tensor } from "./tensor.js";
 
+/**
+ * A linear layer's weight [n, k] (PyTorch [out, in]) in one of the weight formats, laid out once for the backend's
+ * GEMM. The `linear` op takes it.
+ * @category Tensors
+ * @example
+ * const backend = await createBackend("wasm");
+ * const w = Weight.from(backend, new Float32Array(2 * 3).fill(0.5), [2, 3], "q8");
+ * const y = linear(Tensor.from(backend, new Float32Array([1, 2, 3]), [1, 3]), w); // [1, 2], ≈ [3, 3]
+ */
 export class Weight {
   private disposed = false;
   private constructor(
+    /** The backend that owns the buffers. */
     readonly backend: Backend,
+    /** The weight as an op argument (buffers, format, prepared layout). */
     readonly arg: Readonly<WeightArg>,
+    /** The shape [n, k]: output features, input features. */
     readonly shape: readonly [n: number, k: number],
     /** Buffers this weight frees on dispose (not a shared source, e.g. the embedding table a tied decoder reads). */
     private readonly owned: BufferId[],
   ) {}
 
+  /** The weight format. */
   get format(): FormatName { return this.arg.format; }
 
   /**
@@ -23,7 +36,7 @@ export class Weight {
    * now hold the backend's GEMM layout) unless `shared`, when the tensor stays usable by its other readers and its
    * owner keeps freeing it.
    * @example
-   * const w = Weight.fromTensor(Tensor.from(backend, values, [n, k], "f16"));
+   * const w = Weight.fromTensor(Tensor.from(backend, new Float32Array(768 * 3072), [768, 3072], "f16"));
    */
   static fromTensor(t: Tensor, opts: { shared?: boolean } = {}): Weight {
     if (t.shape.length !== 2) throw new ShapeError(`weight: tensor ${t.describe()}: expected [out, in]`);
@@ -38,14 +51,23 @@ export class Weight {
     return new Weight(t.backend, arg, [n, k], owned);
   }
 
-  /** Encode f32 values [n, k] into `format` (its reference encoder: formats.ts) and prepare them. */
+  /**
+   * Encode f32 values [n, k] into `format` (its reference encoder: formats.ts) and prepare them.
+   * @example
+   * const w = Weight.from(backend, new Float32Array(768 * 768), [768, 768], "q4");
+   */
   static from(backend: Backend, values: Float32Array, shape: readonly [number, number], format: FormatName = "f32"): Weight {
     if (values.length !== shape[0] * shape[1]) throw new ShapeError(`weight: ${values.length} values do not fill [${shape.join(", ")}]`);
     if (FORMATS[format].scales === "none") return Weight.fromTensor(Tensor.from(backend, values, shape, format));
     return Weight.fromEncoded(backend, format, FORMATS[format].encode(values, shape[0], shape[1]), shape);
   }
 
-  /** Bytes (and scales) already in `format`, e.g. read from a quantized checkpoint; prepared like any weight. */
+  /**
+   * Bytes (and scales) already in `format`, e.g. read from a quantized checkpoint; prepared like any weight.
+   * @example
+   * const enc = FORMATS.q8.encode(new Float32Array(4 * 8), 4, 8);
+   * const w = Weight.fromEncoded(backend, "q8", enc, [4, 8]);
+   */
   static fromEncoded(backend: Backend, format: FormatName, w: EncodedWeight, shape: readonly [number, number]): Weight {
     const [n, k] = shape, f = FORMATS[format];
     const want = f.scaleCount(n, k);
@@ -60,11 +82,13 @@ export class Weight {
     return new Weight(backend, arg, [n, k], owned);
   }
 
+  /** Free the buffers this weight owns; a second call does nothing. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     for (const b of this.owned) this.backend.free(b);
   }
 
+  /** Shape and format for messages: "[2304, 768] q8". */
   describe(): string { return `[${this.shape.join(", ")}]${this.format === "f32" ? "" : ` ${this.format}`}`; }
 }

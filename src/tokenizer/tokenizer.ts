@@ -5,28 +5,59 @@ import { Bpe } from "./bpe.js";
 import { AddedTokenMatcher, forEachWord } from "./pre-tokenize.js";
 import { parseTokenizerJson, type PreTokenizerKind, type TemplatePiece } from "./tokenizer-json.js";
 
+/**
+ * Options of {@link DnaTokenizer.encode} and {@link DnaTokenizer.encodePair}.
+ * @category Tokenizer
+ */
 export interface EncodeOptions {
   /** Total length including [CLS]/[SEP]; content is cut to maxLength − added specials (HF-Python rule). */
   maxLength?: number;
 }
 
+/**
+ * One encoded sequence (or pair), with the template's special tokens in place.
+ * @category Tokenizer
+ */
 export interface Encoding {
+  /** Token ids, [CLS] first and [SEP] last. */
   ids: number[];
+  /** The token strings of `ids` ("[CLS]", "A", "CGTA", …). */
   tokens: string[];
   /** token_type_ids from the post-processor template (all 0 for a single sequence). */
   typeIds: number[];
 }
 
+/**
+ * Options of {@link DnaTokenizer.encodeBatch}.
+ * @category Tokenizer
+ */
 export interface BatchOptions extends EncodeOptions {
   /** Right-pad every row with [PAD] to the longest row (what DNABERT-2's train.py asks for). */
   padding?: boolean;
 }
 
-export interface SpecialIds { unk: number; cls: number; sep: number; pad: number; mask: number }
+/**
+ * Ids of the special tokens ({@link DnaTokenizer.specialIds}); DNABERT-2's are [UNK] 0, [CLS] 1, [SEP] 2,
+ * [PAD] 3, [MASK] 4.
+ * @category Tokenizer
+ */
+export interface SpecialIds {
+  /** The unknown token [UNK], which characters outside the vocabulary (anything but ACGTN words) become. */
+  unk: number;
+  /** [CLS], first token of every encoding. */
+  cls: number;
+  /** [SEP], last token of every encoding (and between the two sequences of a pair). */
+  sep: number;
+  /** [PAD], what encodeBatch pads with. */
+  pad: number;
+  /** [MASK], for maskedLM inputs. */
+  mask: number;
+}
 
 /**
- * DNABERT-2 / GERM tokenizer, token-for-token identical to HF `tokenizers` on DNABERT-2's tokenizer.json.
- *
+ * DNABERT-2 / GERM tokenizer, token-for-token identical to HF `tokenizers` on DNABERT-2's tokenizer.json. A loaded
+ * model has one ({@link GermModel.tokenizer}); {@link DnaTokenizer.fromJSON} makes one from a tokenizer.json alone.
+ * @category Tokenizer
  * @example
  * ```ts
  * import { readFileSync } from "node:fs";
@@ -39,6 +70,7 @@ export interface SpecialIds { unk: number; cls: number; sep: number; pad: number
 export class DnaTokenizer {
   /** Number of embedding rows the ids address: max id + 1 over vocab and added tokens. */
   readonly vocabSize: number;
+  /** Ids of [UNK], [CLS], [SEP], [PAD] and [MASK]. */
   readonly specialIds: Readonly<SpecialIds>;
   private readonly bpe: Bpe;
   private readonly matcher: AddedTokenMatcher;
@@ -72,7 +104,12 @@ export class DnaTokenizer {
     this.pair = spec.pair;
   }
 
-  /** Parses tokenizer.json (text or parsed object). Throws FormatError naming what is wrong. */
+  /**
+   * Parses tokenizer.json (text or parsed object). Throws FormatError naming what is wrong.
+   * @example
+   * const url = "https://huggingface.co/zhihan1996/DNABERT-2-117M/resolve/main/tokenizer.json";
+   * const tok = DnaTokenizer.fromJSON(await (await fetch(url)).text());
+   */
   static fromJSON(json: string | object): DnaTokenizer {
     if (typeof json !== "string" && (typeof json !== "object" || json === null)) {
       throw new FormatError(`tokenizer.json: expected a JSON string or object, got ${describe(json)}`);
@@ -80,14 +117,23 @@ export class DnaTokenizer {
     return new DnaTokenizer(json);
   }
 
-  /** Encodes one sequence as `[CLS] … [SEP]`. */
+  /**
+   * Encodes one sequence as `[CLS] … [SEP]`; `maxLength` truncates as HF-Python does.
+   * @example
+   * const { ids, tokens } = model.tokenizer.encode("ACGTAGCA");
+   * // ids [1, 5, 194, 32, 2], tokens ["[CLS]", "A", "CGTA", "GCA", "[SEP]"]
+   */
   encode(text: string, opts: EncodeOptions = {}): Encoding {
     const content = this.content(text, "encode");
     const limit = this.contentLimit(this.single, opts.maxLength, "encode");
     return this.assemble(this.single, [content.length > limit ? content.slice(0, limit) : content]);
   }
 
-  /** Encodes a pair as `[CLS] A [SEP] B [SEP]` (type ids 0 then 1); truncation is HF's longest_first. */
+  /**
+   * Encodes a pair as `[CLS] A [SEP] B [SEP]` (type ids 0 then 1); truncation is HF's longest_first.
+   * @example
+   * const { ids, typeIds } = model.tokenizer.encodePair("ACGTAGCA", "TTGACA", { maxLength: 16 });
+   */
   encodePair(a: string, b: string, opts: EncodeOptions = {}): Encoding {
     let ca = this.content(a, "encodePair"), cb = this.content(b, "encodePair");
     const limit = this.contentLimit(this.pair, opts.maxLength, "encodePair");
@@ -103,8 +149,19 @@ export class DnaTokenizer {
     return this.assemble(this.pair, [ca, cb]);
   }
 
-  /** Encodes many sequences; with `padding` every row is right-padded with [PAD] to the longest. */
-  encodeBatch(texts: string[], opts: BatchOptions = {}): { ids: number[]; attentionMask: number[] }[] {
+  /**
+   * Encodes many sequences; with `padding` every row is right-padded with [PAD] to the longest. Returns, per text,
+   * its `ids` and an `attentionMask` (1 for a token, 0 for padding). GermModel needs no padding (it packs batches).
+   * @example
+   * const rows = model.tokenizer.encodeBatch(["ACGTAGCA", "TTGACAGGA"], { padding: true, maxLength: 512 });
+   * rows.map((r) => r.attentionMask); // 1 per token, 0 per [PAD]
+   */
+  encodeBatch(texts: string[], opts: BatchOptions = {}): {
+    /** Token ids, right-padded with [PAD] when `padding`. */
+    ids: number[];
+    /** 1 for a token, 0 for padding. */
+    attentionMask: number[];
+  }[] {
     if (!Array.isArray(texts)) throw new InputError(`DnaTokenizer.encodeBatch: texts must be an array of strings, got ${describe(texts)}`);
     const rows = texts.map((t, i) => {
       if (typeof t !== "string") throw new InputError(`DnaTokenizer.encodeBatch: texts[${i}] must be a string, got ${describe(t)}`);
@@ -123,6 +180,8 @@ export class DnaTokenizer {
   /**
    * Ids back to text as HF does without a decoder: tokens joined by single spaces
    * (`[CLS] A CGTA GCA [SEP]`). `skipSpecialTokens` drops special tokens first.
+   * @example
+   * model.tokenizer.decode([1, 5, 194, 32, 2], { skipSpecialTokens: true }); // "A CGTA GCA"
    */
   decode(ids: number[], opts: { skipSpecialTokens?: boolean } = {}): string {
     if (!Array.isArray(ids)) throw new InputError(`DnaTokenizer.decode: ids must be an array, got ${describe(ids)}`);
@@ -135,10 +194,20 @@ export class DnaTokenizer {
     return parts.join(" ");
   }
 
+  /**
+   * The token string of an id, or undefined when no token has it.
+   * @example
+   * model.tokenizer.idToToken(1); // "[CLS]"
+   */
   idToToken(id: number): string | undefined {
     return Number.isInteger(id) ? this.idToTok[id] : undefined;
   }
 
+  /**
+   * The id of a token string (vocabulary or added token), or undefined.
+   * @example
+   * model.tokenizer.tokenToId("[MASK]"); // 4 in DNABERT-2's vocabulary
+   */
   tokenToId(t: string): number | undefined {
     return this.tokToId.get(t);
   }

@@ -9,28 +9,94 @@ import type { Tensor } from "../tensor/tensor.js";
 import { scoreLogits } from "./metrics.js";
 import { learningRate } from "./schedule.js";
 
+/** The training loop's options (FineTuneOptions adds the adapter and head). */
 export interface LoopOptions {
+  /** Passes over the training set (default 3). */
   epochs?: number;
+  /** Stop after this many optimizer steps (default: epochs decide). */
   maxSteps?: number;
+  /** Sequences per step (default 16). */
   batchSize?: number;
+  /** Shuffle the training set every epoch (default true), seeded by `seed`. */
   shuffle?: boolean;
+  /** Seed (default 42) of the shuffling and of the LoRA A initialisation: the same seed gives the same run. */
   seed?: number;
+  /** Peak learning rate (default 1e-4). */
   lr?: number;
+  /** AdamW's decoupled weight decay (default 0.01; no decay on the classifier bias). */
   weightDecay?: number;
+  /** Steps of linear warm-up from 0 (default 0). */
   warmupSteps?: number;
+  /** "linear" decay to 0 after the warm-up (default, the HF Trainer's) or "constant". */
   schedule?: "linear" | "constant";
+  /** Batches whose gradients are summed before each optimizer step (default 1). */
   gradAccumulation?: number;
   /** null: no clipping. Default 1.0 (the HF Trainer's). */
   maxGradNorm?: number | null;
   /** "epoch" (default) or every N optimizer steps. */
   evalEvery?: "epoch" | number;
+  /** Called after every optimizer step. */
   onStep?: (s: StepInfo) => void;
+  /** Stops training after the current step; the adapter trained so far is kept (the report's `aborted` is true). */
   signal?: AbortSignal;
 }
 
-export interface StepInfo { step: number; epoch: number; loss: number; lr: number; gradNorm: number; tokensPerSecond: number }
-export interface EvalInfo { step: number; epoch: number; loss: number; accuracy?: number; f1?: number; mcc?: number }
-export interface RunReport { steps: { step: number; loss: number; lr: number; gradNorm: number }[]; evals: EvalInfo[]; aborted: boolean }
+/**
+ * Progress of one optimizer step, passed to `onStep`.
+ * @category Training
+ */
+export interface StepInfo {
+  /** Optimizer steps done, from 1. */
+  step: number;
+  /** Epoch of this step, from 0. */
+  epoch: number;
+  /** Training loss of the step's batch (mean cross-entropy, or MSE for regression). */
+  loss: number;
+  /** Learning rate the step used. */
+  lr: number;
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+  /** Training throughput of the step. */
+  tokensPerSecond: number;
+}
+
+/**
+ * One evaluation of `evalSet`.
+ * @category Training
+ */
+export interface EvalInfo {
+  /** Optimizer steps done when it ran. */
+  step: number;
+  /** Epoch it ran after, from 0. */
+  epoch: number;
+  /** Mean loss over the evaluation set. */
+  loss: number;
+  /** Share of correct argmax labels (classification). */
+  accuracy?: number;
+  /** Macro-averaged F1 (classification). */
+  f1?: number;
+  /** Matthews correlation coefficient (classification; GUE's metric). */
+  mcc?: number;
+}
+
+/** The history of a run. */
+export interface RunReport {
+  /** Every optimizer step, in order. */
+  steps: {
+    /** Optimizer steps done, from 1. */
+    step: number;
+    /** Training loss of the step's batch. */
+    loss: number;
+    /** Learning rate the step used. */
+    lr: number;
+    /** Gradient norm before clipping. */
+    gradNorm: number;
+  }[];
+  /** Evaluations of `evalSet`, in order. */
+  evals: EvalInfo[];
+  /** True when `signal` stopped the run early. */
+  aborted: boolean;
+}
 
 /** Token rows with labels (class indices, or values for regression). */
 export interface Examples { ids: number[][]; labels: number[] }
