@@ -2,7 +2,7 @@
 // sources, including the Wasm worker chunk with 2 threads and the `germ` bin.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { execFileSync } from "node:child_process";
@@ -37,4 +37,12 @@ test("germ-js/ops (dist/ops.js) exposes the op layer: a backend, a weight, a lin
   assert.deepEqual([...(await y.data())], [11]);
   assert.equal(b.supports("linear", { format: "f16" }), true);
   b.dispose();
+});
+
+test("dist/: the bin keeps its shebang; comments are gone except the bundler directives germ-js needs", { skip: existsSync(join(root, "dist", "cli.js")) ? false : "skipped: dist/ not built" }, () => {
+  assert.ok(readFileSync(join(root, "dist", "cli.js"), "utf8").startsWith("#!/usr/bin/env node\n"), "npx germ needs the shebang");
+  const chunks = readdirSync(join(root, "dist", "chunks")).map((f) => readFileSync(join(root, "dist", "chunks", f), "utf8"));
+  assert.ok(!chunks.some((c) => c.includes("@example")), "doc comments stripped (they live in dist/types)");
+  const directives = chunks.join("\n").match(/import\(\/\* webpackIgnore: true \*\/ \/\* @vite-ignore \*\/ \w+\)/g) ?? [];
+  assert.ok(directives.length >= 3, `non-literal imports keep webpackIgnore + @vite-ignore (found ${directives.length})`);
 });
