@@ -1,8 +1,8 @@
-// The API docs and guides cannot rot: typedoc (typedoc.json: both entries, every exported symbol documented, links
-// and relative paths valid) converts with no warning; every property of the germ-js entry, and every member of the
-// germ-js/ops classes and interfaces, has a comment; every method of a germ-js class and every germ-js function has
-// an @example; every @example type-checks against the package's exports alone; and every relative link of README.md
-// and docs/*.md names a file (and heading) that exists.
+// The API docs and guides cannot rot: typedoc (typedoc.json: every entry of package.json's exports, every exported
+// symbol documented, links and relative paths valid) converts with no warning; every property of the germ-js entry,
+// and every member of the other entries' classes and interfaces, has a comment; every method of a germ-js class and
+// every germ-js function has an @example; every @example type-checks against the package's exports alone; and every
+// relative link of README.md and docs/*.md names a file (and heading) that exists.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -15,7 +15,18 @@ import {
 
 // Compiled tests live in build/test/, so the repo root is two levels up.
 const ROOT = resolve(fileURLToPath(new URL("../../", import.meta.url)));
-const MAIN = "germ-js", OPS = "germ-js/ops";
+const MAIN = "germ-js";
+
+/**
+ * The package's typed entries, by module name ("germ-js", "germ-js/ops", …) → source file as the examples import it
+ * (package.json exports' ./dist/types/x.d.ts is src/x.ts).
+ */
+const ENTRIES: Record<string, string> = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports as Record<string, { types?: string }>)
+    .filter(([, v]) => typeof v === "object" && v.types)
+    .map(([k, v]) => [k === "." ? MAIN : `${MAIN}/${k.replace(/^\.\//, "")}`,
+      v.types!.replace(/^\.\/dist\/types\//, "../../src/").replace(/\.d\.ts$/, ".js")]),
+);
 
 /** Collects what typedoc reports at warning level and above, with the level, instead of printing it. */
 class CollectingLogger extends Logger {
@@ -66,18 +77,18 @@ test("typedoc: no warning or error (npm run docs)", { timeout: 120_000 }, async 
   assert.ok(project, "typedoc did not convert the project");
   assert.deepEqual(messages, [], `typedoc reported:\n${messages.join("\n")}`);
   const names = project.children?.map((m) => m.name);
-  assert.deepEqual(names?.sort(), [MAIN, OPS].sort(), "typedoc.json documents the two entries, germ-js and germ-js/ops");
+  assert.deepEqual(names?.sort(), Object.keys(ENTRIES).sort(), "typedoc.json documents every typed entry of package.json");
 });
 
-test("docs: every property of germ-js and every member of a germ-js/ops class or interface has a comment", async () => {
+test("docs: every property of germ-js and every member of another entry's class or interface has a comment", async () => {
   const { project } = await docs;
   assert.ok(project);
   const missing: string[] = [];
   for (const r of declarations(project)) {
     if (!r.kindOf(ReflectionKind.Property | ReflectionKind.Method | ReflectionKind.Accessor)) continue;
     if (r.inheritedFrom || r.flags.isPrivate || r.flags.isProtected || r.flags.isExternal || inParameter(r)) continue;
-    // germ-js/ops describes each op's argument fields on the op (OpArgs.linear), not field by field.
-    if (moduleOf(r) === OPS && r.parent?.kindOf(ReflectionKind.TypeLiteral)) continue;
+    // Lower-level entries describe inline object types on their owner (germ-js/ops: OpArgs.linear), not field by field.
+    if (moduleOf(r) !== MAIN && r.parent?.kindOf(ReflectionKind.TypeLiteral)) continue;
     if (comments(r).every((c) => c.isEmpty())) missing.push(`${moduleOf(r)}: ${r.getFriendlyFullName()}`);
   }
   assert.deepEqual(missing, [], `undocumented members:\n${missing.join("\n")}`);
@@ -157,8 +168,8 @@ function examples(project: ProjectReflection): Example[] {
 const IMPORT = /^\s*import\s+(type\s+)?(?:\{([^}]*)\}|(\w+)|\*\s+as\s+(\w+))\s+from\s+["']([^"']+)["'];?\s*(\/\/.*)?$/;
 
 /**
- * An example as a module: its import lines hoisted (germ-js → src/index.ts, germ-js/ops → src/ops-entry.ts), every
- * other export of its entry imported for it (ops examples see both entries), its code in an async function body.
+ * An example as a module: its import lines hoisted (germ-js → src/index.ts, germ-js/ops → src/ops-entry.ts, …), every
+ * other export of its entry imported for it (other entries' examples see germ-js too), its code in an async function.
  */
 function exampleModule(ex: Example, exportsOf: Record<string, string[]>): { text: string; offset: number; errors: string[] } {
   const errors: string[] = [];
@@ -168,21 +179,21 @@ function exampleModule(ex: Example, exportsOf: Record<string, string[]>): { text
     const m = IMPORT.exec(line);
     if (!m) { body.push(line); continue; }
     const spec = m[5];
-    const target = spec === MAIN ? "../../src/index.js" : spec === OPS ? "../../src/ops-entry.js" : spec;
-    if (!(spec === MAIN || spec === OPS || spec.startsWith("node:") || /^germ-js\/wasm\/\w+\.wasm$/.test(spec) || spec.startsWith("./"))) {
-      errors.push(`imports "${spec}": examples may import germ-js, germ-js/ops, node: built-ins and their own data files`);
+    const target = ENTRIES[spec] ?? spec;
+    if (!(ENTRIES[spec] || spec.startsWith("node:") || /^germ-js\/wasm\/\w+\.wasm$/.test(spec) || spec.startsWith("./"))) {
+      errors.push(`imports "${spec}": examples may import germ-js's entries, node: built-ins and their own data files`);
     }
-    if (spec === MAIN || spec === OPS) for (const n of (m[2] ?? "").split(",")) own.add(n.trim().split(/\s+as\s+/).pop()!.replace(/^type\s+/, ""));
+    if (ENTRIES[spec]) for (const n of (m[2] ?? "").split(",")) own.add(n.trim().split(/\s+as\s+/).pop()!.replace(/^type\s+/, ""));
     imports.push(line.replace(spec, target));
     body.push(""); // keep line numbers
   }
-  const visible = ex.module === OPS ? [MAIN, OPS] : [MAIN];
+  const visible = ex.module === MAIN ? [MAIN] : [ex.module, MAIN];
   const pre: string[] = [];
   const taken = new Set(own);
   for (const entry of visible) {
     const names = exportsOf[entry].filter((n) => !taken.has(n));
     names.forEach((n) => taken.add(n));
-    if (names.length) pre.push(`import { ${names.join(", ")} } from "${entry === MAIN ? "../../src/index.js" : "../../src/ops-entry.js"}";`);
+    if (names.length) pre.push(`import { ${names.join(", ")} } from "${ENTRIES[entry]}";`);
   }
   const head = [...pre, ...imports, PRELUDE, "export async function example(): Promise<void> {"].join("\n") + "\n";
   return { text: `${head}${body.join("\n")}\n}\n`, offset: head.split("\n").length - 1, errors };
@@ -192,7 +203,7 @@ test("docs: every @example type-checks against the package's exports", { timeout
   const { project } = await docs;
   assert.ok(project);
   const exportsOf: Record<string, string[]> = {};
-  for (const m of [MAIN, OPS]) exportsOf[m] = (project.getChildByName(m) as DeclarationReflection).children!.map((c) => c.name);
+  for (const m of Object.keys(ENTRIES)) exportsOf[m] = (project.getChildByName(m) as DeclarationReflection | undefined)?.children?.map((c) => c.name) ?? [];
   const list = examples(project);
   assert.ok(list.length >= 60, `only ${list.length} examples found`);
   const dir = join(ROOT, "test", "__examples__");
