@@ -74,6 +74,10 @@ function defaultCacheDir(): string | null {
   return home ? `${home}/.cache/germ-js` : null;
 }
 
+/**
+ * The settings in {@link env}: where models come from, the cache, logging, precompiled Wasm.
+ * @category Settings
+ */
 export interface GermEnv {
   /** Base URL of the model hub; mirrors and test servers replace it. */
   remoteHost: string;
@@ -98,16 +102,24 @@ export interface GermEnv {
   wasmModules: WasmModules | null;
 }
 
-/** Precompiled germ-js Wasm builds by name (the files `germ-js/wasm/simd.wasm`, `germ-js/wasm/relaxed.wasm`). */
+/**
+ * Precompiled germ-js Wasm builds by name (the files `germ-js/wasm/simd.wasm`, `germ-js/wasm/relaxed.wasm`).
+ * @category Settings
+ */
 export interface WasmModules {
+  /** The SIMD128 build (germ-js/wasm/simd.wasm): runs wherever Wasm SIMD does. */
   simd?: WebAssembly.Module;
+  /** The relaxed-SIMD (FMA) build (germ-js/wasm/relaxed.wasm): used where the runtime validates relaxed SIMD. */
   relaxed?: WebAssembly.Module;
+  /** The threaded SIMD128 build (shared memory), for more than one thread. */
   "simd-mt"?: WebAssembly.Module;
+  /** The threaded relaxed-SIMD build (shared memory), for more than one thread. */
   "relaxed-mt"?: WebAssembly.Module;
 }
 
 /**
  * Mutable settings read at each call, so they may be changed at any time.
+ * @category Settings
  * @example
  * import { env } from "germ-js";
  * env.remoteHost = "https://hf-mirror.com";

@@ -18,6 +18,7 @@ const lastReason = new Map<BackendName, string>();
 
 /**
  * Create a backend by name. `auto` is the first of WebGPU (hardware adapter), Wasm and reference that exists here.
+ * @category Backends
  * @example
  * const b = await createBackend("wasm", { threads: 2 });
  */
@@ -41,16 +42,34 @@ export function missingOn(backend: Backend, requirements: readonly OpRequirement
   return [...missing];
 }
 
-/** A backend `auto` passed over: absent here, or (`unsupported`) present but unable to run something required. */
-export interface Skipped { name: BackendName; reason: string; unsupported: boolean }
+/**
+ * A backend `auto` passed over: absent here, or (`unsupported`) present but unable to run something required.
+ * @category Backends
+ */
+export interface Skipped {
+  /** The backend passed over. */
+  name: BackendName;
+  /** Why: what is missing here, or what it cannot run. */
+  reason: string;
+  /** True when the backend exists here but cannot run a requirement; false when it is unavailable. */
+  unsupported: boolean;
+}
 
 /**
  * The backend a model runs on. A named device must meet every requirement (else one BackendError listing all that
  * is missing); `auto` takes the first candidate that does and reports why it skipped the others.
+ * @category Backends
+ * @example
+ * const { backend, skipped } = await selectBackend("auto", [{ op: "linear", needs: { format: "q8" } }]);
  */
 export async function selectBackend(
   device: BackendName | "auto", requirements: readonly OpRequirement[], opts: BackendOptions = {},
-): Promise<{ backend: Backend; skipped: Skipped[] }> {
+): Promise<{
+  /** The backend chosen (the caller owns it: dispose() it). */
+  backend: Backend;
+  /** The candidates `auto` passed over, in order (empty for a named device). */
+  skipped: Skipped[];
+}> {
   if (device !== "auto") {
     const backend = await createBackend(device, opts);
     const missing = missingOn(backend, requirements);
@@ -83,7 +102,13 @@ async function tryCreate(name: BackendName, opts: BackendOptions): Promise<Backe
   return result;
 }
 
-/** Why `name` was last found unavailable (for skip messages and warnings). */
+/**
+ * Why `name` was last found unavailable (for skip messages and warnings).
+ * @category Backends
+ * @example
+ * await createBackend("auto");
+ * unavailableReason("webgpu"); // e.g. "navigator.gpu is absent (this runtime has no WebGPU)"
+ */
 export function unavailableReason(name: BackendName): string | undefined {
   return lastReason.get(name);
 }

@@ -3,13 +3,24 @@
 import { ConfigError } from "../errors.js";
 import type { SoftmaxKind } from "../contract/spec.js";
 
+/**
+ * A model's config.json as germ-js reads it ({@link GermModel.config}); missing keys take DNABERT-2-117M's values.
+ * @category Model
+ */
 export interface GermConfig {
+  /** hidden_size: width of every token's hidden state (768 in DNABERT-2-117M). */
   hiddenSize: number;
+  /** num_hidden_layers: encoder layers (12). */
   numHiddenLayers: number;
+  /** num_attention_heads (12); hiddenSize / numAttentionHeads is the head size. */
   numAttentionHeads: number;
+  /** intermediate_size: the GLU MLP's inner width (3072). */
   intermediateSize: number;
+  /** vocab_size: rows of the word-embedding table (4096). */
   vocabSize: number;
+  /** type_vocab_size: token-type embeddings (2; germ-js always uses type 0). */
   typeVocabSize: number;
+  /** layer_norm_eps (1e-12). */
   layerNormEps: number;
   /** "vanilla" for DNABERT-2, "softmax1" for GERM. */
   attnSoftmax: SoftmaxKind;
@@ -17,6 +28,7 @@ export interface GermConfig {
   attnSoftmaxSource: "option" | "config" | "default";
   /** Activation of the MLM head transform only (the encoder MLP is always exact GELU). */
   hiddenAct: string;
+  /** config.json's architectures, e.g. ["BertForMaskedLM"] ([] when absent). */
   architectures: string[];
   /** Label names by class index (`id2label`), length = number of labels. */
   labels: string[];

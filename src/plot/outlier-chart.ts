@@ -6,15 +6,23 @@ import { OUTLIER_SITES, type OutlierPoint, type OutlierSeries, type OutlierSite 
 
 /** The part of Observable Plot the chart calls: the `@observablehq/plot` module, or `window.Plot` (UMD build). */
 export interface PlotLib {
+  /** Plot.plot: renders the marks into an SVG element. */
   plot(options: object): Element;
+  /** Plot.lineY: the per-model lines. */
   lineY(data: readonly object[], options: object): unknown;
+  /** Plot.dot: the per-layer points. */
   dot(data: readonly object[], options: object): unknown;
+  /** Plot.text: labels. */
   text(data: readonly object[], options: object): unknown;
+  /** Plot.link: legend swatches. */
   link(data: readonly object[], options: object): unknown;
+  /** Plot.ruleY: the dashed Gaussian-kurtosis reference line. */
   ruleY(data: readonly number[], options: object): unknown;
 }
 
+/** Options of {@link outlierChart} and {@link outlierChartSvg}. */
 export interface OutlierChartOptions {
+  /** Observable Plot: the `@observablehq/plot` module, or `window.Plot` in a page. */
   Plot: PlotLib;
   /** Where elements are created: the page's `document`, or linkedom's in Node. */
   document: Document;
@@ -22,6 +30,7 @@ export interface OutlierChartOptions {
   width?: number;
   /** Height of each of the two panels (kurtosis, ∞-norm), pixels; default 220. */
   panelHeight?: number;
+  /** The chart's title; default "Activation outliers per layer". */
   title?: string;
   /** The line under the title; default: what is plotted. */
   subtitle?: string;
@@ -48,8 +57,9 @@ interface Row extends OutlierPoint { name: string }
  * ∞-norm panel, layer on x, one line + dots per model, a facet per site (mlp.wo / mlp.layernorm output) when the
  * series carry sites. Each dot has a `<title>` (tooltip) with its model, layer, site and values.
  * @example
- * // browser, with plot.umd.min.js (and d3) loaded:
- * document.body.append(outlierChart([outlierSeries("GERM", await model.outliers(seqs))], { Plot: window.Plot, document }));
+ * // browser, with plot.umd.min.js (and d3) loaded as window.Plot:
+ * const Plot = (window as unknown as { Plot: PlotLib }).Plot;
+ * document.body.append(outlierChart([outlierSeries("GERM", await model.outliers(seqs))], { Plot, document }));
  */
 export function outlierChart(series: readonly OutlierSeries[], opts: OutlierChartOptions): SVGSVGElement {
   const { Plot, document } = opts;
@@ -110,8 +120,10 @@ export function outlierChart(series: readonly OutlierSeries[], opts: OutlierChar
  * The chart serialized as a standalone SVG file (XML declaration, `xmlns`), for writing to disk or a download link.
  * @example
  * // Node:
+ * import { writeFileSync } from "node:fs";
  * const Plot = await import("@observablehq/plot");
  * const { document } = (await import("linkedom")).parseHTML("<!doctype html><html><body></body></html>");
+ * const series = [outlierSeries("GERM", await model.outliers(seqs))];
  * writeFileSync("outliers.svg", outlierChartSvg(series, { Plot, document }));
  */
 export function outlierChartSvg(series: readonly OutlierSeries[], opts: OutlierChartOptions): string {
@@ -215,7 +227,11 @@ function maxima(s: OutlierSeries, sites: readonly OutlierSite[]): string {
   return `max kurtosis ${max((p) => p.kurtosis)} · max ∞-norm ${inf}`;
 }
 
-/** `digits` significant digits, without trailing zeros; exponent form only for very large or small numbers. */
+/**
+ * `digits` significant digits, without trailing zeros; exponent form only for very large or small numbers.
+ * @example
+ * formatNumber(3.14159, 3); // "3.14"
+ */
 export function formatNumber(x: number, digits: number): string {
   if (!Number.isFinite(x)) return String(x);
   const v = Number(x.toPrecision(digits));

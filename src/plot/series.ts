@@ -6,13 +6,16 @@ import type { OutlierReport, OutlierSummary } from "../pipeline/outliers.js";
 /** Where GERM measures activations: each layer's `mlp.wo` output and its `mlp.layernorm` output. */
 export type OutlierSite = "wo" | "layernorm";
 
+/** The sites, in the order the chart draws them. */
 export const OUTLIER_SITES: readonly OutlierSite[] = ["wo", "layernorm"];
 
 /** One layer of one model at one site: the means over tokens of the per-token kurtosis and ∞-norm. */
 export interface OutlierPoint {
   /** 0-based, as in the module name `bert.encoder.layer.{layer}`. */
   layer: number;
+  /** Mean over tokens of the per-token kurtosis. */
   kurtosis: number;
+  /** Mean over tokens of the per-token ∞-norm. */
   infNorm: number;
   /** Undefined: a chart with a single site (no site panels). */
   site?: OutlierSite;
@@ -22,6 +25,7 @@ export interface OutlierPoint {
 export interface OutlierSeries {
   /** The legend entry; unique within a chart. */
   name: string;
+  /** A point per layer (and site). */
   layers: OutlierPoint[];
 }
 
@@ -31,8 +35,8 @@ const MODULE = /^bert\.encoder\.layer\.(\d+)\.mlp\.(wo|layernorm)$/;
  * The chart series of one model from its outlier report (or just its summary): a point per module of
  * `summary.modules`, i.e. per layer and site, sorted by layer then site.
  * @example
- * const report = await model.outliers(seqs);
- * const chart = outlierChart([outlierSeries("GERM", report)], { Plot, document });
+ * const germ = outlierSeries("GERM", await model.outliers(seqs));
+ * germ.layers[0]; // { layer: 0, site: "wo", kurtosis: …, infNorm: … }
  */
 export function outlierSeries(name: string, report: OutlierReport | OutlierSummary): OutlierSeries {
   const summary = "summary" in report ? report.summary : report;
