@@ -20,7 +20,7 @@
  * const [emb] = await model.embed(["ACGTAGCATCGGATCTATCTATCGACAC"]);
  * model.dispose();
  */
-export { GermModel } from "./pipeline/germ-model.js";
+export { GermModel, LONG_SEQUENCE_TOKENS } from "./pipeline/germ-model.js";
 export type { FromPretrainedOptions, Pooling, Classification, SequenceInput, AdapterOption, ModelInfo } from "./pipeline/germ-model.js";
 export type { FineTuneData, FineTuneOptions, FineTuneRun } from "./pipeline/fine-tune.js";
 export type { StepInfo, EvalInfo } from "./train/fine-tune.js";

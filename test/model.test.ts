@@ -151,3 +151,21 @@ test("model.info reports what the kernels run on: backend, build, threads", { sk
     assert.equal(st.info.threads, 1);
   } finally { ref.dispose(); mt.dispose(); st.dispose(); }
 });
+
+test("a sequence over LONG_SEQUENCE_TOKENS gets one warning about quadratic attention cost; shorter ones none", { skip }, async () => {
+  const { LONG_SEQUENCE_TOKENS } = await import("../src/pipeline/germ-model.js");
+  const m = await GermModel.fromPretrained(MLM, { device: "wasm", threads: 1 });
+  const seen: string[] = [];
+  const warn = console.warn;
+  console.warn = (msg: unknown) => { seen.push(String(msg)); };
+  try {
+    await m.forward({ inputIds: [[1, 5, 2]] });
+    assert.equal(seen.filter((w) => /quadratic|square of the length/.test(w)).length, 0);
+    const long = [1, ...new Array<number>(LONG_SEQUENCE_TOKENS).fill(5), 2];
+    await m.forward({ inputIds: [[1, 5, 2], long] });
+    await m.forward({ inputIds: [long] });
+    const hits = seen.filter((w) => /square of the length/.test(w));
+    assert.equal(hits.length, 1, "once per process");
+    assert.match(hits[0]!, new RegExp(`sequence 1 has ${LONG_SEQUENCE_TOKENS + 2} tokens`));
+  } finally { console.warn = warn; m.dispose(); }
+});

@@ -148,6 +148,20 @@ export interface ModelInfo {
 }
 
 /**
+ * Above this many tokens (≈ 20–25 kbp of DNA with DNABERT-2's BPE) a sequence gets a one-time warning: attention
+ * time grows with the square of the length, so one such sequence can take minutes on a CPU backend.
+ * @category Model
+ */
+export const LONG_SEQUENCE_TOKENS = 4096;
+
+function warnLong(rows: readonly (readonly number[])[]): void {
+  const i = rows.findIndex((r) => r.length > LONG_SEQUENCE_TOKENS);
+  if (i < 0) return;
+  warnOnce("long-sequence", `sequence ${i} has ${rows[i]!.length} tokens (over ${LONG_SEQUENCE_TOKENS}): attention time and memory grow with the square of the length; ` +
+    "split long sequences into overlapping windows (e.g. 5–10 kbp) or set maxLength, and pass a `signal` to be able to cancel");
+}
+
+/**
  * A loaded DNABERT-2 or GERM model: load one with {@link GermModel.fromPretrained}, then call forward, embed,
  * classify, maskedLM or outliers on DNA strings. Calls on one model run one at a time, in call order; results for a
  * sequence never depend on the rest of its batch. Free the model's buffers with {@link GermModel.dispose}.
@@ -630,6 +644,7 @@ export class GermModel {
         throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string or { text, adapter }`);
       });
       const ids = input.map((t) => this.tokenizer.encode(typeof t === "string" ? t : t.text, { maxLength: this.opts.maxLength }).ids);
+      warnLong(ids);
       return { ids, adapters, signal: opts.signal };
     }
     if (!input || !Array.isArray(input.inputIds)) throw new InputError("expected string[] or { inputIds: number[][] }");
@@ -639,6 +654,7 @@ export class GermModel {
       if (!Array.isArray(row) || row.length === 0) throw new InputError(`inputIds[${i}]: expected a non-empty array of token ids`);
       row.forEach((id, p) => { if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`inputIds[${i}][${p}] = ${id} is not a token id in [0, ${V})`); });
     });
+    warnLong(input.inputIds);
     return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt), signal: opts.signal };
   }
 
