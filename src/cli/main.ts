@@ -11,6 +11,9 @@ import { CLI_ADAPTER, runCli, type CliModel, type ModelLoader, type TokenizerLoa
 const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, ...opts }) => {
   const { GermModel } = await import("../pipeline/germ-model.js");
   const model = await GermModel.fromPretrained(dirOrUrl, opts);
+  // One line on what really runs, on a terminal only (logs and pipes stay clean, as with the progress line).
+  const { backend, build, threads } = model.info;
+  if (process.stderr.isTTY) process.stderr.write(`germ: ${dirOrUrl} on ${backend} (${build}, ${threads} thread${threads > 1 ? "s" : ""}, ${model.dtype})\n`);
   try {
     if (adapter !== undefined) {
       await model.loadAdapter(CLI_ADAPTER, adapter);
