@@ -27,7 +27,7 @@ export type { StepInfo, EvalInfo } from "./train/fine-tune.js";
 export type { OutlierReport, OutlierSummary, LayerStats, TokenStats } from "./pipeline/outliers.js";
 export type { GermConfig } from "./model/config.js";
 export { DnaTokenizer } from "./tokenizer/tokenizer.js";
-export type { SpecialIds, Encoding, EncodeOptions, BatchOptions } from "./tokenizer/tokenizer.js";
+export type { SpecialIds, Encoding, EncodeOptions, BatchOptions, TokenOffset } from "./tokenizer/tokenizer.js";
 export { env } from "./env.js";
 export type { GermEnv, WasmModules } from "./env.js";
 export type { LogLevel } from "./log.js";

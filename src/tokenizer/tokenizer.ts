@@ -12,7 +12,19 @@ import { parseTokenizerJson, type PreTokenizerKind, type TemplatePiece } from ".
 export interface EncodeOptions {
   /** Total length including [CLS]/[SEP]; content is cut to maxLength − added specials (HF-Python rule). */
   maxLength?: number;
+  /**
+   * Also return {@link Encoding.offsets}: each token's `[start, end)` in its input string (UTF-16 indices, so
+   * `text.slice(start, end)` is the token's text). Costs one pass over the tokens; off by default.
+   */
+  offsets?: boolean;
 }
+
+/**
+ * A token's span `[start, end)` in its input string: 0-based, end exclusive, in UTF-16 code units (JS string
+ * indices). Special tokens get an empty span `[p, p)` at the end of the token before them ([CLS] → [0, 0)).
+ * @category Tokenizer
+ */
+export type TokenOffset = [start: number, end: number];
 
 /**
  * One encoded sequence (or pair), with the template's special tokens in place.
@@ -25,6 +37,16 @@ export interface Encoding {
   tokens: string[];
   /** token_type_ids from the post-processor template (all 0 for a single sequence). */
   typeIds: number[];
+  /**
+   * With `{ offsets: true }` only: per token, its `[start, end)` in the input string it came from (for a pair, A's
+   * or B's, as `typeIds` says). No normalizer runs (DNABERT-2 has none: case is kept, "acgt" becomes [UNK]s), so
+   * spans index the original string: a content token's span covers exactly its piece (`tokens[i]`), an [UNK] the
+   * characters it stands for (a run of them with fuse_unk), an added token found in the text its match (with any
+   * whitespace its lstrip/rstrip swallow). Whitespace between words belongs to no token. Specials get `[p, p)`
+   * where p is the previous token's end ([CLS] [0, 0), the final [SEP] the end of the last token kept), so after
+   * truncation the last [SEP] says where the kept text stops.
+   */
+  offsets?: TokenOffset[];
 }
 
 /**
@@ -80,6 +102,9 @@ export class DnaTokenizer {
   private readonly idToTok: string[] = [];
   private readonly tokToId = new Map<string, number>();
   private readonly specialSet = new Set<number>();
+  /** The BPE model vocabulary (what single characters exist), and fuse_unk: offsets need both. */
+  private readonly vocab: Map<string, number>;
+  private readonly fuseUnk: boolean;
 
   private constructor(json: string | object) {
     const spec = parseTokenizerJson(json);
@@ -102,6 +127,8 @@ export class DnaTokenizer {
     this.preTokenizer = spec.preTokenizer;
     this.single = spec.single;
     this.pair = spec.pair;
+    this.vocab = spec.vocab;
+    this.fuseUnk = spec.fuseUnk;
   }
 
   /**
@@ -122,17 +149,22 @@ export class DnaTokenizer {
    * @example
    * const { ids, tokens } = model.tokenizer.encode("ACGTAGCA");
    * // ids [1, 5, 194, 32, 2], tokens ["[CLS]", "A", "CGTA", "GCA", "[SEP]"]
+   * model.tokenizer.encode("ACGTAGCA", { offsets: true }).offsets;
+   * // [[0, 0], [0, 1], [1, 5], [5, 8], [8, 8]]: text.slice(1, 5) === "CGTA"
    */
   encode(text: string, opts: EncodeOptions = {}): Encoding {
     const content = this.content(text, "encode");
     const limit = this.contentLimit(this.single, opts.maxLength, "encode");
-    return this.assemble(this.single, [content.length > limit ? content.slice(0, limit) : content]);
+    const enc = this.assemble(this.single, [content.length > limit ? content.slice(0, limit) : content]);
+    if (opts.offsets) enc.offsets = this.withSpecials(this.single, [this.spans(text, content).slice(0, limit)]);
+    return enc;
   }
 
   /**
    * Encodes a pair as `[CLS] A [SEP] B [SEP]` (type ids 0 then 1); truncation is HF's longest_first.
    * @example
    * const { ids, typeIds } = model.tokenizer.encodePair("ACGTAGCA", "TTGACA", { maxLength: 16 });
+   * // offsets (with { offsets: true }) index A for type id 0 and B for type id 1
    */
   encodePair(a: string, b: string, opts: EncodeOptions = {}): Encoding {
     let ca = this.content(a, "encodePair"), cb = this.content(b, "encodePair");
@@ -146,7 +178,9 @@ export class DnaTokenizer {
       ca = ca.slice(0, la);
       cb = cb.slice(0, lb);
     }
-    return this.assemble(this.pair, [ca, cb]);
+    const enc = this.assemble(this.pair, [ca, cb]);
+    if (opts.offsets) enc.offsets = this.withSpecials(this.pair, [this.spans(a, ca), this.spans(b, cb)]);
+    return enc;
   }
 
   /**
@@ -222,6 +256,51 @@ export class DnaTokenizer {
       else forEachWord(this.preTokenizer, text, s, e, word);
     }
     return ids;
+  }
+
+  /**
+   * Spans of the first `ids.length` content tokens of `text`, recomputed after tokenization (BPE stays untouched and
+   * its cache keeps working): added tokens where the matcher found them; inside a word, each token consumes its
+   * piece's length, an [UNK] one code point (with fuse_unk the whole run of out-of-vocabulary code points).
+   */
+  private spans(text: string, ids: readonly number[]): TokenOffset[] {
+    const out: TokenOffset[] = [];
+    const unk = this.specialIds.unk;
+    const oov = (i: number): boolean => i < text.length && !this.vocab.has(String.fromCodePoint(text.codePointAt(i)!));
+    const cpLen = (i: number): number => (text.codePointAt(i)! > 0xffff ? 2 : 1);
+    const word = (s: number, e: number): void => {
+      let p = s;
+      while (p < e && out.length < ids.length) {
+        const id = ids[out.length];
+        let q: number;
+        if (id === unk) { // inside a word [UNK] only comes from out-of-vocabulary characters
+          q = p + cpLen(p);
+          if (this.fuseUnk) while (q < e && oov(q)) q += cpLen(q);
+        } else q = p + this.idToTok[id]!.length;
+        out.push([p, Math.min(q, e)]);
+        p = q;
+      }
+    };
+    for (const [s, e, id] of this.matcher.split(text)) {
+      if (out.length >= ids.length) break;
+      if (id >= 0) out.push([s, e]);
+      else forEachWord(this.preTokenizer, text, s, e, word);
+    }
+    return out;
+  }
+
+  /** Offsets of a whole encoding: content spans per sequence, an empty span at the previous end for each special. */
+  private withSpecials(template: TemplatePiece[], seqs: TokenOffset[][]): TokenOffset[] {
+    const out: TokenOffset[] = [];
+    let p = 0;
+    for (const t of template) {
+      if (t.kind === "special") for (let k = 0; k < t.ids.length; k++) out.push([p, p]);
+      else {
+        p = 0;
+        for (const sp of seqs[t.seq] ?? []) { out.push(sp); p = sp[1]; }
+      }
+    }
+    return out;
   }
 
   /** Content tokens allowed by maxLength after the template's specials (Infinity when none). */
