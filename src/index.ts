@@ -22,6 +22,8 @@
  */
 export { GermModel, LONG_SEQUENCE_TOKENS } from "./pipeline/germ-model.js";
 export type { FromPretrainedOptions, Pooling, Classification, SequenceInput, AdapterOption, ModelInfo } from "./pipeline/germ-model.js";
+export { aggregateWindows, DEFAULT_WINDOW_TOKENS } from "./pipeline/windows.js";
+export type { WindowSpec, WindowEmbedding, LayerOption, TokenEmbeddings } from "./pipeline/windows.js";
 export type { FineTuneData, FineTuneOptions, FineTuneRun } from "./pipeline/fine-tune.js";
 export type { StepInfo, EvalInfo } from "./train/fine-tune.js";
 export type { OutlierReport, OutlierSummary, LayerStats, TokenStats } from "./pipeline/outliers.js";

@@ -28,6 +28,8 @@ export interface EncodeOptions {
   graph?: Graph;
   /** Checked before every layer: an aborted call stops there (its tensors freed) with the signal's reason. */
   signal?: AbortSignal;
+  /** Run only the first `layers` encoder layers (default: all); the result is then layer `layers − 1`'s output. */
+  layers?: number;
 }
 
 /** Token ids of several sequences, concatenated, with the batch's sequence index (built once, used by every op). */
@@ -43,14 +45,15 @@ export function packBatch(rows: readonly (readonly number[])[]): PackedBatch {
   return { ids, seqs };
 }
 
-/** Run the encoder; returns the last hidden state [nnz, H] (caller disposes). */
+/** Run the encoder (or its first `opts.layers` layers); returns that hidden state [nnz, H] (caller disposes). */
 export async function encode(state: ModelState, batch: PackedBatch, opts: EncodeOptions = {}): Promise<Tensor> {
   const g = opts.graph ?? INFERENCE;
   // CPU backends compute inside run(): between layers the event loop gets a turn (timers, I/O, an abort), so a long
   // forward never blocks a page or a server for more than one layer. WebGPU work is already asynchronous.
   const cpu = state.backend.name !== "webgpu";
   let x = embeddings(state, batch, g);
-  for (let j = 0; j < state.weights.layers.length; j++) {
+  const n = Math.min(opts.layers ?? Infinity, state.weights.layers.length);
+  for (let j = 0; j < n; j++) {
     if (cpu) await yieldToEventLoop();
     if (opts.signal?.aborted) { g.release(x); opts.signal.throwIfAborted(); }
     x = await encodeLayer(state, batch, j, x, opts);

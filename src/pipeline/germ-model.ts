@@ -30,6 +30,8 @@ import { AdapterRegistry } from "../lora/registry.js";
 import { readAdapterFiles } from "../lora/load.js";
 import { adapterFiles } from "../lora/save.js";
 import { fineTune, type FineTuneData, type FineTuneOptions, type FineTuneRun } from "./fine-tune.js";
+import { checkMaxBatchTokens, layersToRun, planBatches } from "./batching.js";
+import { maxRows, resolveWindow, tokenSpan, windowRanges, type LayerOption, type TokenEmbeddings, type WindowEmbedding, type WindowSpec } from "./windows.js";
 
 /**
  * Options of {@link GermModel.fromPretrained}. Every field is optional: `{}` loads an f32 model on the fastest
@@ -73,8 +75,14 @@ export interface FromPretrainedOptions {
   attnSoftmax?: SoftmaxKind;
   /** Tokenizer truncation (HF-Python rule: [CLS] + first L−2 tokens + [SEP]); default: none. */
   maxLength?: number;
-  /** Sequences per forward pass (memory bound); results do not depend on it. Default 16. */
+  /** Sequences per forward pass (memory bound); results do not depend on it. Default 16 (no limit when only maxBatchTokens is set). */
   batchSize?: number;
+  /**
+   * Token budget per forward pass: batches are formed (in input order) so that rows × longest row ≤ maxBatchTokens;
+   * a single longer sequence runs alone. Bounds memory when lengths vary (windows, reads); results do not depend on
+   * it. Combined with `batchSize` when both are set. A call's own `maxBatchTokens` overrides it.
+   */
+  maxBatchTokens?: number;
   /** Hub branch, tag or commit (default "main"); ignored for local directories and URLs. */
   revision?: string;
   /**
@@ -86,10 +94,11 @@ export interface FromPretrainedOptions {
 
 /**
  * How {@link GermModel.embed} makes one vector of a sequence's token states: "mean" over every token including
- * [CLS] and [SEP] (DNABERT-2's usual embedding), "cls" the [CLS] row, "pooler" tanh(dense(h[CLS])).
+ * [CLS] and [SEP] (DNABERT-2's usual embedding), "cls" the [CLS] row, "pooler" tanh(dense(h[CLS])), "max" the
+ * per-dimension maximum over the same tokens as "mean".
  * @category Model
  */
-export type Pooling = "mean" | "cls" | "pooler";
+export type Pooling = "mean" | "cls" | "pooler" | "max";
 
 /**
  * One result of {@link GermModel.classify}.
@@ -124,10 +133,12 @@ export interface AdapterOption {
   adapter?: string | null;
   /** Stops the call between layers and batches: it rejects with the signal's reason, and the model stays usable. */
   signal?: AbortSignal;
+  /** This call's token budget per batch (overrides {@link FromPretrainedOptions.maxBatchTokens}); results do not depend on it. */
+  maxBatchTokens?: number;
 }
 
-/** Token id rows, each with its adapter (null: the base model). */
-interface Rows { ids: number[][]; adapters: (string | null)[]; signal?: AbortSignal }
+/** Token id rows, each with its adapter (null: the base model); how many layers to run and the batch token budget. */
+interface Rows { ids: number[][]; adapters: (string | null)[]; signal?: AbortSignal; layers?: number; maxBatchTokens?: number }
 
 /** A run of sequences of one packed batch that share an adapter (batches are sorted so that runs are contiguous). */
 interface Group extends HeadAdapter { seqStart: number; seqCount: number; labels: readonly string[] }
@@ -428,7 +439,7 @@ export class GermModel {
    */
   static async fromPretrained(dirOrUrl: string | ModelSource, opts: FromPretrainedOptions = {}): Promise<GermModel> {
     // Sizes are checked here, before anything loads: 0 or NaN batch sizes would loop or return nothing.
-    for (const [k, min, max] of [["batchSize", 1, 1 << 16], ["maxLength", 2, 1 << 24], ["threads", 1, 64]] as const) {
+    for (const [k, min, max] of [["batchSize", 1, 1 << 16], ["maxLength", 2, 1 << 24], ["threads", 1, 64], ["maxBatchTokens", 1, 2 ** 31 - 1]] as const) {
       const v = opts[k];
       if (v !== undefined && (!Number.isInteger(v) || v < min || v > max)) throw new InputError(`${k} must be an integer in ${min}…${max}, got ${String(v).slice(0, 40)}`);
     }
@@ -488,29 +499,110 @@ export class GermModel {
    * const { lastHiddenState } = await model.forward(["ACGTAGCATCGG", "TTGACA"]);
    * const tokens = lastHiddenState[0].length / model.config.hiddenSize; // rows of the first sequence
    * await model.forward({ inputIds: [[1, 5, 194, 32, 2]] });             // token ids as the tokenizer makes them
+   * const mid = await model.forward(["ACGTAGCATCGG"], { layer: 5 });     // layer 5's output (0-based)
    */
-  async forward(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption = {}): Promise<{
-    /** Per input, in input order: its tokens' final hidden states, [nTokens × hidden] row-major. */
+  async forward(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption & LayerOption = {}): Promise<{
+    /** Per input, in input order: its tokens' final hidden states (layer `layer`'s with that option), [nTokens × hidden] row-major. */
     lastHiddenState: Float32Array[];
   }> {
     const H = this.config.hiddenSize;
-    const lastHiddenState = await this.mapBatches(this.rows(input, opts), async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
+    const rows = this.rows(input, opts);
+    rows.layers = layersToRun(opts.layer, this.config.numHiddenLayers, "forward");
+    const lastHiddenState = await this.mapBatches(rows, async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
     return { lastHiddenState };
   }
 
   /**
    * One vector per text: "mean" over all tokens incl. [CLS]/[SEP] (DNABERT-2's usual), "cls" = h[CLS],
-   * "pooler" = tanh(dense(h[CLS])) (needs pooler weights: MissingTensorError otherwise).
+   * "pooler" = tanh(dense(h[CLS])) (needs pooler weights: MissingTensorError otherwise), "max" = per-dimension max
+   * over all tokens. `layer` pools that encoder layer's output instead of the last.
    * @example
    * const [a, b] = await model.embed(["ACGTAGCATCGG", "ACGTAGCATCGA"], { pooling: "mean" });
    * let dot = 0;
    * for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
+   * const [early] = await model.embed(["ACGTAGCATCGG"], { pooling: "max", layer: -4 }); // 4th layer from the end
    */
-  async embed(texts: SequenceInput[], opts: { pooling?: Pooling } & AdapterOption = {}): Promise<Float32Array[]> {
-    const pooling = opts.pooling ?? "mean";
-    if (!["mean", "cls", "pooler"].includes(pooling)) throw new InputError(`embed: pooling must be "mean", "cls" or "pooler", got ${JSON.stringify(pooling)}`);
+  async embed(texts: SequenceInput[], opts: { pooling?: Pooling } & AdapterOption & LayerOption = {}): Promise<Float32Array[]> {
+    const pooling = checkPooling(opts.pooling, "embed");
+    const rows = this.rows(texts, opts);
+    rows.layers = layersToRun(opts.layer, this.config.numHiddenLayers, "embed");
+    return this.pooled(rows, pooling);
+  }
+
+  /**
+   * Embeds long sequences (chromosomes, genomes) window by window: each record is cut into windows ({@link WindowSpec}:
+   * `size`, `stride`, `unit` "tokens" (default, 510 tokens ≈ 2.5–3 kbp with DNABERT-2's BPE) or "bp"), every window
+   * runs as its own sequence and is pooled as `embed` pools (`pooling`, `layer`). Cost is then linear in the record's
+   * length (attention is quadratic only within a window). Returns every window of every record, in record order and
+   * by start: `{ seq, start, end, vector }` with 0-based half-open bp coordinates. A bp window's vector is exactly
+   * (bit for bit) `embed` of `text.slice(start, end)`. For one vector per record, pass the result to
+   * {@link aggregateWindows}. A record's adapter applies to all its windows; `maxLength` truncates bp windows as it
+   * truncates `embed` inputs (use size ≤ maxLength − 2 tokens' worth of bp) and caps token windows.
+   * @example
+   * import { aggregateWindows } from "germ-js";
+   *
+   * const chromosome = dna;                                    // a long DNA string
+   * const windows = await model.embedWindows([chromosome], { window: { size: 510, stride: 255, unit: "tokens" } });
+   * for (const w of windows) console.log(w.seq, w.start, w.end, w.vector.length); // overlapping, bp coordinates
+   * const tiles = await model.embedWindows(seqs, { window: { size: 3000, unit: "bp" }, pooling: "max" });
+   * const perRecord = aggregateWindows(tiles, { records: seqs.length }); // one vector per sequence
+   */
+  async embedWindows(texts: SequenceInput[], opts: { window?: WindowSpec; pooling?: Pooling } & AdapterOption & LayerOption = {}): Promise<WindowEmbedding[]> {
+    const pooling = checkPooling(opts.pooling, "embedWindows");
+    const { texts: seqs, adapters } = this.inputs(texts, opts);
+    const w = resolveWindow(opts.window, this.opts.maxLength, "embedWindows");
+    const layers = layersToRun(opts.layer, this.config.numHiddenLayers, "embedWindows");
+    const spans: Omit<WindowEmbedding, "vector">[] = [];
+    const rows: Rows = { ids: [], adapters: [], signal: opts.signal, layers, maxBatchTokens: checkMaxBatchTokens(opts.maxBatchTokens, "embedWindows") };
+    const { cls, sep } = this.tokenizer.specialIds;
+    seqs.forEach((text, seq) => {
+      opts.signal?.throwIfAborted();
+      if (w.unit === "bp") {
+        for (const [start, end] of windowRanges(text.length, w.size, w.stride)) {
+          spans.push({ seq, start, end });
+          rows.ids.push(this.tokenizer.encode(text.slice(start, end), { maxLength: this.opts.maxLength }).ids);
+          rows.adapters.push(adapters[seq]);
+        }
+        return;
+      }
+      const enc = this.tokenizer.encode(text, { offsets: true });
+      const content = enc.ids.slice(1, -1), offsets = enc.offsets!.slice(1, -1);
+      for (const [i, j] of windowRanges(content.length, w.size, w.stride)) {
+        const [start, end] = tokenSpan(offsets, i, j);
+        spans.push({ seq, start, end });
+        rows.ids.push([cls, ...content.slice(i, j), sep]);
+        rows.adapters.push(adapters[seq]);
+      }
+    });
+    const vectors = await this.pooled(rows, pooling);
+    return spans.map((s, i) => ({ ...s, vector: vectors[i] }));
+  }
+
+  /**
+   * Per-token output: for each text its token ids, token strings, `[start, end)` offsets in the text and the hidden
+   * state of every token ([nTokens × hidden] row-major) — of the last layer, or of `layer`.
+   * @example
+   * const [t] = await model.embedTokens(["ACGTAGCATCGG"], { layer: -1 });
+   * const H = model.config.hiddenSize;
+   * t.tokens.forEach((tok, i) => console.log(tok, t.offsets[i], t.vectors.subarray(i * H, (i + 1) * H)));
+   */
+  async embedTokens(texts: SequenceInput[], opts: AdapterOption & LayerOption = {}): Promise<TokenEmbeddings[]> {
+    const { texts: seqs, adapters } = this.inputs(texts, opts);
+    const layers = layersToRun(opts.layer, this.config.numHiddenLayers, "embedTokens");
+    const encs = seqs.map((t) => this.tokenizer.encode(t, { maxLength: this.opts.maxLength, offsets: true }));
+    const ids = encs.map((e) => e.ids);
+    warnLong(ids);
+    const rows: Rows = { ids, adapters, signal: opts.signal, layers, maxBatchTokens: checkMaxBatchTokens(opts.maxBatchTokens, "embedTokens") };
     const H = this.config.hiddenSize;
-    return this.mapBatches(this.rows(texts, opts), async (batch, hidden, groups) => {
+    const vectors = await this.mapBatches(rows, async (batch, hidden) => splitRows(await hidden.data(), batch.seqs.lens, H));
+    return encs.map((e, i) => ({ ids: e.ids, tokens: e.tokens, offsets: e.offsets!, vectors: vectors[i] }));
+  }
+
+  /** Pooled vectors of rows (pooling already validated). */
+  private pooled(rows: Rows, pooling: Pooling): Promise<Float32Array[]> {
+    const H = this.config.hiddenSize;
+    return this.mapBatches(rows, async (batch, hidden, groups) => {
+      if (pooling === "max") return maxRows(await hidden.data(), batch.seqs.lens, H);
       if (pooling === "pooler") {
         return this.perGroup(batch, groups, (cls, g) => pooler(this.state.weights, hidden, cls, g), (data, g) => splitRows(data, Array(g.seqCount).fill(1), H));
       }
@@ -634,18 +726,12 @@ export class GermModel {
       return a;
     };
     const dflt = adapterOf(opts.adapter, "options");
+    const maxBatchTokens = checkMaxBatchTokens(opts.maxBatchTokens, "options");
     if (Array.isArray(input)) {
-      if (input.length === 0) throw new InputError("expected at least one sequence, got an empty list");
-      const adapters = input.map((t, i) => {
-        if (typeof t === "string") return dflt;
-        if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") {
-          return "adapter" in t && t.adapter !== undefined ? adapterOf(t.adapter, `input ${i}`) : dflt;
-        }
-        throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string or { text, adapter }`);
-      });
-      const ids = input.map((t) => this.tokenizer.encode(typeof t === "string" ? t : t.text, { maxLength: this.opts.maxLength }).ids);
+      const { texts, adapters } = this.inputs(input, opts);
+      const ids = texts.map((t) => this.tokenizer.encode(t, { maxLength: this.opts.maxLength }).ids);
       warnLong(ids);
-      return { ids, adapters, signal: opts.signal };
+      return { ids, adapters, signal: opts.signal, maxBatchTokens };
     }
     if (!input || !Array.isArray(input.inputIds)) throw new InputError("expected string[] or { inputIds: number[][] }");
     if (input.inputIds.length === 0) throw new InputError("inputIds: expected at least one row, got none");
@@ -655,7 +741,29 @@ export class GermModel {
       row.forEach((id, p) => { if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`inputIds[${i}][${p}] = ${id} is not a token id in [0, ${V})`); });
     });
     warnLong(input.inputIds);
-    return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt), signal: opts.signal };
+    return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt), signal: opts.signal, maxBatchTokens };
+  }
+
+  /** Validate a SequenceInput list: its texts and, per text, its adapter name (checked to be loaded). */
+  private inputs(input: SequenceInput[], opts: AdapterOption): { texts: string[]; adapters: (string | null)[] } {
+    this.alive();
+    const adapterOf = (a: unknown, where: string): string | null => {
+      if (a === undefined || a === null) return null;
+      if (typeof a !== "string") throw new InputError(`${where}: adapter must be a loaded adapter's name, got ${typeof a}`);
+      this.registry.get(a);
+      return a;
+    };
+    const dflt = adapterOf(opts.adapter, "options");
+    if (!Array.isArray(input)) throw new InputError("expected an array of sequences (strings or { text, adapter })");
+    if (input.length === 0) throw new InputError("expected at least one sequence, got an empty list");
+    const adapters = input.map((t, i) => {
+      if (typeof t === "string") return dflt;
+      if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") {
+        return "adapter" in t && t.adapter !== undefined ? adapterOf(t.adapter, `input ${i}`) : dflt;
+      }
+      throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string or { text, adapter }`);
+    });
+    return { texts: input.map((t) => (typeof t === "string" ? t : t.text)), adapters };
   }
 
   /**
@@ -683,14 +791,14 @@ export class GermModel {
   private async runBatches<T>(
     rows: Rows, fn: (batch: PackedBatch, hidden: Tensor, groups: Group[]) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
   ): Promise<T[]> {
-    const size = this.opts.batchSize ?? 16;
+    const maxTokens = rows.maxBatchTokens ?? this.opts.maxBatchTokens;
+    const size = this.opts.batchSize ?? (maxTokens !== undefined ? Infinity : 16);
     const key = (i: number) => rows.adapters[i] ?? "";
     const order = rows.ids.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b));
     // Resolve once up front: a merged adapter makes every other name (and the base) fail before any work.
     const resolved = new Map([...new Set(rows.adapters)].map((n) => [n, this.registry.resolve(n)]));
     const out: T[] = new Array(rows.ids.length);
-    for (let s = 0; s < order.length; s += size) {
-      const idx = order.slice(s, s + size);
+    for (const idx of planBatches(order, rows.ids.map((r) => r.length), size, maxTokens)) {
       const batch = packBatch(idx.map((i) => rows.ids[i]));
       const groups: Group[] = [];
       idx.forEach((i, j) => {
@@ -702,7 +810,7 @@ export class GermModel {
       const { offsets } = batch.seqs;
       const lora: LoraSpan[] = groups.map((g) => ({ deltas: g.deltas, start: offsets[g.seqStart], count: offsets[g.seqStart + g.seqCount] - offsets[g.seqStart] }));
       rows.signal?.throwIfAborted();
-      const hidden = await encode(this.state, batch, { ...hooks?.(batch), lora, signal: rows.signal });
+      const hidden = await encode(this.state, batch, { ...hooks?.(batch), lora, signal: rows.signal, layers: rows.layers });
       try {
         const res = await fn(batch, hidden, groups);
         idx.forEach((i, j) => { out[i] = res[j]; });
@@ -721,6 +829,12 @@ export class GermModel {
     }
     return out;
   }
+}
+
+function checkPooling(p: unknown, op: string): Pooling {
+  const pooling = p ?? "mean";
+  if (!["mean", "cls", "pooler", "max"].includes(pooling as string)) throw new InputError(`${op}: pooling must be "mean", "cls", "pooler" or "max", got ${JSON.stringify(pooling)}`);
+  return pooling as Pooling;
 }
 
 function parseJson(bytes: Uint8Array, file: string): unknown {
