@@ -3,11 +3,12 @@
 import { parseArgs } from "node:util";
 import { InputError } from "../errors.js";
 import type { SequenceFormat } from "../io/fasta.js";
+import type { Shard } from "./shard.js";
 
 /** A mistake in the command line itself: exit code 2, with a pointer to --help. */
 export class UsageError extends InputError {}
 
-export const COMMANDS = ["embed", "classify", "predict", "tokenize", "outliers", "quantize", "finetune"] as const;
+export const COMMANDS = ["embed", "classify", "predict", "tokenize", "outliers", "quantize", "finetune", "merge"] as const;
 export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
 export type OutputFormat = "jsonl" | "tsv" | "npy";
@@ -53,14 +54,21 @@ export interface CliOptions {
     warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number; recompute: boolean };
   /** quantize: SmoothQuant (q8) with calibration sequences from a file. */
   smoothQuant?: { alpha: number; calibration: string };
+  /** --shard i/N: this run takes records k with k mod N = i - 1, and its output stores each k (shard.ts). */
+  shard?: Shard;
+  /** --resume: keep what --out already holds (cut back to its last complete row) and go on after it. */
+  resume: boolean;
+  /** --quiet: no progress and no warnings (errors only); --verbose: also a line per batch and the settings. */
+  verbosity: "quiet" | "normal" | "verbose";
 }
 
-export type ParsedArgs = { kind: "help" } | { kind: "version" } | { kind: "run"; options: CliOptions };
+export type ParsedArgs = { kind: "help"; command?: Command } | { kind: "version" } | { kind: "run"; options: CliOptions };
 
 export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
        germ outliers <input>... --model A [--model B ...] [--dtype T ...] [--plot chart.svg]
        germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--smooth-quant 0.5 --calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
+       germ merge <out.npy|.tsv|.jsonl> <shard>...   (the outputs of --shard i/N runs, in input order)
 
 Commands:
   embed       one vector per sequence (mean or [CLS] pooling)
@@ -76,6 +84,7 @@ Commands:
   finetune    train a LoRA adapter on a GUE-style CSV (sequence,label) and write it to --out as a
               PEFT directory (loads in Python's peft, and here with --adapter). Evaluates --dev after
               each epoch and --test at the end (accuracy, macro F1, MCC); Ctrl-C saves what is trained
+  merge       join the outputs of --shard 1/N … N/N runs into the file one unsharded run writes
 
 Input:
   <input>...              FASTA, FASTQ, CSV or TSV with a 'sequence' column (GUE: sequence,label), or
@@ -125,12 +134,18 @@ Output:
   -o, --out FILE          write there instead of stdout
   --pooling P             embed: mean (default) | cls | pooler
   --plot FILE.svg         outliers: the per-layer kurtosis and inf-norm chart, one line per model
+  --shard i/N             embed, classify, predict, tokenize: only records k (0-based) with k mod N = i-1;
+                          the output stores each k, for 'germ merge' (docs/cli.md)
+  --resume                keep the rows --out holds (cut back to the last complete one) and go on after them
   -b, --batch-size N      sequences per forward pass (default 16)
 
-  -h, --help              this text
+  -q, --quiet             no progress, no warnings, no closing messages (errors only)
+  -v, --verbose           also the settings, and a line per batch above the progress
+  -h, --help              this text (germ <command> --help: that command's flags and an example)
   --version               print the version
 
-Progress is drawn on stderr when it is a terminal. Ctrl-C stops after the current batch and closes the
+Progress (sequences, tokens, tokens/s, and an ETA when the input files' size is known) is drawn on
+stderr when it is a terminal; warnings print above it. Ctrl-C stops after the current batch and closes the
 output (a second Ctrl-C quits at once). Exit codes: 0 ok, 1 runtime error, 2 usage error, 130 interrupted.
 `;
 
@@ -157,6 +172,7 @@ const OPTIONS = {
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
   calibration: { type: "string" }, "smooth-quant": { type: "string" },
+  shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -170,14 +186,23 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
   }
   const { values: v, positionals } = parsed;
-  if (v.help) return { kind: "help" };
-  if (v.version) return { kind: "version" };
   const [command, ...inputs] = positionals;
+  const known = command !== undefined && (COMMANDS as readonly string[]).includes(command);
+  if (v.help) return known ? { kind: "help", command: command as Command } : { kind: "help" };
+  if (v.version) return { kind: "version" };
   const input = inputs[0];
   if (command === undefined) throw new UsageError(`missing command (${COMMANDS.join(", ")})`);
-  if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
+  if (!known) throw new UsageError(`unknown command '${command}' (expected ${COMMANDS.join(", ")})`);
+  if (v.quiet && v.verbose) throw new UsageError(`${command}: --quiet and --verbose contradict each other`);
+  const verbosity = v.quiet ? "quiet" : v.verbose ? "verbose" : "normal";
+  if (command === "merge") return { kind: "run", options: mergeOptions(v, inputs, verbosity) };
+  const resumable = ["embed", "classify", "predict", "tokenize"];
+  for (const flag of ["shard", "resume"] as const) {
+    if (v[flag] !== undefined && !resumable.includes(command)) {
+      throw new UsageError(`${command}: --${flag} applies to ${resumable.join(", ")}${command === "outliers" ? " (outliers' ALL line needs every sequence)" : ""}`);
+    }
   }
+  if (v.resume && v.out === undefined) throw new UsageError(`${command}: --resume needs --out FILE (it goes on after the rows that file holds)`);
   const models = (v.model ?? []).filter((m) => m !== "");
   if (models.length !== (v.model ?? []).length) throw new UsageError(`${command}: --model needs a directory, URL or hub id`);
   if (command !== "outliers" && models.length > 1) throw new UsageError(`${command}: --model given ${models.length} times; several models only for outliers`);
@@ -253,6 +278,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       plot: v.plot,
       adapter: v.adapter,
       merge: v.merge ?? false,
+      shard: v.shard === undefined ? undefined : parseShard(v.shard),
+      resume: v.resume ?? false,
+      verbosity,
       smoothQuant: v["smooth-quant"] === undefined ? undefined : { alpha: positiveNumber("--smooth-quant", v["smooth-quant"]), calibration: v.calibration! },
       train: cmd !== "finetune" ? undefined : {
         train: v.train!, dev: v.dev, test: v.test,
@@ -296,6 +324,37 @@ export function modelSpecs(models: string[], dtypes: Dtype[], softmaxes: AttnSof
     return `${short[i]} #${k}`;
   });
   return specs.map((spec, i) => ({ ...spec, name: names[i]! }));
+}
+
+/**
+ * `germ merge OUT IN...`: the format from --format or OUT's extension (.npy, .tsv, .jsonl/.ndjson/.json); the
+ * inputs are sharded outputs (files, not stdin: an NPY comes with its ids sidecar).
+ */
+function mergeOptions(v: Record<string, unknown>, files: string[], verbosity: CliOptions["verbosity"]): CliOptions {
+  const [out, ...inputs] = files;
+  if (out === undefined || inputs.length === 0) throw new UsageError("merge: expected OUT and one or more shard files (germ merge out.npy a.npy b.npy …)");
+  const allowed = new Set(["format", "quiet", "verbose"]);
+  const other = Object.keys(v).find((k) => !allowed.has(k) && v[k] !== undefined);
+  if (other) throw new UsageError(`merge: --${other} does not apply (merge takes OUT, the shard files and --format)`);
+  const ext = /\.(npy|tsv|jsonl|ndjson|json)$/i.exec(out)?.[1]?.toLowerCase();
+  const guessed = ext === "npy" || ext === "tsv" ? ext : ext ? "jsonl" : undefined;
+  if (v.format === undefined && guessed === undefined) throw new UsageError(`merge: cannot tell the format from '${out}'; name it .npy, .tsv or .jsonl, or give --format`);
+  const format = oneOf("--format", (v.format as string | undefined) ?? guessed!, ["jsonl", "tsv", "npy"] as const);
+  if (inputs.includes("-") || out === "-") throw new UsageError("merge: reads and writes files, not stdin or stdout ('-')");
+  if (inputs.includes(out)) throw new UsageError(`merge: '${out}' is both the output and a shard file`);
+  return {
+    command: "merge", inputs, out, model: "", models: [], device: "auto", pooling: "mean", format, inputFormat: "auto", batchSize: 16,
+    keepCase: false, strict: false, merge: false, resume: false, verbosity,
+  };
+}
+
+function parseShard(value: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isSafeInteger(count) || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard must be i/N with 1 ≤ i ≤ N (e.g. --shard 2/8); got '${value}'`);
+  }
+  return { index, count };
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {

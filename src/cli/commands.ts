@@ -2,13 +2,16 @@
 // so tests drive it with a fake model and main.ts wires it to process + GermModel.fromPretrained.
 // Input streams through (input.ts), a batch at a time; the per-command loops are in runners.ts.
 import { GermError } from "../errors.js";
-import { HELP, UsageError, parseCliArgs } from "./args.js";
+import { HELP, UsageError, parseCliArgs, type CliOptions } from "./args.js";
 import { ABORTED, Input, readRecords, unlessAborted } from "./input.js";
 import { createProgress, type Progress, type ProgressSink } from "./progress.js";
 import { CLI_ADAPTER, COMMAND_RUNNERS, runTokenize, type NamedModel } from "./runners.js";
 import { openSink, write, type Sink } from "./sinks.js";
 import { ChartFile } from "./plot.js";
 import { runFineTune } from "./finetune.js";
+import { COMMAND_HELP } from "./help.js";
+import { runMerge } from "./merge.js";
+import { resumeOutput } from "./resume.js";
 import type { CliIo, CliModel, ModelLoader, TokenizerLoader } from "./types.js";
 
 export { CLI_ADAPTER, readRecords };
@@ -20,17 +23,27 @@ export type { CliIo, CliModel, CliTokenizer, LoadOptions, ModelLoader, Tokenizer
  * (tests with a fake model).
  */
 export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, loadTokenizer?: TokenizerLoader): Promise<number> {
-  const progress = createProgress(io.stderr, io.progress ?? io.stderr.isTTY === true);
+  let progress = createProgress(io.stderr, io.progress ?? io.stderr.isTTY === true);
   let model: CliModel | undefined;
+  let restoreWarn = () => {};
   const models: NamedModel[] = [];
   let out: Sink | undefined;
   let chart: ChartFile | undefined;
   let input: Input | undefined;
   try {
     const parsed = parseCliArgs(argv);
-    if (parsed.kind === "help") { await write(io.stdout, HELP); return 0; }
+    if (parsed.kind === "help") { await write(io.stdout, parsed.command ? COMMAND_HELP[parsed.command] : HELP); return 0; }
     if (parsed.kind === "version") { await write(io.stdout, `germ-js ${io.version}\n`); return 0; }
     const opts = parsed.options;
+    progress = createProgress(io.stderr, io.progress ?? io.stderr.isTTY === true, { quiet: opts.verbosity === "quiet" });
+    const shown = progress;
+    // The library's one-time warnings (console.warn "germ-js: …") go above the status line, in CLI syntax.
+    restoreWarn = captureLibraryWarnings((text) => shown.warn(cliWarning(text)));
+    if (opts.command === "merge") {
+      const n = await runMerge(opts, io.stdout);
+      progress.note(`merged ${n} rows of ${opts.inputs.length} shard files into ${opts.out}`);
+      return 0;
+    }
     if (opts.format === "npy" && !opts.out && io.stdout.isTTY) {
       throw new UsageError("refusing to write binary NPY to a terminal; use --out FILE or a pipe");
     }
@@ -44,7 +57,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
         try { await q8.save(opts.out!); } finally { q8.dispose(); }
       } else await model.save(opts.out!);
       progress.clear();
-      io.stderr.write(`germ: wrote ${opts.dtype} model${opts.smoothQuant ? ` (SmoothQuant α ${opts.smoothQuant.alpha})` : ""} to ${opts.out}\n`);
+      progress.note(`wrote ${opts.dtype} model${opts.smoothQuant ? ` (SmoothQuant α ${opts.smoothQuant.alpha})` : ""} to ${opts.out}`);
       return 0;
     }
     if (opts.command === "finetune") {
@@ -63,9 +76,13 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     const npyRows = opts.format === "npy" && !opts.out ? await unlessAborted(input.count(), stop) : undefined;
     if (npyRows !== ABORTED) await input.peek(stop);
     if (stop?.aborted) return interruptedEarly(io, progress);
-    out = await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined);
+    // --resume: the rows --out holds stay (checked against the input as it is skipped); a missing file starts afresh.
+    const resume = opts.resume ? await resumeOutput(opts.out!, opts.format, opts.shard !== undefined) : undefined;
+    if (resume?.rows && opts.verbosity === "verbose") progress.note(`--resume: ${opts.out} holds ${resume.rows} rows; going on after them`);
+    out = await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined, resume);
     if (opts.plot !== undefined) chart = await ChartFile.open(opts.plot);
-    const ctx = { input, opts, out, progress, signal: io.interrupt };
+    const ctx = { input, opts, out, progress, signal: io.interrupt, resume };
+    if (opts.verbosity === "verbose") progress.note(settingsLine(opts));
     let done: number;
     if (opts.command === "tokenize") {
       const loading = (loadTokenizer ?? tokenizerOf(loadModel))(opts.model, { revision: opts.revision, onProgress: (p) => progress.download(p) });
@@ -89,14 +106,14 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
         models.push({ name: spec.name, model: loaded });
       }
       const run = COMMAND_RUNNERS[opts.command as keyof typeof COMMAND_RUNNERS];
-      done = await run({ ...ctx, models, chart });
+      done = await run({ ...ctx, models, chart, tokenizer: models[0]!.model.tokenizer });
     }
     progress.clear();
     await out.close();
     await chart?.discard(); // no-op once written
     const warning = input.check.warning();
-    if (warning) io.stderr.write(`germ: warning: ${warning}\n`);
-    if (chart?.done) io.stderr.write(`germ: wrote the outlier chart of ${models.map((m) => `'${m.name}'`).join(", ")} to ${chart.path}\n`);
+    if (warning) progress.warn(warning);
+    if (chart?.done) progress.note(`wrote the outlier chart of ${models.map((m) => `'${m.name}'`).join(", ")} to ${chart.path}`);
     if (input.interrupted) {
       const files = [...out.files, ...(chart?.done ? [chart.path] : [])];
       const held = files.length ? `; ${files.join(" and ")} hold${files.length === 1 ? "s" : ""} their results` : "";
@@ -110,10 +127,46 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     await chart?.discard();
     return report(e, io.stderr);
   } finally {
+    restoreWarn();
     await input?.close();
     model?.dispose();
     for (const m of models) m.model.dispose();
   }
+}
+
+/**
+ * Route console.warn("germ-js: …") to `onWarning` until the returned function is called. Other console.warn
+ * calls go through unchanged.
+ */
+function captureLibraryWarnings(onWarning: (text: string) => void): () => void {
+  const original = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("germ-js: ") && args.length === 1) onWarning(args[0].slice("germ-js: ".length));
+    else original(...args);
+  };
+  return () => { console.warn = original; };
+}
+
+const OPTION_FLAGS: Record<string, string> = {
+  attnSoftmax: "--attn-softmax", dtype: "--dtype", maxLength: "--max-length", device: "--device", threads: "--threads",
+  batchSize: "--batch-size", revision: "--revision", pooling: "--pooling", maxBatchTokens: "--max-batch-tokens",
+};
+
+/**
+ * A library warning as a CLI user would act on it: API options become flags (`{ attnSoftmax: "softmax1" }` →
+ * `--attn-softmax softmax1`), and the few texts that name an API-only remedy get the CLI's.
+ */
+export function cliWarning(text: string): string {
+  return text
+    .replace(/\{ (\w+): "?([^"}]*?)"? \}/g, (m, key: string, value: string) => (OPTION_FLAGS[key] ? `${OPTION_FLAGS[key]} ${value}` : m))
+    .replace("or set maxLength, and pass a `signal` to be able to cancel", "or set --max-length N (Ctrl-C stops after the current batch)")
+    .replace(/\bset maxLength\b/g, "set --max-length");
+}
+
+function settingsLine(opts: CliOptions): string {
+  const inputs = opts.inputs.map((f) => (f === "-" ? "stdin" : f)).join(", ");
+  return `${opts.command} ${inputs} → ${opts.out ?? "stdout"} (${opts.format}); batch size ${opts.batchSize}`
+    + `${opts.shard ? `; shard ${opts.shard.index}/${opts.shard.count}` : ""}${opts.resume ? "; resume" : ""}; ${opts.models.map((m) => m.model).join(", ")} on ${opts.device}`;
 }
 
 /** Without a TokenizerLoader: the tokenizer of a model from `load` (a fake in tests), which is then disposed of. */

@@ -16,7 +16,12 @@ export interface InputOptions {
   keepCase: boolean;
   /** A character outside ACGTN is an error instead of a warning at the end. */
   strict: boolean;
+  /** --shard i/N: only records whose index k (0-based, over all inputs) has k mod N = i - 1. */
+  shard?: { index: number; count: number };
 }
+
+/** A record with its 0-based position in the whole input (all files), which sharded outputs store. */
+export interface IndexedRecord extends SequenceRecord { index: number }
 
 interface InputFile { path: string; name: string; size?: number }
 
@@ -40,8 +45,8 @@ export class Input {
   readonly bytes: { loaded: number; total?: number };
   /** Set when a batch loop stopped on the interrupt signal. */
   interrupted = false;
-  private readonly stream: AsyncGenerator<SequenceRecord[]>;
-  private ahead: SequenceRecord[] = []; // records read and not yet taken, from index `at`
+  private readonly stream: AsyncGenerator<IndexedRecord[]>;
+  private ahead: IndexedRecord[] = []; // records read and not yet taken, from index `at`
   private at = 0;
   private ended = false;
   private pending: Promise<unknown> | undefined;
@@ -93,7 +98,7 @@ export class Input {
   }
 
   /** Batches of `size` records. On `signal` it stops at once, even while waiting for input, and sets `interrupted`. */
-  async *batches(size: number, signal?: AbortSignal): AsyncGenerator<SequenceRecord[]> {
+  async *batches(size: number, signal?: AbortSignal): AsyncGenerator<IndexedRecord[]> {
     for (;;) {
       if (signal?.aborted) { this.interrupted = true; return; }
       while (this.ahead.length - this.at < size && !this.ended) {
@@ -112,7 +117,7 @@ export class Input {
     await this.stream.return(undefined).catch(() => {});
   }
 
-  private take(n: number): SequenceRecord[] {
+  private take(n: number): IndexedRecord[] {
     const out = this.ahead.slice(this.at, this.at + n);
     this.at += out.length;
     if (this.at === this.ahead.length) { this.ahead = []; this.at = 0; }
@@ -131,14 +136,20 @@ export class Input {
   }
 
   /** `main`: the record stream, which checks, upper-cases and counts bytes; otherwise the counting pass. */
-  private async *read(main: boolean): AsyncGenerator<SequenceRecord[]> {
+  private async *read(main: boolean): AsyncGenerator<IndexedRecord[]> {
     let n = 0;
+    const shard = this.opts.shard;
     for (const f of this.files) {
       const base = this.bytes.loaded;
       const source = f.path === "-" ? stdinBytes(this.io) : fileBytes(f);
       const onBytes = main ? (b: number) => { this.bytes.loaded = base + b; } : undefined;
-      for await (const chunk of readSequenceChunks(source, { format: this.opts.inputFormat, name: f.name, numberFrom: n, onBytes })) {
-        n += chunk.length;
+      for await (const all of readSequenceChunks(source, { format: this.opts.inputFormat, name: f.name, numberFrom: n, onBytes })) {
+        // Every shard numbers the whole input (ids seq1, seq2, … and indices alike) and keeps its own records.
+        let chunk = all as IndexedRecord[];
+        for (let i = 0; i < chunk.length; i++) chunk[i]!.index = n + i;
+        if (shard) chunk = chunk.filter((r) => r.index % shard.count === shard.index - 1);
+        n += all.length;
+        if (chunk.length === 0) continue;
         if (main) {
           for (let i = 0; i < chunk.length; i++) {
             const r = chunk[i]!;

@@ -28,6 +28,11 @@ function jsonF32(values: Float32Array): string {
   return s + "]";
 }
 
+/** `x.npy` → `x.ids.tsv` (embed's ids sidecar); any other name gets `.ids.tsv` appended. */
+export function idsPath(npyPath: string): string {
+  return npyPath.replace(/\.npy$/i, "") + ".ids.tsv";
+}
+
 /** One TSV cell: tabs and line breaks inside it become a space. */
 export function tsvCell(text: string): string {
   return text.replace(/[\t\r\n]+/g, " ");

@@ -6,8 +6,10 @@ import type { SequenceRecord } from "../io/fasta.js";
 import { summarize, type LayerStats, type OutlierSummary, type TokenStats } from "../pipeline/outliers.js";
 import { outlierSeries } from "../plot/series.js";
 import type { CliOptions } from "./args.js";
-import type { Input } from "./input.js";
+import type { IndexedRecord, Input } from "./input.js";
 import * as fmt from "./output.js";
+import type { Resume } from "./resume.js";
+import { withIndex } from "./shard.js";
 import type { ChartFile } from "./plot.js";
 import type { Progress } from "./progress.js";
 import type { Sink } from "./sinks.js";
@@ -25,6 +27,10 @@ interface BatchContext {
   progress: Progress;
   /** Stops the loop after the current batch (Ctrl-C). */
   signal?: AbortSignal;
+  /** --resume: the rows --out holds already (their records are checked and skipped). */
+  resume?: Resume;
+  /** Counts the tokens of each batch for the status line (only while it is drawn). */
+  tokenizer?: CliTokenizer;
 }
 
 /** A loaded --model and its name (ModelSpec.name) in the summary and the chart. */
@@ -39,61 +45,101 @@ export interface RunContext extends BatchContext {
 
 type Runner = (ctx: RunContext) => Promise<number>;
 
-/** Call `fn` per batch of records, reporting progress; results must come back one per record. */
+/**
+ * Call `fn` per batch of records, reporting progress; results must come back one per record. `sink` writes them to
+ * `out`, which puts in the record indices when the run is sharded. With --resume, the records whose rows --out holds
+ * are checked against those rows' ids and skipped (results do not depend on the batching: batch-invariance test).
+ */
 async function eachBatch<T>(
   ctx: BatchContext, what: string,
-  fn: (batch: SequenceRecord[]) => Promise<T[]>, sink: (batch: SequenceRecord[], results: T[], first: boolean) => Promise<void>,
+  fn: (batch: SequenceRecord[]) => Promise<T[]>, sink: (batch: SequenceRecord[], results: T[], first: boolean, out: Sink) => Promise<void>,
 ): Promise<number> {
-  const { input, progress } = ctx;
-  let done = 0;
-  progress.stream(0, "sequences", input.bytes);
-  for await (const batch of input.batches(ctx.opts.batchSize, ctx.signal)) {
+  const { input, progress, opts, resume } = ctx;
+  const kept = resume?.rows ?? 0;
+  const tokenizer = progress.enabled ? ctx.tokenizer : undefined;
+  let done = 0, tokens = tokenizer ? 0 : undefined, batches = 0;
+  progress.stream(0, "sequences", input.bytes, tokens);
+  for await (let batch of input.batches(opts.batchSize, ctx.signal)) {
+    if (done < kept) {
+      const n = Math.min(kept - done, batch.length);
+      for (let i = 0; i < n; i++) checkKept(opts, resume!, done + i, batch[i]!);
+      done += n;
+      batch = batch.slice(n);
+      if (batch.length === 0) { progress.stream(done, "sequences", input.bytes, tokens); continue; }
+    }
+    const t0 = Date.now();
     const results = await fn(batch);
     if (results.length !== batch.length) {
       throw new FormatError(`${what}: model returned ${results.length} results for ${batch.length} sequences`);
     }
-    await sink(batch, results, done === 0);
+    await sink(batch, results, done === 0 && !resume?.header, opts.shard ? indexed(ctx.out, batch, opts.format) : ctx.out);
     done += batch.length;
-    progress.stream(done, "sequences", input.bytes);
+    // The model tokenizes too; counting here again costs little beside a forward pass, and only on a terminal.
+    if (tokenizer) for (const r of batch) tokens! += tokenizer.encode(r.sequence, { maxLength: opts.maxLength }).ids.length;
+    if (opts.verbosity === "verbose") progress.note(`batch ${++batches}: ${batch.length} sequences (${batch[0]!.id} … ${batch.at(-1)!.id}) in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
+    progress.stream(done, "sequences", input.bytes, tokens);
   }
-  progress.batch(done, done, "sequences");
+  if (done < kept && !input.interrupted) {
+    throw new InputError(`--resume: ${opts.out} holds ${kept} rows, but the input has only ${done} records${opts.shard ? " in this shard" : ""}; was it written from another input?`);
+  }
+  progress.batch(done, done, tokens === undefined ? "sequences" : `sequences, ${tokens} tokens`);
   return done;
+}
+
+/** --resume: row `k` of --out must be this record's (same id, and same record index when sharded). */
+function checkKept(opts: CliOptions, resume: Resume, k: number, r: IndexedRecord): void {
+  const id = opts.format === "jsonl" ? r.id : fmt.tsvCell(r.id);
+  const index = opts.shard ? resume.indices[k] : r.index;
+  if (resume.ids[k] !== id || index !== r.index) {
+    throw new InputError(`--resume: row ${k + 1} of ${opts.out} is '${resume.ids[k]}'${opts.shard ? ` (record ${index! + 1})` : ""}, but it would be record ${r.index + 1} of the input, '${id}'; was it written from another input${opts.shard ? " or --shard" : ""}?`);
+  }
+}
+
+/** A sharded run's output: every row with its record index (shard.ts), for `germ merge`. */
+function indexed(out: Sink, batch: SequenceRecord[], format: CliOptions["format"]): Sink {
+  const indices = (batch as IndexedRecord[]).map((r) => r.index);
+  return {
+    files: out.files,
+    text: (chunk) => out.text(withIndex(chunk, indices, format === "tsv" ? "tsv" : "jsonl")),
+    matrix: (ids, rows) => out.matrix(ids, rows, indices),
+    close: () => out.close(),
+  };
 }
 
 /** tokenize needs the tokenizer only: no weights, no backend. */
 export async function runTokenize(ctx: BatchContext & { tokenizer: CliTokenizer }): Promise<number> {
-  const { tokenizer, opts, out } = ctx;
+  const { tokenizer, opts } = ctx;
   return eachBatch(ctx, "tokenize",
     async (b) => b.map((r) => tokenizer.encode(r.sequence, { maxLength: opts.maxLength })),
-    async (batch, enc, first) => {
+    async (batch, enc, first, out) => {
       const rows = batch.map((r, i) => ({ id: r.id, ids: enc[i]!.ids, tokens: enc[i]!.tokens }));
       await out.text(opts.format === "tsv" ? fmt.tokenizeTsv(rows, first) : fmt.tokenizeJsonl(rows));
     });
 }
 
-export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" | "finetune" | "tokenize">, Runner> = {
+export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" | "finetune" | "tokenize" | "merge">, Runner> = {
   async embed(ctx) {
-    const { opts, out } = ctx;
+    const { opts } = ctx;
     const model = ctx.models[0]!.model;
     let width = -1;
     return eachBatch(ctx, "embed",
       (b) => model.embed(b.map((r) => r.sequence), { pooling: opts.pooling, adapter: adapterOf(opts) }),
-      async (batch, embs, first) => {
+      async (batch, embs, first, out) => {
         const rows = batch.map((r, i) => ({ id: r.id, embedding: embs[i]! }));
         if (opts.format === "jsonl") return out.text(fmt.embedJsonl(rows));
         if (opts.format === "tsv") return out.text(fmt.embedTsv(rows, first));
-        if (first) width = embs[0]!.length;
+        if (width < 0) width = embs[0]!.length;
         const bad = embs.findIndex((e) => e.length !== width);
         if (bad >= 0) throw new FormatError(`embed: '${batch[bad]!.id}' has ${embs[bad]!.length} values, expected ${width}`);
         await out.matrix(batch.map((r) => r.id), embs);
       });
   },
   async classify(ctx) {
-    const { opts, out } = ctx;
+    const { opts } = ctx;
     const model = ctx.models[0]!.model;
     return eachBatch(ctx, "classify",
       (b) => model.classify(b.map((r) => r.sequence), { adapter: adapterOf(opts) }),
-      async (batch, res, first) => {
+      async (batch, res, first, out) => {
         const rows = batch.map((r, i) => ({ id: r.id, ...res[i]! }));
         await out.text(opts.format === "tsv" ? fmt.classifyTsv(rows, first) : fmt.classifyJsonl(rows));
       });

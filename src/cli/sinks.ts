@@ -6,14 +6,15 @@ import { open, type FileHandle } from "node:fs/promises";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { GermError, InputError } from "../errors.js";
-import { npyHeader, npyRows, tsvCell } from "./output.js";
+import { idsPath, npyHeader, npyRows, tsvCell } from "./output.js";
+import type { Resume } from "./resume.js";
 
 export interface Sink {
   /** The file(s) written, for messages; empty for stdout. */
   readonly files: string[];
   text(chunk: string): Promise<void>;
-  /** embed --format npy: the next rows of the float32 matrix, with their ids. */
-  matrix(ids: string[], rows: Float32Array[]): Promise<void>;
+  /** embed --format npy: the next rows of the float32 matrix, with their ids (and record indices when sharded). */
+  matrix(ids: string[], rows: Float32Array[], indices?: number[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,10 +23,11 @@ export interface Sink {
  * `npyRows`, the row count, in advance; an interrupted run leaves a header that claims them all (a pipe cannot be
  * rewritten). NPY to a file is an NpyFile.
  */
-export async function openSink(out: string | undefined, format: string, stdout: Writable, npyRows?: number): Promise<Sink> {
-  if (format === "npy" && out) return NpyFile.open(out);
+export async function openSink(out: string | undefined, format: string, stdout: Writable, npyRows?: number, resume?: Resume): Promise<Sink> {
+  if (format === "npy" && out) return NpyFile.open(out, resume);
   if (!out) return new StreamSink(stdout, undefined, npyRows);
-  const stream = createWriteStream(out);
+  // --resume appends after the rows kept (resume.ts cut off any partial one).
+  const stream = createWriteStream(out, { flags: resume ? "a" : "w" });
   const sink = new StreamSink(stream, out, npyRows);
   try {
     await once(stream, "open");
@@ -80,17 +82,14 @@ class StreamSink implements Sink {
   }
 }
 
-/** `x.npy` → `x.ids.tsv`; any other name gets `.ids.tsv` appended. */
-export function idsPath(npyPath: string): string {
-  return npyPath.replace(/\.npy$/i, "") + ".ids.tsv";
-}
+export { idsPath };
 
 /**
  * An NPY file written in place: the header is reserved for the largest row count and rewritten after every batch,
  * after the rows and their ids. So whenever the run stops (Ctrl-C, an error, even a kill) the header counts only
  * rows that are there, and the first that many lines of the ids file are their ids, one per line.
  */
-class NpyFile implements Sink {
+export class NpyFile implements Sink {
   private rows = 0;
   private width = -1;
   private headerSize = 0;
@@ -101,30 +100,45 @@ class NpyFile implements Sink {
     this.files = [path, idsFile];
   }
 
-  static async open(path: string): Promise<NpyFile> {
+  /** `resume` (with rows): go on after the rows there, whose header, width and ids resume.ts checked. */
+  static async open(path: string, resume?: Resume): Promise<NpyFile> {
     const side = idsPath(path);
-    const data = await open(path, "w").catch((e) => { throw cannotWrite(path, e); });
-    const ids = await open(side, "w").catch(async (e) => { await data.close(); throw cannotWrite(side, e); });
-    return new NpyFile(data, ids, path, side);
+    const append = resume?.npy !== undefined;
+    const data = await open(path, append ? "r+" : "w").catch((e) => { throw cannotWrite(path, e); });
+    const ids = await open(side, append ? "a" : "w").catch(async (e) => { await data.close(); throw cannotWrite(side, e); });
+    const file = new NpyFile(data, ids, path, side);
+    if (append) {
+      file.rows = resume!.rows;
+      file.width = resume!.npy!.width;
+      file.headerSize = resume!.npy!.headerSize;
+      file.end = file.headerSize + file.rows * file.width * 4;
+    }
+    return file;
   }
 
   async text(): Promise<void> {
     throw new Error("NpyFile.text: an NPY file takes matrix rows only");
   }
 
-  async matrix(ids: string[], rows: Float32Array[]): Promise<void> {
+  async matrix(ids: string[], rows: Float32Array[], indices?: number[]): Promise<void> {
     if (rows.length === 0) return;
+    if (rows[0]!.length !== this.width && this.width >= 0) throw new InputError(`${this.path}: rows of ${rows[0]!.length} values after rows of ${this.width} (resumed with another model?)`);
+    await this.bytes(ids.map((id, i) => (indices ? `${indices[i]}\t` : "") + tsvCell(id)), npyRows(rows), rows[0]!.length);
+  }
+
+  /** Rows already encoded as little-endian float32 (`germ merge` copies them unchanged), with their id lines. */
+  async bytes(idLines: string[], bytes: Uint8Array, width: number): Promise<void> {
+    if (idLines.length === 0) return;
     if (this.width < 0) {
-      this.width = rows[0]!.length;
+      this.width = width;
       this.headerSize = npyHeader([Number.MAX_SAFE_INTEGER, this.width]).length;
       this.end = this.headerSize;
     }
     try {
-      await this.ids.write(ids.map((id) => tsvCell(id) + "\n").join(""));
-      const bytes = npyRows(rows);
+      await this.ids.write(idLines.map((l) => l + "\n").join(""));
       await writeAt(this.data, bytes, this.end);
       this.end += bytes.length;
-      this.rows += rows.length;
+      this.rows += idLines.length;
       await writeAt(this.data, npyHeader([this.rows, this.width], this.headerSize), 0);
     } catch (e) {
       throw cannotWrite(this.path, e);

@@ -1,0 +1,248 @@
+// germ at genome scale (issue 12, CLI): --shard i/N, --resume and `germ merge` give the same bytes as one plain run;
+// --quiet/--verbose, per-command --help. A fake model in-process, plus the compiled CLI on the tiny checkpoint
+// killed with SIGKILL mid-run and resumed.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { Writable } from "node:stream";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli, type CliModel } from "../src/cli/commands.js";
+import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "germ-cli-genome-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+const path = (name: string) => join(tmp, name);
+
+/** Bases from a linear congruential generator. */
+function bases(n: number, seed: number): string {
+  let x = seed;
+  return Array.from({ length: n }, () => "ACGT"[(x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 30]).join("");
+}
+
+// 23 records (not a multiple of the shard counts or batch sizes), ids with a tab and unnamed (seqK) ones.
+const RECORDS = Array.from({ length: 23 }, (_, i) => bases(5 + ((i * 7) % 31), i + 1));
+const FASTA = path("in.fa");
+writeFileSync(FASTA, RECORDS.map((s, i) => `>${i === 4 ? "r4\tx" : `r${i}`} desc\n${s}\n`).join(""));
+const PLAIN = path("in.txt");
+writeFileSync(PLAIN, RECORDS.join("\n") + "\n");
+
+/** Fake model: embedding values from the sequence (not round numbers, so every byte of a float32 matters). */
+const fake = async (): Promise<CliModel> => ({
+  tokenizer: { encode: (t) => ({ ids: [...t].map((c) => c.charCodeAt(0)), tokens: [...t] }) },
+  async embed(texts) { return texts.map((t) => new Float32Array([t.length / 7, Math.sin(t.charCodeAt(1)), Math.log(1 + t.split("G").length)])); },
+  async classify(texts) {
+    return texts.map((t) => ({ logits: new Float32Array([0, t.length / 3]), probs: new Float32Array([1 / t.length, 1 - 1 / t.length]), label: t.length % 2 ? "1" : "0" }));
+  },
+  async outliers() { throw new Error("unused"); },
+  async fineTune() { throw new Error("unused"); },
+  async saveAdapter() {}, async save() {}, async quantize() { throw new Error("unused"); },
+  config: { numHiddenLayers: 1 },
+  dispose() {},
+});
+
+class Out extends Writable {
+  chunks: Buffer[] = [];
+  override _write(c: Buffer, _e: string, cb: () => void) { this.chunks.push(Buffer.from(c)); cb(); }
+}
+
+async function germ(argv: string[], { tty = false }: { tty?: boolean } = {}) {
+  const stdout = new Out(), err: string[] = [];
+  const code = await runCli(argv, {
+    stdout, stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 100 }, stdin: async function* () {}, version: "0", progress: tty,
+  }, fake);
+  return { code, out: Buffer.concat(stdout.chunks).toString("utf8"), err: err.join("") };
+}
+
+const bytes = (f: string) => readFileSync(f);
+const sidecar = (f: string) => f.replace(/\.npy$/, ".ids.tsv");
+
+// [command, format, extra flags]: every resumable output.
+const CASES: [string, "jsonl" | "tsv" | "npy", string[]][] = [
+  ["embed", "jsonl", []], ["embed", "tsv", []], ["embed", "npy", []],
+  ["classify", "jsonl", []], ["classify", "tsv", []], ["tokenize", "tsv", []],
+];
+
+test("--shard 1/N..N/N + germ merge = the plain run, byte for byte (N = 1, 3, 5, 30; batch sizes 1, 4)", async () => {
+  for (const [cmd, format, extra] of CASES) {
+    const name = (s: string) => path(`${cmd}-${s}.${format}`);
+    const plain = name("plain");
+    const r = await germ([cmd, FASTA, "-m", "m", "-f", format, "-o", plain, "-b", "4", ...extra]);
+    assert.equal(r.code, 0, r.err);
+    for (const n of [1, 3, 5, 30]) {
+      for (const b of ["1", "4"]) {
+        const shards = Array.from({ length: n }, (_, i) => name(`s${i + 1}of${n}b${b}`));
+        for (const [i, s] of shards.entries()) {
+          const q = await germ([cmd, FASTA, "-m", "m", "-f", format, "-o", s, "-b", b, "--shard", `${i + 1}/${n}`, ...extra]);
+          assert.equal(q.code, 0, q.err);
+        }
+        // The shards in any order.
+        const merged = name(`merged${n}b${b}`);
+        const m = await germ(["merge", merged, ...shards.reverse()]);
+        assert.equal(m.code, 0, m.err);
+        assert.match(m.err, new RegExp(`merged 23 rows of ${n} shard files`));
+        assert.ok(bytes(merged).equals(bytes(plain)), `${cmd} ${format} ${n} shards, batch ${b}`);
+        if (format === "npy") assert.equal(readFileSync(sidecar(merged), "utf8"), readFileSync(sidecar(plain), "utf8"));
+      }
+    }
+  }
+  // A shard's own rows: records k with k mod N = i - 1, with their index.
+  const s = path("shard-look.jsonl");
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", s, "--shard", "2/10"])).code, 0);
+  assert.deepEqual(readFileSync(s, "utf8").trimEnd().split("\n").map((l) => [JSON.parse(l).index, JSON.parse(l).id]), [[1, "r1"], [11, "r11"], [21, "r21"]]);
+  const t = path("shard-look.tsv");
+  assert.equal((await germ(["embed", PLAIN, "-m", "m", "-f", "tsv", "-o", t, "--shard", "3/10"])).code, 0);
+  assert.deepEqual(readFileSync(t, "utf8").split("\n").map((l) => l.split("\t").slice(0, 2).join(" ")), ["index id", "2 seq3", "12 seq13", "22 seq23", ""]);
+});
+
+test("--resume after a cut at any byte (a kill mid-write) gives the plain run's bytes, sharded or not", async () => {
+  let cuts = 0;
+  for (const [cmd, format, extra] of CASES) {
+    for (const shard of [undefined, "2/3"]) {
+      const name = (s: string) => path(`${cmd}-r${shard ? "s" : ""}-${s}.${format}`);
+      const full = name("full");
+      const args = (o: string, b = "4") => [cmd, FASTA, "-m", "m", "-f", format, "-o", o, "-b", b, ...(shard ? ["--shard", shard] : []), ...extra];
+      assert.equal((await germ(args(full))).code, 0);
+      const size = statSync(full).size;
+      const fullIds = format === "npy" ? readFileSync(sidecar(full)) : undefined;
+      // Every byte for text; for NPY a kill leaves a header counting k rows, rows (maybe half of another batch)
+      // after them, and up to a batch more of ids, the last maybe half written.
+      const points = format === "npy" ? [0, 1, 2, 3, 5, 7] : Array.from({ length: Math.ceil((size + 1) / 5) }, (_, i) => Math.min(size, 5 * i + (cuts % 5)));
+      for (const k of points) {
+        const part = name(`part${k}`);
+        if (format === "npy") {
+          const rows = shard ? 8 : 23;
+          if (k > rows) continue;
+          const stop = path(`${cmd}-stop.npy`);
+          assert.equal((await germ(args(stop, "1"))).code, 0);
+          const b = bytes(stop), hlen = 10 + b.readUInt16LE(8);
+          const old = b.subarray(0, hlen).toString("latin1");
+          const head = Buffer.from(old.replace(/\(\d+, /, `(${k}, `).replace(/ *\n$/, "").padEnd(hlen - 1, " ") + "\n", "latin1");
+          assert.equal(head.length, hlen);
+          const extraBytes = Math.min(b.length - hlen - 12 * k, 12 + 5);
+          writeFileSync(part, Buffer.concat([head, b.subarray(hlen, hlen + 12 * k + extraBytes)]));
+          const ids = readFileSync(sidecar(stop), "utf8").split("\n");
+          writeFileSync(sidecar(part), ids.slice(0, Math.min(k + 1, rows)).join("\n") + (k + 1 < rows ? "\n" + ids[k + 1]!.slice(0, 1) : "\n"));
+        } else {
+          writeFileSync(part, bytes(full).subarray(0, k));
+        }
+        const r = await germ([...args(part, k % 2 ? "3" : "4"), "--resume"]);
+        assert.equal(r.code, 0, `${cmd} ${format} cut at ${k}: ${r.err}`);
+        assert.ok(bytes(part).equals(bytes(full)), `${cmd} ${format} ${shard ?? ""} cut at ${k}`);
+        if (fullIds) assert.ok(readFileSync(sidecar(part)).equals(fullIds), `ids after cut at ${k}`);
+        cuts++;
+      }
+      // A missing --out starts afresh; a complete one is left as it is.
+      const none = name("none");
+      assert.equal((await germ([...args(none), "--resume"])).code, 0);
+      assert.ok(bytes(none).equals(bytes(full)));
+      assert.equal((await germ([...args(none), "--resume"])).code, 0);
+      assert.ok(bytes(none).equals(bytes(full)));
+    }
+  }
+  assert.ok(cuts > 200, `${cuts} cuts`);
+});
+
+test("--resume refuses an --out from another input or another --shard setting; merge refuses missing, doubled and plain files", async () => {
+  const a = path("other.jsonl");
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", a])).code, 0);
+  let r = await germ(["embed", PLAIN, "-m", "m", "-o", a, "--resume"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--resume: row 1 of .*other\.jsonl is 'r0', but it would be record 1 of the input, 'seq1'; was it written from another input\?/);
+  r = await germ(["embed", FASTA, "-m", "m", "-o", a, "--resume", "--shard", "1/2"]);
+  assert.match(r.err, /line 1 has no record index: it was written without --shard; resume it the same way/);
+  const s = path("s1.jsonl"), s2 = path("s2.jsonl"), s3 = path("s3.jsonl");
+  for (const [i, f] of [s, s2, s3].entries()) assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", f, "--shard", `${i + 1}/3`])).code, 0);
+  r = await germ(["embed", FASTA, "-m", "m", "-o", s, "--resume", "--shard", "2/3"]);
+  assert.match(r.err, /--resume: row 1 of .*s1\.jsonl is 'r0' \(record 1\), but it would be record 2 of the input, 'r1'/);
+  r = await germ(["embed", FASTA, "-m", "m", "-o", a, "--resume", "--shard", "1/2", "-f", "tsv"]);
+  assert.equal(r.code, 1);
+  const shortIn = path("short.fa");
+  writeFileSync(shortIn, ">r0\n" + RECORDS[0] + "\n");
+  r = await germ(["embed", shortIn, "-m", "m", "-o", a, "--resume"]);
+  assert.match(r.err, /holds 23 rows, but the input has only 1 records/);
+  const out = path("m.jsonl");
+  r = await germ(["merge", out, s, s3]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /merge: record 2 is in none of the shard files \(the next is record 3, in .*s3\.jsonl\): a shard is missing or unfinished/);
+  r = await germ(["merge", out, s, s2, s3, s2]);
+  assert.match(r.err, /merge: record 2 is in both .*s2\.jsonl and .*s2\.jsonl/);
+  r = await germ(["merge", out, a]);
+  assert.match(r.err, /merge: .*other\.jsonl: line 1 has no record index; merge takes the outputs of --shard runs/);
+  writeFileSync(path("cut.jsonl"), readFileSync(s3, "utf8").slice(0, -3));
+  r = await germ(["merge", out, s, s2, path("cut.jsonl")]);
+  assert.match(r.err, /ends in an unfinished line: resume that shard first/);
+});
+
+test("usage errors name the flag: --shard, --resume, merge", async () => {
+  const cases: [string[], RegExp][] = [
+    [["embed", FASTA, "-m", "m", "--shard", "0/3"], /--shard must be i\/N with 1 ≤ i ≤ N \(e\.g\. --shard 2\/8\); got '0\/3'/],
+    [["embed", FASTA, "-m", "m", "--shard", "4/3"], /--shard must be i\/N/],
+    [["embed", FASTA, "-m", "m", "--shard", "x"], /--shard must be i\/N/],
+    [["embed", FASTA, "-m", "m", "--resume"], /embed: --resume needs --out FILE/],
+    [["outliers", FASTA, "-m", "m", "--shard", "1/2"], /outliers: --shard applies to embed, classify, predict, tokenize \(outliers' ALL line needs every sequence\)/],
+    [["merge", "x.npy"], /merge: expected OUT and one or more shard files/],
+    [["merge", "x.bin", "a.bin"], /merge: cannot tell the format from 'x.bin'/],
+    [["merge", "x.npy", "x.npy"], /merge: 'x.npy' is both the output and a shard file/],
+    [["merge", "x.npy", "a.npy", "-m", "m"], /merge: --model does not apply/],
+    [["embed", FASTA, "-m", "m", "-q", "-v"], /--quiet and --verbose contradict each other/],
+  ];
+  for (const [argv, re] of cases) {
+    const r = await germ(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, re);
+  }
+});
+
+// The compiled CLI on the tiny checkpoint: SIGKILL after k rows, then --resume; and shards + merge.
+const root = resolve(fileURLToPath(new URL("../../", import.meta.url)));
+const fixtures = fixturesDir();
+const main = join(root, "build/src/cli/main.js");
+const haveModel = existsSync(join(root, "build/src/pipeline/germ-model.js"));
+const numpy = (() => { try { execFileSync("python3", ["-c", "import numpy"], { stdio: "ignore" }); return true; } catch { return false; } })();
+
+function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((res) => execFile(process.execPath, [main, ...args], (err, _o, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stderr })));
+}
+
+test("end to end: SIGKILL after k rows then --resume, and 3 shards + merge, equal the plain run (NPY and JSONL)", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const model = join(fixtures!, "tiny-softmax1");
+  const big = path("e2e.fa");
+  writeFileSync(big, Array.from({ length: 60 }, (_, i) => `>e${i}\n${bases(20 + (i % 40) * 3, 100 + i)}\n`).join(""));
+  for (const format of ["npy", "jsonl"] as const) {
+    const f = (s: string) => path(`e2e-${s}.${format}`);
+    const base = ["embed", big, "--model", model, "--device", "reference", "-f", format, "-b", "2"];
+    const p = await cli([...base, "-o", f("plain")]);
+    assert.equal(p.code, 0, p.stderr);
+    for (const i of [1, 2, 3]) assert.equal((await cli([...base, "-o", f(`s${i}`), "--shard", `${i}/3`])).code, 0);
+    const m = await cli(["merge", f("merged"), f("s1"), f("s2"), f("s3")]);
+    assert.equal(m.code, 0, m.stderr);
+    assert.ok(bytes(f("merged")).equals(bytes(f("plain"))), `${format}: merged shards`);
+    // Kill when k rows are out (k differs per format), then resume.
+    const k = format === "npy" ? 17 : 29;
+    const killed = f("killed");
+    const child = spawn(process.execPath, [main, ...base, "-o", killed], { stdio: "ignore" });
+    const exited = new Promise((res) => child.on("exit", res));
+    const rows = () => (!existsSync(killed) ? 0 : format === "npy"
+      ? (statSync(killed).size > 10 ? Number(/\((\d+),/.exec(readFileSync(killed).subarray(0, 128).toString("latin1"))?.[1] ?? 0) : 0)
+      : readFileSync(killed, "utf8").split("\n").length - 1);
+    for (let t = 0; rows() < k && t < 2000 && child.exitCode === null; t++) await new Promise((r) => setTimeout(r, 5));
+    child.kill("SIGKILL");
+    await exited;
+    const at = rows();
+    assert.ok(at < 60, `killed before the end (${at} rows)`);
+    if (format === "npy" && numpy) {
+      const shape = execFileSync("python3", ["-c", "import numpy,sys; print(numpy.load(sys.argv[1]).shape[0])", killed], { encoding: "utf8" });
+      assert.equal(Number(shape), at, "the interrupted NPY loads with the rows its header counts");
+    }
+    const r = await cli([...base, "-o", killed, "--resume"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(bytes(killed).equals(bytes(f("plain"))), `${format}: killed at ${at} rows and resumed`);
+    if (format === "npy") assert.equal(readFileSync(sidecar(killed), "utf8"), readFileSync(sidecar(f("plain")), "utf8"));
+  }
+});
+
