@@ -7,7 +7,8 @@ import type { TokenOffset } from "../tokenizer/tokenizer.js";
  * How {@link GermModel.embedWindows} cuts each record. Windows start at 0, stride, 2·stride, … and the last one is
  * **partial**: it ends at the record's end (it is not shifted left to full size), and no window starts after the one
  * that reaches the end. A record no longer than `size` is one window, the whole record. `stride` > `size` leaves
- * gaps; `stride` < `size` overlaps.
+ * gaps (then the record's tail may fall in a gap too: windows start only at multiples of `stride`); `stride` < `size`
+ * overlaps.
  * @category Model
  */
 export interface WindowSpec {
