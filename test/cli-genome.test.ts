@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli, type CliModel } from "../src/cli/commands.js";
+import { cliWarning, runCli, type CliModel } from "../src/cli/commands.js";
+import { createProgress, fmtDuration } from "../src/cli/progress.js";
 import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "germ-cli-genome-"));
@@ -48,11 +49,11 @@ class Out extends Writable {
   override _write(c: Buffer, _e: string, cb: () => void) { this.chunks.push(Buffer.from(c)); cb(); }
 }
 
-async function germ(argv: string[], { tty = false }: { tty?: boolean } = {}) {
+async function germ(argv: string[], { tty = false, onLoad }: { tty?: boolean; onLoad?: () => void } = {}) {
   const stdout = new Out(), err: string[] = [];
   const code = await runCli(argv, {
-    stdout, stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 100 }, stdin: async function* () {}, version: "0", progress: tty,
-  }, fake);
+    stdout, stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 200 }, stdin: async function* () {}, version: "0", progress: tty,
+  }, async () => { onLoad?.(); return fake(); });
   return { code, out: Buffer.concat(stdout.chunks).toString("utf8"), err: err.join("") };
 }
 
@@ -194,6 +195,71 @@ test("usage errors name the flag: --shard, --resume, merge", async () => {
     assert.equal(r.code, 2, argv.join(" "));
     assert.match(r.err, re);
   }
+});
+
+test("progress: tokens, tokens/s and ETA; warnings above the status line, which is drawn again", () => {
+  const err: string[] = [];
+  let t = 0;
+  const p = createProgress({ write: (x: string) => err.push(x), isTTY: true, columns: 200 }, true, { now: () => t });
+  p.stream(0, "sequences", { loaded: 0, total: 4 * 1024 * 1024 }, 0);
+  t = 10_000;
+  p.stream(1500, "sequences", { loaded: 1024 * 1024, total: 4 * 1024 * 1024 }, 250_000);
+  assert.equal(err.at(-1), "\r\x1b[2K[######------------------] 25% 1.50k sequences, 250k tokens  25.0k tokens/s  ETA 30s  1.0 MB / 4.0 MB");
+  p.warn("something odd");
+  assert.deepEqual(err.slice(-3), ["\r\x1b[2K", "germ: warning: something odd\n", err.at(-4)!.slice(5)]);
+  p.stream(1600, "sequences", { loaded: 1024 * 1024 }, 260_000);
+  t = 20_000;
+  p.stream(1700, "sequences", { loaded: 2 * 1024 * 1024 }, 300_000);
+  assert.equal(err.at(-1), "\r\x1b[2K1.70k sequences, 300k tokens  15.0k tokens/s  2.0 MB read", "no ETA without the input size");
+  assert.deepEqual([45, 187, 7500].map(fmtDuration), ["45s", "3m07s", "2h05m"]);
+  // Off a terminal: no status line, warnings still; --quiet: nothing.
+  const plain: string[] = [];
+  const q = createProgress({ write: (x: string) => plain.push(x) }, false);
+  q.stream(5, "sequences", { loaded: 1 }, 9);
+  q.warn("w");
+  assert.deepEqual(plain, ["germ: warning: w\n"]);
+  const quiet: string[] = [];
+  const z = createProgress({ write: (x: string) => quiet.push(x), isTTY: true }, true, { quiet: true });
+  z.stream(5, "sequences", { loaded: 1 }, 9); z.warn("w"); z.note("n");
+  assert.deepEqual(quiet, []);
+});
+
+test("--quiet, --verbose, tokens on the status line; library warnings in CLI syntax", async () => {
+  const rna = path("rna.fa");
+  writeFileSync(rna, ">u\nACGU\n>v\nACGTACGT\n");
+  const softmax = () => console.warn('germ-js: m: config.json has no "attn_softmax"; using vanilla softmax (DNABERT-2). For GERM checkpoints pass { attnSoftmax: "softmax1" }.');
+  let r = await germ(["embed", rna, "-m", "m"], { tty: true, onLoad: softmax });
+  assert.equal(r.code, 0);
+  assert.match(r.err, /germ: warning: m: config.json has no "attn_softmax"; using vanilla softmax \(DNABERT-2\)\. For GERM checkpoints pass --attn-softmax softmax1\.\n/);
+  assert.match(r.err, /2\/2 sequences, 12 tokens/);
+  assert.match(r.err, /germ: warning: 1 sequence contains 1 character outside ACGTN/);
+  r = await germ(["embed", rna, "-m", "m", "--quiet"], { tty: true, onLoad: softmax });
+  assert.equal(r.code, 0);
+  assert.equal(r.err, "");
+  r = await germ(["embed", rna, "-m", "m", "--verbose", "-b", "1", "--shard", "1/1"]);
+  assert.match(r.err, /^germ: embed .*rna\.fa → stdout \(jsonl\); batch size 1; shard 1\/1; m on auto\n/);
+  assert.match(r.err, /germ: batch 1: 1 sequences \(u … u\) in [\d.]+ s\ngerm: batch 2: 1 sequences \(v … v\)/);
+  r = await germ(["embed", "nope.fa", "-m", "m", "--quiet"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^germ: cannot read input 'nope\.fa': no such file\n$/, "errors still print");
+  assert.equal(cliWarning("sequence 0 has 5000 tokens (over 4096): attention time and memory grow with the square of the length; split long sequences into overlapping windows (e.g. 5–10 kbp) or set maxLength, and pass a `signal` to be able to cancel"),
+    "sequence 0 has 5000 tokens (over 4096): attention time and memory grow with the square of the length; split long sequences into overlapping windows (e.g. 5–10 kbp) or set --max-length N (Ctrl-C stops after the current batch)");
+  assert.equal(cliWarning("pass { dtype: \"q8\" } or { threads: 4 } or { unknownThing: 1 }"), "pass --dtype q8 or --threads 4 or { unknownThing: 1 }");
+});
+
+test("germ <command> --help: that command's flags and an example", async () => {
+  for (const cmd of ["embed", "classify", "predict", "tokenize", "outliers", "quantize", "finetune", "merge"]) {
+    const r = await germ([cmd, "--help"]);
+    assert.equal(r.code, 0);
+    assert.match(r.out, new RegExp(`^Usage: germ ${cmd} `));
+    assert.match(r.out, new RegExp(`\nExample:\n  germ ${cmd} `));
+    assert.doesNotMatch(r.out, /Commands:/, "not the global page");
+  }
+  const e = (await germ(["embed", "--help"])).out;
+  for (const flag of ["--pooling", "--shard i/N", "--resume", "--quiet", "--format"]) assert.ok(e.includes(flag), flag);
+  assert.ok(!(await germ(["tokenize", "-h"])).out.includes("--pooling"));
+  assert.match((await germ(["--help"])).out, /Commands:/);
+  assert.match((await germ(["frobnicate", "--help"])).out, /Commands:/);
 });
 
 // The compiled CLI on the tiny checkpoint: SIGKILL after k rows, then --resume; and shards + merge.

@@ -54,7 +54,7 @@ ${ADAPTER}`, SCALE, COMMON], "germ predict test.csv --model ./germ --adapter ./m
   --revision R            hub branch, tag or commit
   --max-length N          truncate as the model would`, `Output:
   -f, --format F          jsonl (default) | tsv
-  -o, --out FILE          write there instead of stdout`, SCALE, COMMON], "zcat genome.fa.gz | germ tokenize - --model ./germ --max-length 512"),
+  -o, --out FILE          write there instead of stdout`, SCALE, COMMON], "germ tokenize reads.fq.gz --model ./germ --max-length 512 -f tsv"),
   outliers: text("germ outliers <input>... --model A [--model B ...] [options]", "GERM paper outlier statistics: per sequence and overall (ALL), the mean per-token inf-norm and\nkurtosis of each layer's mlp.wo and mlp.layernorm output. Several --model: one ALL line each.", [INPUT, `${MODEL}
                           (--dtype and --attn-softmax: once, or once per --model in order)`, `Output:
   -f, --format F          jsonl (default) | tsv

@@ -29,11 +29,12 @@ export interface Progress {
 const MB = 1024 * 1024;
 const fmtMB = (n: number) => `${(n / MB).toFixed(1)} MB`;
 
-/** 950, 12.3k, 4.56M: counts and rates in a short status line. */
+/** 950, 1.50k, 12.3k, 250k, 4.56M: counts and rates in a short status line. */
 export function fmtCount(n: number): string {
   if (n < 1000) return String(Math.round(n));
-  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 2 : 1)}k`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 1)}M`;
+  const digits = (x: number) => (x < 10 ? 2 : x < 100 ? 1 : 0);
+  if (n < 1e6) return `${(n / 1e3).toFixed(digits(n / 1e3))}k`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(digits(n / 1e6))}M`;
   return `${(n / 1e9).toFixed(2)}G`;
 }
 
