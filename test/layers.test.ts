@@ -12,6 +12,7 @@ import { fixturesDir, NO_FIXTURES, readJson } from "./helpers/fixtures.js";
 import { dirSource, goldenArrays } from "./helpers/golden.js";
 import { GOLDEN_TOL_F32 } from "./helpers/golden-checks.js";
 import { assertClose } from "./helpers/compare.js";
+import { createBackend } from "../src/backend/create.js";
 
 const FIX = fixturesDir();
 const { atol, rtol } = GOLDEN_TOL_F32;
@@ -28,11 +29,17 @@ function maxRowsOf(x: Float32Array, H: number): Float32Array {
   return m;
 }
 
-for (const device of ["reference", "wasm"] as const) {
+async function available(device: "webgpu"): Promise<string | false> {
+  try { (await createBackend(device)).dispose(); return false; } catch (e) { return `skipped: ${(e as Error).message}`; }
+}
+
+// WebGPU runs the same code path; on a software adapter one fixture (GERM's softmax1) is enough.
+for (const device of ["reference", "wasm", "webgpu"] as const) {
   // The fixtures that store layer outputs (tiny-softmax-cls stores none: same weights as tiny-softmax1-cls).
-  for (const name of ["tiny-softmax", "tiny-softmax1", "tiny-softmax1-cls"]) {
+  for (const name of device === "webgpu" ? ["tiny-softmax1"] : ["tiny-softmax", "tiny-softmax1", "tiny-softmax1-cls"]) {
     const dir = FIX ? join(FIX, name) : "";
-    const skip = !FIX ? NO_FIXTURES : !existsSync(join(dir, "golden.json")) ? `skipped: ${name} has no golden.json` : false;
+    const gpu = device === "webgpu" && process.env.CI !== "true" ? await available("webgpu") : false;
+    const skip = !FIX ? NO_FIXTURES : !existsSync(join(dir, "golden.json")) ? `skipped: ${name} has no golden.json` : gpu;
     test(`every layer of ${name} on ${device}: forward / embed / embedTokens { layer } vs the goldens; pooling "max"`, { skip }, async () => {
       const g = readJson(join(dir, "golden.json"));
       const want = goldenArrays(dir);
