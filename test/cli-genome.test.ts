@@ -34,8 +34,11 @@ writeFileSync(PLAIN, RECORDS.join("\n") + "\n");
 const fake = async (): Promise<CliModel> => ({
   tokenizer: { encode: (t) => ({ ids: [...t].map((c) => c.charCodeAt(0)), tokens: [...t] }) },
   async embed(texts) { return texts.map((t) => new Float32Array([t.length / 7, Math.sin(t.charCodeAt(1)), Math.log(1 + t.split("G").length)])); },
+  // Class: the length's parity (odd = 1), with probabilities and a label name that agree.
   async classify(texts) {
-    return texts.map((t) => ({ logits: new Float32Array([0, t.length / 3]), probs: new Float32Array([1 / t.length, 1 - 1 / t.length]), label: t.length % 2 ? "1" : "0" }));
+    return texts.map((t) => ({
+      logits: new Float32Array([0, t.length / 3]), probs: new Float32Array(t.length % 2 ? [0.2, 0.8] : [0.75, 0.25]), label: t.length % 2 ? "odd" : "even",
+    }));
   },
   async outliers() { throw new Error("unused"); },
   async fineTune() { throw new Error("unused"); },
@@ -260,6 +263,40 @@ test("germ <command> --help: that command's flags and an example", async () => {
   assert.ok(!(await germ(["tokenize", "-h"])).out.includes("--pooling"));
   assert.match((await germ(["--help"])).out, /Commands:/);
   assert.match((await germ(["frobnicate", "--help"])).out, /Commands:/);
+});
+
+test("classify on a CSV/TSV with labels: accuracy, macro F1 and MCC on stderr and in --metrics FILE.json", async () => {
+  // Predicted (odd length = 1): 1 0 1 0 1 1; labels: 1 0 0 0 1 0. TP 2, FP 2, TN 2, FN 0: accuracy 4/6,
+  // F1 per class 4/6 and 4/6, MCC (2·2 − 2·0) / √(4·2·4·2) = 0.5.
+  const seqs = ["ACG", "ACGT", "ACGTA", "AC", "A", "ACGTACG"], labels = [1, 0, 0, 0, 1, 0];
+  const csv = path("labels.csv"), tsv = path("labels.tsv"), json = path("m.json");
+  writeFileSync(csv, "sequence,label\n" + seqs.map((q, i) => `${q},${labels[i]}\n`).join(""));
+  writeFileSync(tsv, "id\tsequence\tlabel\n" + seqs.map((q, i) => `s${i}\t${q}\t${labels[i] ? "odd" : "even"}\n`).join(""));
+  for (const input of [csv, tsv]) {
+    const r = await germ(["classify", input, "-m", "m", "--metrics", json, "-b", "4"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /^germ: 6 labelled sequences: accuracy 0\.6667, macro F1 0\.6667, MCC 0\.5000\n$/);
+    const m = JSON.parse(readFileSync(json, "utf8"));
+    assert.deepEqual([m.n, m.classes, m.unlabelled], [6, 2, 0]);
+    assert.ok(Math.abs(m.accuracy - 4 / 6) < 1e-12 && Math.abs(m.f1 - 4 / 6) < 1e-12 && Math.abs(m.mcc - 0.5) < 1e-12, JSON.stringify(m));
+  }
+  // A label the model never predicts counts as wrong; rows without a label are left out and counted.
+  writeFileSync(tsv, "sequence\tlabel\nACG\todd\nAC\tmaybe\nACGT\t\n");
+  let r = await germ(["classify", tsv, "-m", "m", "--metrics", json]);
+  assert.match(r.err, /^germ: 2 labelled sequences \(1 without a label left out\): accuracy 0\.5000/);
+  assert.equal(JSON.parse(readFileSync(json, "utf8")).classes, 3);
+  // No labels: nothing on stderr; with --metrics an error. Usage errors name the flag.
+  r = await germ(["classify", FASTA, "-m", "m"]);
+  assert.equal(r.err, "");
+  r = await germ(["classify", FASTA, "-m", "m", "--metrics", json]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--metrics: the input has no labels/);
+  r = await germ(["embed", FASTA, "-m", "m", "--metrics", json]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /embed: --metrics applies to classify and predict/);
+  r = await germ(["classify", FASTA, "-m", "m", "--metrics", join(tmp, "no/such/m.json")]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--metrics: cannot write '.*no\/such\/m\.json': no such directory/);
 });
 
 // The compiled CLI on the tiny checkpoint: SIGKILL after k rows, then --resume; and shards + merge.

@@ -58,6 +58,8 @@ export interface CliOptions {
   shard?: Shard;
   /** --resume: keep what --out already holds (cut back to its last complete row) and go on after it. */
   resume: boolean;
+  /** classify/predict: also write accuracy, macro F1 and MCC over the labelled records to this JSON file. */
+  metrics?: string;
   /** --quiet: no progress and no warnings (errors only); --verbose: also a line per batch and the settings. */
   verbosity: "quiet" | "normal" | "verbose";
 }
@@ -134,6 +136,8 @@ Output:
   -o, --out FILE          write there instead of stdout
   --pooling P             embed: mean (default) | cls | pooler
   --plot FILE.svg         outliers: the per-layer kurtosis and inf-norm chart, one line per model
+  --metrics FILE.json     classify, predict on a CSV/TSV with a 'label' column: accuracy, macro F1 and MCC
+                          (also printed on stderr whenever the input has labels)
   --shard i/N             embed, classify, predict, tokenize: only records k (0-based) with k mod N = i-1;
                           the output stores each k, for 'germ merge' (docs/cli.md)
   --resume                keep the rows --out holds (cut back to the last complete one) and go on after them
@@ -172,7 +176,7 @@ const OPTIONS = {
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
   calibration: { type: "string" }, "smooth-quant": { type: "string" },
-  shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
+  metrics: { type: "string" }, shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -201,6 +205,11 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (v[flag] !== undefined && !resumable.includes(command)) {
       throw new UsageError(`${command}: --${flag} applies to ${resumable.join(", ")}${command === "outliers" ? " (outliers' ALL line needs every sequence)" : ""}`);
     }
+  }
+  if (v.metrics !== undefined) {
+    if (command !== "classify" && command !== "predict") throw new UsageError(`${command}: --metrics applies to classify and predict (a CSV/TSV with a label column)`);
+    if (v.metrics === "" || v.metrics === "-") throw new UsageError(`${command}: --metrics needs a file name (FILE.json)`);
+    if (v.metrics === v.out) throw new UsageError(`${command}: --metrics and --out name the same file`);
   }
   if (v.resume && v.out === undefined) throw new UsageError(`${command}: --resume needs --out FILE (it goes on after the rows that file holds)`);
   const models = (v.model ?? []).filter((m) => m !== "");
@@ -280,6 +289,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       merge: v.merge ?? false,
       shard: v.shard === undefined ? undefined : parseShard(v.shard),
       resume: v.resume ?? false,
+      metrics: v.metrics,
       verbosity,
       smoothQuant: v["smooth-quant"] === undefined ? undefined : { alpha: positiveNumber("--smooth-quant", v["smooth-quant"]), calibration: v.calibration! },
       train: cmd !== "finetune" ? undefined : {

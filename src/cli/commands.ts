@@ -11,6 +11,7 @@ import { ChartFile } from "./plot.js";
 import { runFineTune } from "./finetune.js";
 import { COMMAND_HELP } from "./help.js";
 import { runMerge } from "./merge.js";
+import { MetricsFile } from "./metrics.js";
 import { resumeOutput } from "./resume.js";
 import type { CliIo, CliModel, ModelLoader, TokenizerLoader } from "./types.js";
 
@@ -26,6 +27,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
   let progress = createProgress(io.stderr, io.progress ?? io.stderr.isTTY === true);
   let model: CliModel | undefined;
   let restoreWarn = () => {};
+  let metrics: MetricsFile | undefined;
   const models: NamedModel[] = [];
   let out: Sink | undefined;
   let chart: ChartFile | undefined;
@@ -81,6 +83,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     if (resume?.rows && opts.verbosity === "verbose") progress.note(`--resume: ${opts.out} holds ${resume.rows} rows; going on after them`);
     out = await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined, resume);
     if (opts.plot !== undefined) chart = await ChartFile.open(opts.plot);
+    if (opts.metrics !== undefined) metrics = await MetricsFile.open(opts.metrics);
     const ctx = { input, opts, out, progress, signal: io.interrupt, resume };
     if (opts.verbosity === "verbose") progress.note(settingsLine(opts));
     let done: number;
@@ -106,7 +109,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
         models.push({ name: spec.name, model: loaded });
       }
       const run = COMMAND_RUNNERS[opts.command as keyof typeof COMMAND_RUNNERS];
-      done = await run({ ...ctx, models, chart, tokenizer: models[0]!.model.tokenizer });
+      done = await run({ ...ctx, models, chart, metrics, tokenizer: models[0]!.model.tokenizer });
     }
     progress.clear();
     await out.close();
@@ -128,6 +131,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     return report(e, io.stderr);
   } finally {
     restoreWarn();
+    await metrics?.close();
     await input?.close();
     model?.dispose();
     for (const m of models) m.model.dispose();

@@ -10,6 +10,7 @@ import type { IndexedRecord, Input } from "./input.js";
 import * as fmt from "./output.js";
 import type { Resume } from "./resume.js";
 import { withIndex } from "./shard.js";
+import { LabelScore, metricsLine, type MetricsFile } from "./metrics.js";
 import type { ChartFile } from "./plot.js";
 import type { Progress } from "./progress.js";
 import type { Sink } from "./sinks.js";
@@ -41,6 +42,8 @@ export interface RunContext extends BatchContext {
   models: NamedModel[];
   /** outliers --plot: where the chart goes. */
   chart?: ChartFile;
+  /** classify/predict --metrics: where the scores go. */
+  metrics?: MetricsFile;
 }
 
 type Runner = (ctx: RunContext) => Promise<number>;
@@ -137,12 +140,27 @@ export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" |
   async classify(ctx) {
     const { opts } = ctx;
     const model = ctx.models[0]!.model;
-    return eachBatch(ctx, "classify",
+    const score = new LabelScore();
+    const n = await eachBatch(ctx, "classify",
       (b) => model.classify(b.map((r) => r.sequence), { adapter: adapterOf(opts) }),
       async (batch, res, first, out) => {
+        score.add(batch, res);
         const rows = batch.map((r, i) => ({ id: r.id, ...res[i]! }));
         await out.text(opts.format === "tsv" ? fmt.classifyTsv(rows, first) : fmt.classifyJsonl(rows));
       });
+    // Scores over the records classified here: with --resume, not those whose rows were there already.
+    if (score.labelled > 0) {
+      const m = score.metrics();
+      const resumed = ctx.resume?.rows ?? 0;
+      ctx.progress.note(metricsLine(m, score.unlabelled) + (resumed ? ` (the ${resumed} rows kept by --resume are not scored)` : ""));
+      await ctx.metrics?.write({
+        inputs: opts.inputs, model: opts.model, ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}),
+        n: m.n, unlabelled: score.unlabelled, resumed_not_scored: resumed, classes: m.classes, accuracy: m.accuracy, f1: m.f1, mcc: m.mcc,
+      });
+    } else if (ctx.metrics && n > (ctx.resume?.rows ?? 0) && !ctx.input.interrupted) {
+      throw new InputError(`--metrics: the input has no labels (a CSV or TSV with 'sequence' and 'label' columns), so there is nothing to score`);
+    }
+    return n;
   },
   // predict = classify with the fine-tuned adapter (args.ts requires --adapter).
   predict(ctx) { return COMMAND_RUNNERS.classify(ctx); },
