@@ -574,6 +574,7 @@ export class GermModel {
         rows.adapters.push(adapters[seq]);
       }
     });
+    warnLong(rows.ids);
     const vectors = await this.pooled(rows, pooling);
     return spans.map((s, i) => ({ ...s, vector: vectors[i] }));
   }
