@@ -2,6 +2,7 @@
 // GLOBAL only yields inert markers from a fixed whitelist (anything else throws UnsafePickleError the moment
 // the opcode is read), and REDUCE calls only those markers' handlers. Nothing in a file is ever executed.
 import { FormatError, UnsafePickleError } from "../errors.js";
+import { clip } from "./quote.js";
 
 /** An allowed global (class or function), as an inert marker; only `callGlobal` gives it meaning. */
 export class PickleGlobal {
@@ -74,7 +75,7 @@ export function unpickle(bytes: Uint8Array, opts: UnpickleOptions): PickleValue 
   const global = (module: string, name: string, at: number): PickleGlobal => {
     const q = `${module}.${name}`;
     // Checked before anything else happens: a forbidden name never reaches the stack.
-    if (!allowed.has(q)) throw new UnsafePickleError(`${file}: pickle references global ${q} at byte ${at}; only ${[...allowed].join(", ")} are allowed. Nothing was executed.`);
+    if (!allowed.has(q)) throw new UnsafePickleError(`${file}: pickle references global ${clip(q)} at byte ${at}; only ${clip([...allowed].join(", "), 600)} are allowed. Nothing was executed.`);
     return new PickleGlobal(module, name);
   };
   const dict = (d: unknown): Map<unknown, unknown> => (d instanceof Map ? d : fail(`SETITEM(S) on a ${describe(d)}, not a dict`));
@@ -200,7 +201,7 @@ function long(b: Uint8Array, fail: (m: string) => never): number {
   let v = 0n;
   for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
   if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) return fail(`integer ${v} exceeds 2^53`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) return fail(`integer ${clip(String(v), 40)} exceeds 2^53`);
   return Number(v);
 }
 

@@ -3,6 +3,7 @@
 // is a contiguous, in-bounds slice of its storage. Tied tensors come back as views of the same bytes.
 import { FormatError } from "../errors.js";
 import { PickleGlobal, preview, unpickle } from "./pickle.js";
+import { clip, list, quote } from "./quote.js";
 import { DTYPE_SIZE, numel, type SafeDType, type TensorMap } from "./raw-tensor.js";
 import { readZip, type ZipEntry } from "./zip.js";
 
@@ -47,9 +48,11 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
   const pkls = [...entries.keys()].filter((n) => n === "data.pkl" || n.endsWith("/data.pkl"));
   // torch writes exactly one <prefix>/data.pkl (prefix "archive" or the file stem); prefer the shallowest.
   pkls.sort((a, b) => a.split("/").length - b.split("/").length);
-  if (pkls.length === 0) throw new FormatError(`${file}: zip has no <prefix>/data.pkl, so it is not a torch.save checkpoint (entries: ${[...entries.keys()].slice(0, 8).join(", ")})`);
+  if (pkls.length === 0) throw new FormatError(`${file}: zip has no <prefix>/data.pkl, so it is not a torch.save checkpoint (entries: ${[...entries.keys()].slice(0, 8).map((n) => quote(n)).join(", ")})`);
   const prefix = pkls[0].slice(0, -"data.pkl".length);
-  const pklFile = `${file}:${pkls[0]}`;
+  const pklFile = `${file}:${clip(pkls[0])}`;
+  // Names clipped in messages (the key is whatever string the pickle holds, the prefix whatever the zip names).
+  const entryName = (key: string) => clip(`${prefix}data/${key}`, 100);
 
   const storages = new Map<string, StorageRef>();
   const root = unpickle(entries.get(pkls[0])!.data(), {
@@ -63,10 +66,10 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
       if (seen) return seen;
       const dtype = type.module === "torch" ? STORAGE_DTYPE[type.name] ?? null : null;
       const entry: ZipEntry | undefined = entries.get(`${prefix}data/${key}`);
-      if (!entry) throw new FormatError(`${file}: storage ${preview(key)} has no entry ${prefix}data/${key}`);
+      if (!entry) throw new FormatError(`${file}: storage ${preview(key)} has no entry ${entryName(key)}`);
       const data = entry.data();
       if (dtype && (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0 || count * DTYPE_SIZE[dtype] > data.byteLength)) {
-        throw new FormatError(`${file}: storage ${preview(key)} claims ${preview(count)} ${dtype} elements but ${prefix}data/${key} holds ${data.byteLength} bytes`);
+        throw new FormatError(`${file}: storage ${preview(key)} claims ${preview(count)} ${dtype} elements but ${entryName(key)} holds ${data.byteLength} bytes`);
       }
       const ref = new StorageRef(key, type.qualified, dtype, dtype ? data.subarray(0, (count as number) * DTYPE_SIZE[dtype]) : data);
       storages.set(key, ref);
@@ -96,16 +99,18 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
     const { storage, offset, size, stride } = value;
     const where = `${file}: tensor ${preview(name)}`;
     if (!storage.dtype) throw new FormatError(`${where}: storage type ${storage.type} is not supported (supported: ${Object.keys(STORAGE_DTYPE).join(", ")})`);
+    const n = numel(size);
+    // A product past 2^53 is not exact (and 0 · ∞ is NaN): no storage holds that many elements anyway.
+    if (!Number.isSafeInteger(n)) throw new FormatError(`${where}: size [${list(size)}] has more than 2^53 elements`);
     let expect = 1;
     for (let d = size.length - 1; d >= 0; d--) {
       // Strides of size-1 dims are arbitrary in torch; only dims that step through memory must be row-major.
       if (size[d] !== 1 && stride[d] !== expect) {
-        throw new FormatError(`${where}: size [${size.join(", ")}] stride [${stride.join(", ")}] is not contiguous; save it with .contiguous()`);
+        throw new FormatError(`${where}: size [${list(size)}] stride [${list(stride)}] is not contiguous; save it with .contiguous()`);
       }
       expect *= size[d];
     }
     const item = DTYPE_SIZE[storage.dtype];
-    const n = numel(size);
     const begin = offset * item, end = begin + n * item;
     if (end > storage.bytes.byteLength) {
       throw new FormatError(`${where}: offset ${offset} + ${n} elements runs past storage ${preview(storage.key)} (${storage.bytes.byteLength / item} elements)`);
