@@ -1,5 +1,6 @@
 // Builders for checkpoint files in tests, well-formed or hostile: raw safetensors, zips (stored, compressed
 // or zip64), and pickles assembled opcode by opcode, so no test needs Python, torch or fixtures.
+import { crc32 } from "../../src/io/crc32.js";
 
 /** A safetensors file from a literal header object (any JSON, or a raw string) and data bytes. */
 export function rawSafetensors(header: unknown, data: Uint8Array = new Uint8Array(0), headerLen?: number): Uint8Array {
@@ -30,6 +31,7 @@ export function makeZip(entries: ZipInput[], opts: { zip64?: boolean; align?: nu
     const lv = new DataView(local.buffer);
     lv.setUint32(0, 0x04034b50, true);
     lv.setUint16(8, e.method ?? 0, true);
+    lv.setUint32(14, crc32(e.data), true);
     lv.setUint32(18, e.data.length, true);
     lv.setUint32(22, e.data.length, true);
     lv.setUint16(26, name.length, true);
@@ -41,6 +43,7 @@ export function makeZip(entries: ZipInput[], opts: { zip64?: boolean; align?: nu
     const cv = new DataView(c.buffer);
     cv.setUint32(0, 0x02014b50, true);
     cv.setUint16(10, e.method ?? 0, true);
+    cv.setUint32(16, crc32(e.data), true);
     cv.setUint32(20, opts.zip64 ? 0xffffffff : e.data.length, true);
     cv.setUint32(24, opts.zip64 ? 0xffffffff : e.data.length, true);
     cv.setUint16(28, name.length, true);
