@@ -2,6 +2,7 @@
 // The reader validates every offset before handing out zero-copy views, so a hostile file fails with a
 // FormatError naming the file and tensor instead of reading out of bounds.
 import { FormatError, ShapeError } from "../errors.js";
+import { clip, list, preview, quote } from "./quote.js";
 import { DTYPE_SIZE, isSafeDType, numel, type RawTensor, type SafeDType, type TensorMap } from "./raw-tensor.js";
 
 /** Largest header the format allows (the Rust reference rejects more than 100 MB). */
@@ -29,13 +30,17 @@ export function readSafetensors(bytes: Uint8Array, file: string): {
   if (headerLen > bytes.byteLength - 8 || headerLen > MAX_HEADER) {
     throw new FormatError(`${file}: safetensors header length ${headerLen} runs past the end of the ${bytes.byteLength}-byte file`);
   }
-  let header: unknown;
+  let header: unknown, text: string;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    header = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(`${file}: safetensors header is not valid JSON (${(e as Error).message})`);
+    throw new FormatError(`${file}: safetensors header is not valid JSON (${clip((e as Error).message, 200)})`);
   }
   if (!isPlainObject(header)) throw new FormatError(`${file}: safetensors header must be a JSON object`);
+  // JSON.parse keeps the last of two equal keys; the reference reader may keep either. Neither is safe to load.
+  const dup = duplicateKey(text);
+  if (dup !== undefined) throw new FormatError(`${file}: safetensors header holds the key ${quote(dup)} twice${dup === "__metadata__" ? "" : " (in one object)"}`);
 
   const data = bytes.subarray(8 + headerLen);
   const metadata: Record<string, string> = {};
@@ -45,22 +50,22 @@ export function readSafetensors(bytes: Uint8Array, file: string): {
     if (name === "__metadata__") {
       if (!isPlainObject(info)) throw new FormatError(`${file}: __metadata__ must be an object of strings`);
       for (const [k, v] of Object.entries(info)) {
-        if (typeof v !== "string") throw new FormatError(`${file}: __metadata__["${k}"] must be a string, got ${typeof v}`);
+        if (typeof v !== "string") throw new FormatError(`${file}: __metadata__[${quote(k)}] must be a string, got ${preview(v)}`);
         metadata[k] = v;
       }
       continue;
     }
-    const where = `${file}: tensor "${name}"`;
+    const where = `${file}: tensor ${quote(name, 100)}`;
     if (!isPlainObject(info)) throw new FormatError(`${where}: header entry must be an object`);
     const { dtype, shape, data_offsets: off } = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!isSafeDType(dtype)) throw new FormatError(`${where}: unknown or unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(", ")})`);
-    if (!Array.isArray(shape) || !shape.every(isCount)) throw new FormatError(`${where}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
-    if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount)) throw new FormatError(`${where}: data_offsets ${JSON.stringify(off)} must be [begin, end]`);
+    if (!isSafeDType(dtype)) throw new FormatError(`${where}: unknown or unsupported dtype ${preview(dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(", ")})`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw new FormatError(`${where}: shape ${Array.isArray(shape) ? `[${list(shape)}]` : preview(shape)} must be a list of non-negative integers`);
+    if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount)) throw new FormatError(`${where}: data_offsets ${Array.isArray(off) ? `[${list(off)}]` : preview(off)} must be [begin, end]`);
     const [begin, end] = off as [number, number];
     if (begin > end) throw new FormatError(`${where}: data_offsets begin ${begin} > end ${end}`);
     if (end > data.byteLength) throw new FormatError(`${where}: data_offsets [${begin}, ${end}] out of range (data section is ${data.byteLength} bytes)`);
     const want = numel(shape) * DTYPE_SIZE[dtype];
-    if (want !== end - begin) throw new FormatError(`${where}: ${dtype} [${shape.join(", ")}] needs ${want} bytes but data_offsets span ${end - begin}`);
+    if (want !== end - begin) throw new FormatError(`${where}: ${dtype} [${list(shape)}] needs ${want} bytes but data_offsets span ${end - begin}`);
     spans.push({ name, begin, end });
     tensors.set(name, { dtype, shape: shape.slice(), bytes: data.subarray(begin, end) });
   }
@@ -73,8 +78,8 @@ export function readSafetensors(bytes: Uint8Array, file: string): {
     if (s.begin !== at) {
       const prev = spans[spans.indexOf(s) - 1];
       throw new FormatError(s.begin < at
-        ? `${file}: tensor "${s.name}" bytes [${s.begin}, ${s.end}] overlap tensor "${prev.name}" [${prev.begin}, ${prev.end}]`
-        : `${file}: data section has ${s.begin - at} unused bytes at [${at}, ${s.begin}) before tensor "${s.name}" (tensors must tile it exactly)`);
+        ? `${file}: tensor ${quote(s.name, 100)} bytes [${s.begin}, ${s.end}] overlap tensor ${quote(prev.name, 100)} [${prev.begin}, ${prev.end}]`
+        : `${file}: data section has ${s.begin - at} unused bytes at [${at}, ${s.begin}) before tensor ${quote(s.name, 100)} (tensors must tile it exactly)`);
     }
     at = s.end;
   }
@@ -131,6 +136,42 @@ export function writeSafetensors(tensors: Map<string, TensorToWrite>, metadata?:
   out.fill(0x20, 8 + json.byteLength, 8 + padded); // spaces: still valid JSON
   for (const it of layout) out.set(it.bytes, 8 + padded + offsets.get(it.name)![0]);
   return out;
+}
+
+/**
+ * The first key that appears twice in one object at the top level of `json` (tensor names) or one level down (a
+ * tensor's fields, __metadata__), or undefined. `json` is valid JSON (JSON.parse accepted it); one linear scan.
+ */
+function duplicateKey(json: string): string | undefined {
+  // Per open container: a key set for objects of depth ≤ 2, null for deeper objects, false for arrays.
+  const stack: (Set<string> | null | false)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22) { // a string: find its closing quote (one not escaped by an odd run of backslashes)
+      let j = i + 1;
+      for (;;) {
+        j = json.indexOf('"', j);
+        let k = j - 1;
+        while (json.charCodeAt(k) === 0x5c) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+        j++;
+      }
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const raw = json.slice(i + 1, j);
+        const key = raw.includes("\\") ? (JSON.parse(json.slice(i, j + 1)) as string) : raw;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+      i = j;
+    } else if (c === 0x7b) { stack.push(stack.length < 2 ? new Set() : null); expectKey = true; }
+    else if (c === 0x5b) { stack.push(false); expectKey = false; }
+    else if (c === 0x7d || c === 0x5d) stack.pop();
+    else if (c === 0x2c) expectKey = stack[stack.length - 1] !== false;
+  }
+  return undefined;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
