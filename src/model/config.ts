@@ -1,6 +1,7 @@
 // config.json → GermConfig. Missing keys take DNABERT-2-117M's values; unknown keys are ignored.
 // `attn_softmax` is our extension (released configs lack it): the attnSoftmax option overrides it.
 import { ConfigError } from "../errors.js";
+import { preview as describe } from "../io/quote.js";
 import type { SoftmaxKind } from "../contract/spec.js";
 
 /**
@@ -38,9 +39,11 @@ export interface GermConfig {
  *  exhaust memory while building tables from it. */
 const MAX_DIM = 1 << 20;
 
-/** A short quotation of a config value for messages (a 100 000-character string is not echoed whole). */
+/** A short quotation of a config value for messages: a 100 000-character string is not echoed whole, and a value
+ *  nested 10^5 deep is described, never stringified (JSON.stringify would overflow the stack). */
 function preview(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  if (typeof v !== "string") return describe(v);
+  const s = JSON.stringify(v.slice(0, 61));
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 }
 
@@ -65,7 +68,8 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
     throw new ConfigError(`${file}: hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numAttentionHeads}`);
   }
   const eps = c.layer_norm_eps ?? DEFAULT_CONFIG.layer_norm_eps;
-  if (typeof eps !== "number" || !(eps >= 0)) throw new ConfigError(`${file}: "layer_norm_eps" must be a non-negative number`);
+  // 1e999 parses to Infinity, which would flatten every LayerNorm output to 0.
+  if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) throw new ConfigError(`${file}: "layer_norm_eps" must be a finite non-negative number, got ${preview(eps)}`);
 
   let softmax: SoftmaxKind = "vanilla";
   let attnSoftmaxSource: GermConfig["attnSoftmaxSource"] = "default";
@@ -92,7 +96,7 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
     attnSoftmax: softmax,
     attnSoftmaxSource,
     hiddenAct: typeof c.hidden_act === "string" ? c.hidden_act.slice(0, 64) : DEFAULT_CONFIG.hidden_act,
-    architectures: Array.isArray(c.architectures) ? c.architectures.map(String) : [],
+    architectures: parseArchitectures(c.architectures, file),
     labels: parseLabels(c, file),
   };
 }
@@ -100,15 +104,27 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
 /** `id2label` as an array; HF's default is 2 labels named LABEL_0, LABEL_1. */
 export function parseLabels(c: Record<string, unknown>, file: string): string[] {
   const id2label = c.id2label;
-  const n = typeof c.num_labels === "number" ? c.num_labels : id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_DIM) throw new ConfigError(`${file}: "num_labels" must be an integer in 1…${MAX_DIM}, got ${preview(n)}`);
+  // A num_labels that is not a number is an error, not a reason to count id2label instead.
+  const n = c.num_labels != null ? c.num_labels : id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_DIM) throw new ConfigError(`${file}: "num_labels" must be an integer in 1…${MAX_DIM}, got ${preview(n)}`);
   const labels = Array.from({ length: n }, (_, i) => `LABEL_${i}`);
   if (id2label && typeof id2label === "object") {
     for (const [k, v] of Object.entries(id2label as Record<string, unknown>)) {
-      const i = Number(k);
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new ConfigError(`${file}: id2label key ${preview(k)} is not a label index below ${n}`);
+      // Canonical indices only: Number() would read "01", "1.0", " 1" and "" as indices and let them overwrite another label.
+      const i = /^(0|[1-9]\d{0,6})$/.test(k) ? Number(k) : -1;
+      if (i < 0 || i >= n) throw new ConfigError(`${file}: id2label key ${preview(k)} is not a label index below ${n}`);
+      if (typeof v !== "string" && typeof v !== "number") throw new ConfigError(`${file}: id2label[${k}] must be a string, got ${preview(v)}`);
       labels[i] = String(v).slice(0, 200);
     }
   }
   return labels;
+}
+
+/** `architectures`: a list of class names (only reported, never acted on), bounded. */
+function parseArchitectures(a: unknown, file: string): string[] {
+  if (a == null) return [];
+  if (!Array.isArray(a) || a.length > 64 || !a.every((x) => typeof x === "string")) {
+    throw new ConfigError(`${file}: "architectures" must be a list of at most 64 class names, got ${preview(a)}`);
+  }
+  return a.map((x: string) => x.slice(0, 200));
 }
