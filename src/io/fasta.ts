@@ -3,6 +3,7 @@
 // a file of any size parses with one record in memory. Isomorphic; every malformed input is a FormatError naming
 // its line.
 import { FormatError } from "../errors.js";
+import { clip, preview } from "./quote.js";
 
 /**
  * One sequence read by parseSequences or readSequences.
@@ -62,7 +63,7 @@ export function parseSequences(text: string, opts: { format?: SequenceFormat } =
  * numbered seq{numberFrom + 1}, seq{numberFrom + 2}, … (so several files can number as one run).
  */
 export function createLineParser(format: SequenceFormat, emit: EmitRecord, opts: { numberFrom?: number } = {}): LineParser {
-  if (!FORMATS.includes(format)) throw new FormatError(`unknown input format ${JSON.stringify(format)} (expected ${FORMATS.join(", ")})`);
+  if (!FORMATS.includes(format)) throw new FormatError(`unknown input format ${preview(format)} (expected ${FORMATS.join(", ")})`);
   const from = opts.numberFrom ?? 0;
   const ids = (n: number) => `seq${from + n + 1}`;
   let inner: LineParser | undefined;
@@ -121,7 +122,7 @@ function fastaParser(emit: EmitRecord, ids: (n: number) => string): LineParser {
     if (!at) return;
     pieces.push(lines.join(""));
     const sequence = pieces.length === 1 ? pieces[0]! : pieces.join("");
-    if (sequence === "") throw new FormatError(`line ${at}: FASTA record '${id}' has no sequence`);
+    if (sequence === "") throw new FormatError(`line ${at}: FASTA record '${clip(id, 60)}' has no sequence`);
     emit({ id, sequence }, at);
     n++;
     lines = [];
@@ -142,7 +143,7 @@ function fastaParser(emit: EmitRecord, ids: (n: number) => string): LineParser {
       const part = SPACE.test(line) ? line.replace(/\s+/g, "") : line;
       length += part.length;
       if (length > MAX_SEQUENCE) {
-        throw new FormatError(`line ${at}: FASTA record '${id}' is longer than ${MAX_SEQUENCE} bases, more than one JavaScript string holds; split it first`);
+        throw new FormatError(`line ${at}: FASTA record '${clip(id, 60)}' is longer than ${MAX_SEQUENCE} bases, more than one JavaScript string holds; split it first`);
       }
       lines.push(part);
       if (lines.length === 1024) { pieces.push(lines.join("")); lines = []; }
@@ -164,13 +165,13 @@ function fastqParser(emit: EmitRecord, ids: (n: number) => string): LineParser {
     switch (state) {
       case 0:
         if (text === "") return;
-        if (text[0] !== "@") throw new FormatError(`line ${no}: FASTQ record must start with '@', got '${text.slice(0, 20)}'`);
+        if (text[0] !== "@") throw new FormatError(`line ${no}: FASTQ record must start with '@', got '${clip(text, 20)}'`);
         header = text;
         at = no;
         state = 1;
         return;
       case 1:
-        if (text === "") throw new FormatError(`line ${at + 1}: FASTQ record '${header.slice(1)}' has no sequence`);
+        if (text === "") throw new FormatError(`line ${at + 1}: FASTQ record '${clip(header.slice(1), 60)}' has no sequence`);
         sequence = text;
         state = 2;
         return;
@@ -220,7 +221,7 @@ function tableParser(delim: "," | "\t", emit: EmitRecord, ids: (n: number) => st
       names = f.map((x) => x.trim().toLowerCase());
       headLine = line;
       seqCol = names.indexOf("sequence");
-      if (seqCol < 0) throw new FormatError(`line ${line}: ${kind} header has no 'sequence' column (found: ${f.join(", ")})`);
+      if (seqCol < 0) throw new FormatError(`line ${line}: ${kind} header has no 'sequence' column (found: ${clip(f.join(", "), 200)})`);
       idCol = names.findIndex((x) => x === "id" || x === "name");
       labelCol = names.indexOf("label");
       return;
@@ -244,23 +245,36 @@ function tableParser(delim: "," | "\t", emit: EmitRecord, ids: (n: number) => st
         fields = [];
         field = "";
       }
-      for (let i = 0; i < text.length; i++) {
-        const c = text[i]!;
+      // Runs between quotes and delimiters are sliced, not added a character at a time (a megabyte-long quoted
+      // field would be a million string concatenations).
+      for (let i = 0; i < text.length;) {
         if (quoted) {
-          if (c !== '"') field += c;
-          else if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
-        } else if (c === '"' && field.trim() === "") {
+          const q = text.indexOf('"', i);
+          if (q < 0) { field += text.slice(i); break; }
+          field += text.slice(i, q);
+          if (text[q + 1] === '"') { field += '"'; i = q + 2; } else { quoted = false; i = q + 1; }
+          continue;
+        }
+        let j = i;
+        while (j < text.length && text[j] !== '"' && text[j] !== delim) j++;
+        field += text.slice(i, j);
+        if (j === text.length) break;
+        if (text[j] === delim) {
+          fields.push(field);
+          field = "";
+        } else if (field.trim() === "") {
           quoted = true;
           quoteLine = no;
           field = "";
-        } else if (c === delim) {
-          fields.push(field);
-          field = "";
         } else {
-          field += c;
+          field += '"';
         }
+        i = j + 1;
       }
-      if (quoted) return;
+      if (quoted) {
+        if (field.length > MAX_SEQUENCE) throw new FormatError(`line ${quoteLine}: ${kind} quoted field runs past ${MAX_SEQUENCE} characters (is a closing quote missing?)`);
+        return;
+      }
       fields.push(field);
       row(fields, rowLine);
     },

@@ -152,19 +152,28 @@ function nodeBuffer(): NodeBufferModule | undefined {
  * node:buffer is at hand, ASCII chunks, as nearly all sequence data is, skip the transcoding (5× faster).
  */
 function chunkDecoder(): (chunk?: Uint8Array) => string {
-  const decoder = new TextDecoder("utf-8");
+  // ignoreBOM: the decoder's first call may come after ASCII chunks took the fast path, where a BOM is no longer the
+  // file's first character; only one at the very start is dropped (below), as parseSequences does.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   const nb = nodeBuffer();
   const isAscii = nb?.isAscii;
   let pending = false; // the decoder may hold the start of a character cut at the end of the last chunk
+  let start = true; // no character decoded yet
+  const first = (s: string) => {
+    if (start && s.length > 0) { start = false; if (s.charCodeAt(0) === 0xfeff) return s.slice(1); }
+    return s;
+  };
   return (chunk) => {
-    if (!chunk) return decoder.decode();
-    if (isAscii && !pending && isAscii(chunk)) return nb!.Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("latin1");
+    if (!chunk) return first(decoder.decode());
+    if (isAscii && !pending && isAscii(chunk)) return first(nb!.Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString("latin1"));
     pending = chunk.length > 0 && chunk[chunk.length - 1]! >= 0x80;
-    return decoder.decode(chunk, { stream: true });
+    return first(decoder.decode(chunk, { stream: true }));
   };
 }
 
 const PIECE = 32 * 1024;
+// V8's string length limit (2^29 - 24 characters): a longer line cannot be one string.
+const MAX_LINE = 2 ** 29 - 24;
 
 /** Splits text pushed in pieces into lines (\n, \r\n or \r), numbered from 1; a line may span pieces. */
 class LineSplitter {
@@ -199,7 +208,12 @@ class LineSplitter {
       this.onLine(line, ++this.no);
       start = next;
     }
-    if (start < s.length) this.carry += s.slice(start);
+    if (start < s.length) {
+      if (this.carry.length + (s.length - start) > MAX_LINE) {
+        throw new FormatError(`line ${this.no + 1}: longer than ${MAX_LINE} characters, more than one JavaScript string holds (is this a sequence file?)`);
+      }
+      this.carry += s.slice(start);
+    }
   }
 
   end(): void {
