@@ -2,7 +2,7 @@
 // openSource() picks one from the string; the checkpoint loader only sees ModelSource.get(file).
 import { hasFileSystem } from "../env.js";
 import { FetchError, InputError } from "../errors.js";
-import { nodeFs } from "./cache.js";
+import { nodeFs, readRegularFile } from "./cache.js";
 import { checkFileName, hubSource, urlSource, type OpenSourceOptions, type ProgressInfo } from "./hub.js";
 import type { ModelSource } from "./checkpoint.js";
 
@@ -71,13 +71,12 @@ function localSource(dir: string, opts: OpenSourceOptions): ModelSource {
     location: dir,
     async get(file) {
       const path = `${dir}/${checkFileName(file)}`;
-      const fs = await nodeFs();
       try {
-        const buf = await fs.readFile(path);
-        const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+        const bytes = await readRegularFile(path);
         opts.onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength, status: "done" });
         return bytes;
       } catch (e) {
+        if (e instanceof FetchError) throw e;
         const code = (e as { code?: string }).code;
         if (code === "ENOENT") return null;
         throw new FetchError(`read ${path}: ${code ?? (e as Error).message}`);
