@@ -11,8 +11,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cliWarning, runCli, type CliModel } from "../src/cli/commands.js";
 import { createProgress, fmtDuration } from "../src/cli/progress.js";
+import { ParquetSink, parquetSettings } from "../src/cli/parquet.js";
 import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
 
+// Awaited before any test is declared (a later top-level await lets the root's after() run first).
+// hyparquet-writer (and its reader, hyparquet) are dependencies in package.json; a checkout without them skips.
+const hyparquet = await (async () => { const name = "hyparquet"; try { return await import(name); } catch { return undefined; } })();
 const tmp = mkdtempSync(join(tmpdir(), "germ-cli-genome-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const path = (name: string) => join(tmp, name);
@@ -297,6 +301,55 @@ test("classify on a CSV/TSV with labels: accuracy, macro F1 and MCC on stderr an
   r = await germ(["classify", FASTA, "-m", "m", "--metrics", join(tmp, "no/such/m.json")]);
   assert.equal(r.code, 1);
   assert.match(r.err, /--metrics: cannot write '.*no\/such\/m\.json': no such directory/);
+});
+
+test("embed --out x.parquet: index, id, start, end and the float32 vector per row, read back with hyparquet", {
+  skip: hyparquet ? false : "skipped: the hyparquet and hyparquet-writer packages are not installed",
+}, async () => {
+  const npy = path("pq.npy"), pq = path("pq.parquet");
+  const n = await germ(["embed", FASTA, "-m", "m", "-f", "npy", "-o", npy]);
+  assert.equal(n.code, 0, n.err);
+  const ids = readFileSync(sidecar(npy), "utf8").trimEnd().split("\n");
+  const b = bytes(npy), at = 10 + b.readUInt16LE(8);
+  const want = new Float32Array(b.buffer.slice(b.byteOffset + at, b.byteOffset + b.length));
+  const read = async (f: string) => {
+    const file = await hyparquet.asyncBufferFromFile(f);
+    const meta = await hyparquet.parquetMetadataAsync(file);
+    return { meta, rows: await hyparquet.parquetReadObjects({ file }) as { index: bigint; id: string; start: bigint; end: bigint; embedding: number[] }[] };
+  };
+  for (const groupBytes of [32 << 20, 100]) {
+    parquetSettings.groupBytes = groupBytes; // 100 bytes: a row group once 9 rows (3 batches of 4) are buffered
+    const r = await germ(["embed", FASTA, "-m", "m", "-o", pq, "-b", "4"]); // .parquet: no -f needed
+    parquetSettings.groupBytes = 32 << 20;
+    assert.equal(r.code, 0, r.err);
+    const { meta, rows } = await read(pq);
+    assert.deepEqual(meta.row_groups.map((g: { num_rows: bigint }) => Number(g.num_rows)), groupBytes === 100 ? [12, 11] : [23]);
+    assert.deepEqual(meta.schema.map((e: { name: string }) => e.name), ["root", "index", "id", "start", "end", "embedding", "list", "element"]);
+    assert.deepEqual(rows.map((x) => x.index), RECORDS.map((_, i) => BigInt(i)));
+    assert.deepEqual(rows.map((x) => x.id), ids.map((id) => (id === "r4 x" ? "r4\tx" : id)), "ids as they are (a tab stays a tab)");
+    assert.deepEqual(rows.map((x) => [x.start, x.end]), RECORDS.map((q) => [0n, BigInt(q.length)]));
+    assert.deepEqual(rows.flatMap((x) => x.embedding), [...want], "the float32 values exactly");
+  }
+  // Sharded: each shard has its records' indices, so shards concatenate and sort by index.
+  const s2 = path("pq-2of3.parquet");
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", s2, "--shard", "2/3"])).code, 0);
+  assert.deepEqual((await read(s2)).rows.map((x) => Number(x.index)), [1, 4, 7, 10, 13, 16, 19, 22]);
+  // Closed before any row (Ctrl-C during the first batch): a valid file with no row.
+  const sink = await ParquetSink.open(path("e.parquet"), "test");
+  await sink.close();
+  assert.equal((await read(path("e.parquet"))).rows.length, 0);
+  // Usage and path errors.
+  const cases: [string[], number, RegExp][] = [
+    [["embed", FASTA, "-m", "m", "-f", "parquet"], 2, /embed: --format parquet needs --out FILE\.parquet/],
+    [["embed", FASTA, "-m", "m", "-o", pq, "--resume"], 2, /embed: --resume cannot go on in a Parquet file/],
+    [["classify", FASTA, "-m", "m", "-f", "parquet", "-o", pq], 2, /classify: --format parquet holds one vector per sequence, so it is only for embed/],
+    [["embed", FASTA, "-m", "m", "-o", join(tmp, "no/such/x.parquet")], 1, /cannot write '.*no\/such\/x\.parquet': no such directory/],
+  ];
+  for (const [argv, code, re] of cases) {
+    const r = await germ(argv);
+    assert.equal(r.code, code, argv.join(" "));
+    assert.match(r.err, re);
+  }
 });
 
 // The compiled CLI on the tiny checkpoint: SIGKILL after k rows, then --resume; and shards + merge.

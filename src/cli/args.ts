@@ -11,7 +11,7 @@ export class UsageError extends InputError {}
 export const COMMANDS = ["embed", "classify", "predict", "tokenize", "outliers", "quantize", "finetune", "merge"] as const;
 export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
-export type OutputFormat = "jsonl" | "tsv" | "npy";
+export type OutputFormat = "jsonl" | "tsv" | "npy" | "parquet";
 export type Pooling = "mean" | "cls" | "pooler";
 export type Dtype = "f32" | "f16" | "q8" | "q4";
 
@@ -132,8 +132,9 @@ Fine-tuning (finetune):
 Output:
   -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
                           rows in input order; with --out x.npy also x.ids.tsv, one id per row, and a
-                          header that stays right if the run stops early)
-  -o, --out FILE          write there instead of stdout
+                          header that stays right if the run stops early) | parquet (embed only)
+  -o, --out FILE          write there instead of stdout; embed --out x.parquet writes Parquet (index, id,
+                          start, end, embedding as a list of float32; docs/cli.md)
   --pooling P             embed: mean (default) | cls | pooler
   --plot FILE.svg         outliers: the per-layer kurtosis and inf-norm chart, one line per model
   --metrics FILE.json     classify, predict on a CSV/TSV with a 'label' column: accuracy, macro F1 and MCC
@@ -254,10 +255,14 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
   if (models.length === 0) throw new UsageError(`${command}: --model is required`);
   const cmd = command as Command;
-  const format = oneOf("--format", v.format ?? "jsonl", ["jsonl", "tsv", "npy"] as const);
-  if (format === "npy" && cmd !== "embed") {
-    throw new UsageError(`${cmd}: --format npy holds one float32 matrix, so it is only for embed; use jsonl or tsv`);
+  // embed --out x.parquet is Parquet without -f (the other formats are as given, jsonl by default).
+  const inferred = cmd === "embed" && v.format === undefined && /\.parquet$/i.test(v.out ?? "") ? "parquet" : undefined;
+  const format = oneOf("--format", v.format ?? inferred ?? "jsonl", ["jsonl", "tsv", "npy", "parquet"] as const);
+  if ((format === "npy" || format === "parquet") && cmd !== "embed") {
+    throw new UsageError(`${cmd}: --format ${format} holds one vector per sequence, so it is only for embed; use jsonl or tsv`);
   }
+  if (format === "parquet" && (v.out === undefined || v.out === "-")) throw new UsageError("embed: --format parquet needs --out FILE.parquet (the file's footer is written last)");
+  if (format === "parquet" && v.resume) throw new UsageError("embed: --resume cannot go on in a Parquet file (it is readable only once closed); split the work with --shard instead, or write npy/jsonl");
   if (v.pooling !== undefined && cmd !== "embed") throw new UsageError(`${cmd}: --pooling applies to embed only`);
   if (v.adapter !== undefined && (cmd === "tokenize" || cmd === "quantize")) throw new UsageError(`${cmd}: --adapter applies to embed, classify, predict and outliers`);
   if (cmd === "predict" && v.adapter === undefined) throw new UsageError("predict: --adapter <dir|url|hub-id> is required (the fine-tuned adapter)");

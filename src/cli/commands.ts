@@ -12,6 +12,7 @@ import { runFineTune } from "./finetune.js";
 import { COMMAND_HELP } from "./help.js";
 import { runMerge } from "./merge.js";
 import { MetricsFile } from "./metrics.js";
+import { ParquetSink } from "./parquet.js";
 import { resumeOutput } from "./resume.js";
 import type { CliIo, CliModel, ModelLoader, TokenizerLoader } from "./types.js";
 
@@ -79,9 +80,11 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     if (npyRows !== ABORTED) await input.peek(stop);
     if (stop?.aborted) return interruptedEarly(io, progress);
     // --resume: the rows --out holds stay (checked against the input as it is skipped); a missing file starts afresh.
-    const resume = opts.resume ? await resumeOutput(opts.out!, opts.format, opts.shard !== undefined) : undefined;
+    // (Not Parquet: args.ts refuses it.)
+    const resume = opts.resume ? await resumeOutput(opts.out!, opts.format as "jsonl" | "tsv" | "npy", opts.shard !== undefined) : undefined;
     if (resume?.rows && opts.verbosity === "verbose") progress.note(`--resume: ${opts.out} holds ${resume.rows} rows; going on after them`);
-    out = await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined, resume);
+    out = opts.format === "parquet" ? await ParquetSink.open(opts.out!, `germ-js ${io.version}`)
+      : await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined, resume);
     if (opts.plot !== undefined) chart = await ChartFile.open(opts.plot);
     if (opts.metrics !== undefined) metrics = await MetricsFile.open(opts.metrics);
     const ctx = { input, opts, out, progress, signal: io.interrupt, resume };

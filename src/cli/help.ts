@@ -37,7 +37,8 @@ const text = (usage: string, what: string, sections: string[], example: string) 
 export const COMMAND_HELP: Record<Command, string> = {
   embed: text("germ embed <input>... --model M [options]", "One vector per sequence (mean, [CLS] or pooler pooling), in input order.", [INPUT, MODEL, `Output:
   -f, --format F          jsonl (default) | tsv | npy (float32 [sequences, hidden]; with --out x.npy also
-                          x.ids.tsv, one id per row)
+                          x.ids.tsv, one id per row) | parquet (the default for --out x.parquet: index, id,
+                          start, end, embedding)
   -o, --out FILE          write there instead of stdout
   --pooling P             mean (default) | cls | pooler
 ${ADAPTER}`, SCALE, COMMON], "germ embed genome.fa.gz --model magicslabnu/GERM --attn-softmax softmax1 -f npy -o genome.npy --shard 1/4 --resume"),

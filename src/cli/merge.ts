@@ -20,7 +20,7 @@ export async function runMerge(opts: CliOptions, stdout: Writable): Promise<numb
   const format = opts.format;
   const readers: ShardReader[] = [];
   try {
-    for (const f of opts.inputs) readers.push(format === "npy" ? await npyReader(f) : await textReader(f, format));
+    for (const f of opts.inputs) readers.push(format === "npy" ? await npyReader(f) : await textReader(f, format as "jsonl" | "tsv")); // args.ts: jsonl, tsv or npy
     const heads = await Promise.all(readers.map((r) => r.next()));
     if (format === "tsv") {
       const headers = new Set(readers.filter((r, k) => heads[k] !== undefined).map((r) => r.header));

@@ -105,6 +105,7 @@ function indexed(out: Sink, batch: SequenceRecord[], format: CliOptions["format"
     files: out.files,
     text: (chunk) => out.text(withIndex(chunk, indices, format === "tsv" ? "tsv" : "jsonl")),
     matrix: (ids, rows) => out.matrix(ids, rows, indices),
+    table: out.table ? (rows, vectors) => out.table!(rows, vectors) : undefined, // Parquet has an index column always
     close: () => out.close(),
   };
 }
@@ -131,6 +132,7 @@ export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" |
         const rows = batch.map((r, i) => ({ id: r.id, embedding: embs[i]! }));
         if (opts.format === "jsonl") return out.text(fmt.embedJsonl(rows));
         if (opts.format === "tsv") return out.text(fmt.embedTsv(rows, first));
+        if (opts.format === "parquet") return out.table!((batch as IndexedRecord[]).map((r) => ({ index: r.index, id: r.id, start: 0, end: r.sequence.length })), embs);
         if (width < 0) width = embs[0]!.length;
         const bad = embs.findIndex((e) => e.length !== width);
         if (bad >= 0) throw new FormatError(`embed: '${batch[bad]!.id}' has ${embs[bad]!.length} values, expected ${width}`);

@@ -9,12 +9,17 @@ import { GermError, InputError } from "../errors.js";
 import { idsPath, npyHeader, npyRows, tsvCell } from "./output.js";
 import type { Resume } from "./resume.js";
 
+/** A row of a table output (Parquet): the record index, its id and the span it covers (bp, end exclusive). */
+export interface TableRow { index: number; id: string; start: number; end: number }
+
 export interface Sink {
   /** The file(s) written, for messages; empty for stdout. */
   readonly files: string[];
   text(chunk: string): Promise<void>;
   /** embed --format npy: the next rows of the float32 matrix, with their ids (and record indices when sharded). */
   matrix(ids: string[], rows: Float32Array[], indices?: number[]): Promise<void>;
+  /** embed --out x.parquet: rows with their vectors (ParquetSink only). */
+  table?(rows: TableRow[], vectors: Float32Array[]): Promise<void>;
   close(): Promise<void>;
 }
 
