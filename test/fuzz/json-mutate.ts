@@ -106,8 +106,10 @@ export function mutateJson(r: Rand, doc: JsonDoc, prefix: readonly Key[] = []): 
   if (get(doc.value, prefix) === undefined) prefix = [];
   const path = randomPath(r, doc.value, prefix);
   const name = path.join(".").slice(0, 80);
+  // Keys are renamed or duplicated in objects only: an array given index "4294967294" would be 2^32 long.
+  const inArray = Array.isArray(get(doc.value, path.slice(0, -1)));
   const op = path.length === 0 ? "replace" : r.weighted([
-    [5, "replace"], [2, "delete"], [1.5, "dupkey"], [1, "rename"], [1, "swap"], [1.5, "array"],
+    [5, "replace"], [2, "delete"], [inArray ? 0 : 1.5, "dupkey"], [inArray ? 0 : 1, "rename"], [1, "swap"], [1.5, "array"],
   ] as const);
   switch (op) {
     case "replace": doc.value = update(doc.value, path, (old) => hostileValue(r, doc, old)); return `replace ${name}`;

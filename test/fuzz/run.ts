@@ -32,7 +32,7 @@ export interface FuzzOptions {
   log?: (line: string) => void;
 }
 
-export interface Sample { index: number; outcome: Outcome; reason?: string; what?: string }
+export interface Sample { index: number; outcome: Outcome | "harness"; reason?: string; what?: string }
 
 export interface ParserResult {
   parser: string;
@@ -42,6 +42,8 @@ export interface ParserResult {
   /** Slowest single input (as timed inside the worker) and its index. */
   maxMs: number;
   maxIndex: number;
+  /** Inputs the fuzzer failed to make (its own bug); they fail the run too. */
+  harness: number;
   samples: Sample[];
 }
 
@@ -66,7 +68,7 @@ async function runParser(parser: string, opts: FuzzOptions): Promise<ParserResul
   const statusPath = join(dir, "status"), failPath = join(dir, "failures.jsonl");
   writeFileSync(failPath, "");
   const counts = emptyCounts(), samples: Sample[] = [];
-  let maxMs = 0, maxIndex = -1;
+  let maxMs = 0, maxIndex = -1, harness = 0;
   const t0 = performance.now();
   try {
     for (let from = 0; from < opts.n;) {
@@ -98,6 +100,7 @@ async function runParser(parser: string, opts: FuzzOptions): Promise<ParserResul
       } finally { closeSync(fd); }
       const st = decodeStatus(buf), end = done!;
       for (const o of OUTCOMES) counts[o] += st.counts[o];
+      harness += st.harness;
       if (st.maxMs > maxMs) { maxMs = st.maxMs; maxIndex = st.maxIndex; }
       if (st.index >= opts.n) break;
       if (end.code === HARNESS_ERROR || st.index < 0) {
@@ -114,7 +117,7 @@ async function runParser(parser: string, opts: FuzzOptions): Promise<ParserResul
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return { parser, counts, ms: performance.now() - t0, maxMs, maxIndex, samples };
+  return { parser, counts, ms: performance.now() - t0, maxMs, maxIndex, harness, samples };
 }
 
 /** The environment without node:test's marker (set when fuzz.test.ts runs this): workers are not test files. */
@@ -131,12 +134,14 @@ export function formatTable(results: ParserResult[]): string {
   const total = ["total", ...OUTCOMES.map((o) => String(results.reduce((s, r) => s + r.counts[o], 0))),
     (results.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(1), ""];
   const all = [head, ...rows, total];
+  const made = results.filter((r) => r.harness > 0).map((r) => `${r.parser} ${r.harness}`);
   const width = head.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  return all.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(width[c]!) : x.padStart(width[c]!))).join("  ")).join("\n");
+  const table = all.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(width[c]!) : x.padStart(width[c]!))).join("  ")).join("\n");
+  return made.length ? `${table}\ninputs the fuzzer could not make (its own bugs): ${made.join(", ")}` : table;
 }
 
 export function failuresOf(results: ParserResult[]): number {
-  return results.reduce((s, r) => s + FAILURES.reduce((t, o) => t + r.counts[o], 0), 0);
+  return results.reduce((s, r) => s + r.harness + FAILURES.reduce((t, o) => t + r.counts[o], 0), 0);
 }
 
 async function cli(argv: string[]): Promise<number> {

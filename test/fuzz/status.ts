@@ -12,6 +12,8 @@ export interface Status {
   counts: Record<Outcome, number>;
   maxMs: number;
   maxIndex: number;
+  /** Inputs whose maker threw (a bug in the fuzzer, not in a parser). */
+  harness: number;
   what: string;
 }
 
@@ -23,6 +25,7 @@ export function encodeStatus(s: Status, out: Uint8Array): void {
   const f = new Float64Array(out.buffer, out.byteOffset, 12);
   f[0] = s.index;
   OUTCOMES.forEach((o, k) => { f[1 + k] = s.counts[o]; });
+  f[8] = s.harness;
   f[10] = s.maxMs;
   f[11] = s.maxIndex;
   const w = new TextEncoder().encode(s.what).subarray(0, WHAT_MAX);
@@ -35,5 +38,5 @@ export function decodeStatus(b: Uint8Array): Status {
   const counts = emptyCounts();
   OUTCOMES.forEach((o, k) => { counts[o] = f[1 + k]!; });
   const n = new DataView(b.buffer, b.byteOffset).getUint16(WHAT_AT, true);
-  return { index: f[0]!, counts, maxMs: f[10]!, maxIndex: f[11]!, what: new TextDecoder().decode(b.subarray(WHAT_AT + 2, WHAT_AT + 2 + Math.min(n, WHAT_MAX))) };
+  return { index: f[0]!, counts, harness: f[8]!, maxMs: f[10]!, maxIndex: f[11]!, what: new TextDecoder().decode(b.subarray(WHAT_AT + 2, WHAT_AT + 2 + Math.min(n, WHAT_MAX))) };
 }
