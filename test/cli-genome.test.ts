@@ -13,10 +13,15 @@ import { cliWarning, runCli, type CliModel } from "../src/cli/commands.js";
 import { createProgress, fmtDuration } from "../src/cli/progress.js";
 import { ParquetSink, parquetSettings } from "../src/cli/parquet.js";
 import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
+import { formatF32 } from "../src/cli/output.js";
 
 // Awaited before any test is declared (a later top-level await lets the root's after() run first).
 // hyparquet-writer (and its reader, hyparquet) are dependencies in package.json; a checkout without them skips.
 const hyparquet = await (async () => { const name = "hyparquet"; try { return await import(name); } catch { return undefined; } })();
+const root = resolve(fileURLToPath(new URL("../../", import.meta.url)));
+const fixtures = fixturesDir();
+const main = join(root, "build/src/cli/main.js");
+const haveModel = existsSync(join(root, "build/src/pipeline/germ-model.js"));
 const tmp = mkdtempSync(join(tmpdir(), "germ-cli-genome-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const path = (name: string) => join(tmp, name);
@@ -196,6 +201,20 @@ test("usage errors name the flag: --shard, --resume, merge", async () => {
     [["merge", "x.npy", "x.npy"], /merge: 'x.npy' is both the output and a shard file/],
     [["merge", "x.npy", "a.npy", "-m", "m"], /merge: --model does not apply/],
     [["embed", FASTA, "-m", "m", "-q", "-v"], /--quiet and --verbose contradict each other/],
+    [["embed", FASTA, "-m", "m", "--window", "0"], /--window must be an integer ≥ 1; got '0'/],
+    [["embed", FASTA, "-m", "m", "--stride", "5"], /embed: --stride needs --window N/],
+    [["embed", FASTA, "-m", "m", "--window", "9", "--window-unit", "kb"], /--window-unit must be one of tokens, bp; got 'kb'/],
+    [["embed", FASTA, "-m", "m", "--window", "9", "--aggregate", "max"], /--aggregate must be one of mean; got 'max'/],
+    [["embed", FASTA, "-m", "m", "--aggregate", "mean"], /embed: --aggregate needs --window N/],
+    [["embed", FASTA, "-m", "m", "--per-token", "--window", "9"], /--per-token and --window exclude each other/],
+    [["embed", FASTA, "-m", "m", "--per-token", "--pooling", "max"], /--per-token writes every token's vector, so --pooling does not apply/],
+    [["embed", FASTA, "-m", "m", "--per-token", "-o", "x.jsonl", "--resume"], /embed: --resume needs one row per record; with --per-token/],
+    [["embed", FASTA, "-m", "m", "--window", "9", "-o", "x.jsonl", "--resume"], /with --window \(without --aggregate\) a record has several/],
+    [["classify", FASTA, "-m", "m", "--layer", "1"], /classify: --layer applies to embed only/],
+    [["embed", FASTA, "-m", "m", "--layer", "x"], /--layer must be an integer \(0-based; negative counts from the end\); got 'x'/],
+    [["embed", FASTA, "-m", "m", "--pooling", "sum"], /--pooling must be one of mean, cls, pooler, max/],
+    [["embed", FASTA, "-m", "m", "--max-batch-tokens", "0"], /--max-batch-tokens must be an integer ≥ 1/],
+    [["tokenize", FASTA, "-m", "m", "--max-batch-tokens", "64"], /tokenize: --max-batch-tokens applies to embed, classify, predict and outliers/],
   ];
   for (const [argv, re] of cases) {
     const r = await germ(argv);
@@ -352,11 +371,78 @@ test("embed --out x.parquet: index, id, start, end and the float32 vector per ro
   }
 });
 
+// --window / --per-token / --layer / --pooling max / --max-batch-tokens against the library on the tiny checkpoint.
+test("embed --window, --aggregate mean, --per-token, --layer, --pooling max, --max-batch-tokens: the library's numbers, shardable", {
+  skip: !fixtures ? NO_FIXTURES : !haveModel ? "skipped: build/src/pipeline/germ-model.js not built yet" : false,
+}, async () => {
+  const { GermModel } = await import("../src/pipeline/germ-model.js");
+  const { aggregateWindows } = await import("../src/pipeline/windows.js");
+  const dir = join(fixtures!, "tiny-softmax1");
+  const model = await GermModel.fromPretrained(dir, { device: "reference" });
+  const seqs = Array.from({ length: 7 }, (_, i) => bases(15 + i * 23, 300 + i));
+  const fa = path("w.fa");
+  writeFileSync(fa, seqs.map((q, i) => `>w${i}\n${q}\n`).join(""));
+  const loads: object[] = [];
+  const load = async (_d: string, o: { batchSize?: number; maxBatchTokens?: number }) => {
+    loads.push({ batchSize: o.batchSize, maxBatchTokens: o.maxBatchTokens });
+    return await GermModel.fromPretrained(dir, { device: "reference", batchSize: o.batchSize, maxBatchTokens: o.maxBatchTokens }) as unknown as CliModel;
+  };
+  const cli = async (argv: string[]) => {
+    const stdout = new Out(), err: string[] = [];
+    const code = await runCli(argv, { stdout, stderr: { write: (x: string) => err.push(x) }, stdin: async function* () {}, version: "0", progress: false }, load);
+    return { code, out: Buffer.concat(stdout.chunks).toString("utf8"), err: err.join("") };
+  };
+  const vec = (v: Float32Array) => [...v].map((x) => Number(formatF32(x)));
+  try {
+    // Windows in bp: one row per window, as embedWindows gives them.
+    let r = await cli(["embed", fa, "-m", dir, "--window", "40", "--stride", "25", "--window-unit", "bp", "--pooling", "max", "--layer", "-2", "-b", "3"]);
+    assert.equal(r.code, 0, r.err);
+    const want = await model.embedWindows(seqs, { window: { size: 40, stride: 25, unit: "bp" }, pooling: "max", layer: -2 });
+    const got = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(got.map((g) => [g.id, g.start, g.end]), want.map((w) => [`w${w.seq}`, w.start, w.end]));
+    assert.deepEqual(got.map((g) => g.embedding), want.map((w) => vec(w.vector)));
+    assert.ok(want.length > seqs.length + 5);
+    // Token windows, aggregated: one row per record.
+    r = await cli(["embed", fa, "-m", dir, "--window", "8", "--aggregate", "mean", "-f", "tsv"]);
+    assert.equal(r.code, 0, r.err);
+    const agg = aggregateWindows(await model.embedWindows(seqs, { window: { size: 8, unit: "tokens" } }), { records: seqs.length });
+    assert.deepEqual(r.out.trimEnd().split("\n").slice(1).map((l) => l.split("\t").slice(1).map(Number)), agg.map(vec));
+    // Per token, NPY: every token's vector; the sidecar has id, start, end, token.
+    const npy = path("tok.npy");
+    r = await cli(["embed", fa, "-m", dir, "--per-token", "--layer", "0", "-f", "npy", "-o", npy]);
+    assert.equal(r.code, 0, r.err);
+    const toks = await model.embedTokens(seqs, { layer: 0 });
+    const side = readFileSync(sidecar(npy), "utf8").trimEnd().split("\n");
+    assert.deepEqual(side, toks.flatMap((t, i) => t.tokens.map((tok, j) => `w${i}\t${t.offsets[j]![0]}\t${t.offsets[j]![1]}\t${tok}`)));
+    const b = bytes(npy), at = 10 + b.readUInt16LE(8);
+    assert.deepEqual(new Float32Array(b.buffer.slice(b.byteOffset + at, b.byteOffset + b.length)), Float32Array.from(toks.flatMap((t) => [...t.vectors])));
+    // --max-batch-tokens: the same bytes; alone, the model gets no batch size (the budget decides).
+    const plain = await cli(["embed", fa, "-m", dir, "--pooling", "max"]);
+    loads.length = 0;
+    r = await cli(["embed", fa, "-m", dir, "--pooling", "max", "--max-batch-tokens", "64"]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, plain.out);
+    assert.deepEqual(loads, [{ batchSize: undefined, maxBatchTokens: 64 }]);
+    // Windows sharded and merged (rows of one record stay together) = the plain run, NPY and TSV.
+    for (const format of ["npy", "tsv"]) {
+      const f = (x: string) => path(`win-${x}.${format}`);
+      const args = ["embed", fa, "-m", dir, "--window", "30", "--window-unit", "bp", "-f", format];
+      assert.equal((await cli([...args, "-o", f("plain")])).code, 0);
+      for (const i of [1, 2, 3]) assert.equal((await cli([...args, "-o", f(`s${i}`), "--shard", `${i}/3`, "-b", "2"])).code, 0);
+      const m = await germ(["merge", f("merged"), f("s3"), f("s1"), f("s2")]);
+      assert.equal(m.code, 0, m.err);
+      assert.ok(bytes(f("merged")).equals(bytes(f("plain"))), format);
+      if (format === "npy") assert.equal(readFileSync(sidecar(f("merged")), "utf8"), readFileSync(sidecar(f("plain")), "utf8"));
+    }
+    r = await cli(["embed", fa, "-m", dir, "--layer", "2"]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--layer 2: the model has 2 layers \(0…1, or -2…-1 from the end\)/);
+  } finally {
+    model.dispose();
+  }
+});
+
 // The compiled CLI on the tiny checkpoint: SIGKILL after k rows, then --resume; and shards + merge.
-const root = resolve(fileURLToPath(new URL("../../", import.meta.url)));
-const fixtures = fixturesDir();
-const main = join(root, "build/src/cli/main.js");
-const haveModel = existsSync(join(root, "build/src/pipeline/germ-model.js"));
 const numpy = (() => { try { execFileSync("python3", ["-c", "import numpy"], { stdio: "ignore" }); return true; } catch { return false; } })();
 
 function cli(args: string[]): Promise<{ code: number; stderr: string }> {

@@ -12,7 +12,7 @@ export const COMMANDS = ["embed", "classify", "predict", "tokenize", "outliers",
 export type Command = (typeof COMMANDS)[number];
 export type Device = "reference" | "wasm" | "webgpu" | "auto";
 export type OutputFormat = "jsonl" | "tsv" | "npy" | "parquet";
-export type Pooling = "mean" | "cls" | "pooler";
+export type Pooling = "mean" | "cls" | "pooler" | "max";
 export type Dtype = "f32" | "f16" | "q8" | "q4";
 
 export type AttnSoftmax = "vanilla" | "softmax1";
@@ -58,6 +58,18 @@ export interface CliOptions {
   shard?: Shard;
   /** --resume: keep what --out already holds (cut back to its last complete row) and go on after it. */
   resume: boolean;
+  /** Token budget per forward pass (the model's maxBatchTokens); results do not depend on it. */
+  maxBatchTokens?: number;
+  /** --batch-size as given, for the model (undefined with --max-batch-tokens alone: the token budget decides). */
+  modelBatchSize?: number;
+  /** embed: pool (or, with --per-token, write) encoder layer K's output (0-based; negative counts from the end). */
+  layer?: number;
+  /** embed --window N [--stride S] [--window-unit bp|tokens]: one row per window (model.embedWindows). */
+  window?: { size: number; stride?: number; unit: "bp" | "tokens" };
+  /** embed --window … --aggregate mean: one row per record, the length-weighted mean of its windows. */
+  aggregate?: "mean";
+  /** embed --per-token: one row per token (model.embedTokens), with its bp offsets. */
+  perToken: boolean;
   /** classify/predict: also write accuracy, macro F1 and MCC over the labelled records to this JSON file. */
   metrics?: string;
   /** --quiet: no progress and no warnings (errors only); --verbose: also a line per batch and the settings. */
@@ -135,7 +147,17 @@ Output:
                           header that stays right if the run stops early) | parquet (embed only)
   -o, --out FILE          write there instead of stdout; embed --out x.parquet writes Parquet (index, id,
                           start, end, embedding as a list of float32; docs/cli.md)
-  --pooling P             embed: mean (default) | cls | pooler
+  --pooling P             embed: mean (default) | cls | pooler | max (per dimension, over the tokens)
+  --layer K               embed: encoder layer K's output instead of the last (0-based; -1 = last,
+                          -2 = the one before); only layers 0…K run
+  --window N              embed: cut each record into windows of N tokens (or bp) and write one row per
+                          window with its id, start and end (bp, 0-based, end exclusive)
+  --stride S              distance between window starts (default N: windows tile the record)
+  --window-unit U         tokens (default: N tokens of the record's own tokenization) | bp
+  --aggregate mean        one row per record: the length-weighted mean of its windows' vectors
+  --per-token             embed: one row per token ([CLS] … [SEP]) with its token, start and end
+  --max-batch-tokens N    token budget per forward pass (rows × longest row); a longer sequence runs
+                          alone. Alone (no --batch-size) the budget decides how many sequences per pass
   --plot FILE.svg         outliers: the per-layer kurtosis and inf-norm chart, one line per model
   --metrics FILE.json     classify, predict on a CSV/TSV with a 'label' column: accuracy, macro F1 and MCC
                           (also printed on stderr whenever the input has labels)
@@ -177,6 +199,8 @@ const OPTIONS = {
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
   calibration: { type: "string" }, "smooth-quant": { type: "string" },
+  "max-batch-tokens": { type: "string" }, layer: { type: "string" }, window: { type: "string" }, stride: { type: "string" },
+  "window-unit": { type: "string" }, aggregate: { type: "string" }, "per-token": { type: "boolean" },
   metrics: { type: "string" }, shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -186,7 +210,9 @@ const OPTIONS = {
 export function parseCliArgs(argv: string[]): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    // `--layer -2` (a negative number) would read as an option to parseArgs: join it as `--layer=-2`.
+    const args = argv.flatMap((a, i) => (a === "--layer" && /^-\d+$/.test(argv[i + 1] ?? "") ? [] : i > 0 && argv[i - 1] === "--layer" && /^-\d+$/.test(a) ? [`--layer=${a}`] : [a]));
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
   }
@@ -211,6 +237,20 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (command !== "classify" && command !== "predict") throw new UsageError(`${command}: --metrics applies to classify and predict (a CSV/TSV with a label column)`);
     if (v.metrics === "" || v.metrics === "-") throw new UsageError(`${command}: --metrics needs a file name (FILE.json)`);
     if (v.metrics === v.out) throw new UsageError(`${command}: --metrics and --out name the same file`);
+  }
+  if (v["max-batch-tokens"] !== undefined && !["embed", "classify", "predict", "outliers"].includes(command)) {
+    throw new UsageError(`${command}: --max-batch-tokens applies to embed, classify, predict and outliers`);
+  }
+  for (const flag of ["layer", "window", "per-token"] as const) {
+    if (v[flag] !== undefined && command !== "embed") throw new UsageError(`${command}: --${flag} applies to embed only`);
+  }
+  for (const flag of ["stride", "window-unit", "aggregate"] as const) {
+    if (v[flag] !== undefined && v.window === undefined) throw new UsageError(`${command}: --${flag} needs --window N`);
+  }
+  if (v["per-token"] && v.window !== undefined) throw new UsageError("embed: --per-token and --window exclude each other (a token's vector does not depend on windows you choose here)");
+  if (v["per-token"] && v.pooling !== undefined) throw new UsageError("embed: --per-token writes every token's vector, so --pooling does not apply");
+  if (v.resume && (v["per-token"] || (v.window !== undefined && v.aggregate === undefined))) {
+    throw new UsageError(`embed: --resume needs one row per record; with ${v["per-token"] ? "--per-token" : "--window (without --aggregate)"} a record has several: split the work with --shard instead`);
   }
   if (v.resume && v.out === undefined) throw new UsageError(`${command}: --resume needs --out FILE (it goes on after the rows that file holds)`);
   const models = (v.model ?? []).filter((m) => m !== "");
@@ -278,10 +318,21 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       revision: v.revision,
       device: oneOf("--device", v.device ?? "auto", ["auto", "reference", "wasm", "webgpu"] as const),
       threads: v.threads === undefined ? undefined : positiveInt("--threads", v.threads),
-      pooling: oneOf("--pooling", v.pooling ?? "mean", ["mean", "cls", "pooler"] as const),
+      pooling: oneOf("--pooling", v.pooling ?? "mean", ["mean", "cls", "pooler", "max"] as const),
       format,
       inputFormat: oneOf("--input-format", v["input-format"] ?? "auto", ["auto", "fasta", "fastq", "csv", "tsv", "plain"] as const),
-      batchSize: v["batch-size"] === undefined ? 16 : positiveInt("--batch-size", v["batch-size"]),
+      // With --max-batch-tokens alone the model forms batches by tokens, so each call gets more records.
+      batchSize: v["batch-size"] !== undefined ? positiveInt("--batch-size", v["batch-size"]) : v["max-batch-tokens"] !== undefined ? 256 : 16,
+      modelBatchSize: v["batch-size"] !== undefined ? positiveInt("--batch-size", v["batch-size"]) : v["max-batch-tokens"] !== undefined ? undefined : 16,
+      maxBatchTokens: v["max-batch-tokens"] === undefined ? undefined : positiveInt("--max-batch-tokens", v["max-batch-tokens"]),
+      layer: v.layer === undefined ? undefined : integer("--layer", v.layer),
+      window: v.window === undefined ? undefined : {
+        size: positiveInt("--window", v.window),
+        stride: v.stride === undefined ? undefined : positiveInt("--stride", v.stride),
+        unit: oneOf("--window-unit", v["window-unit"] ?? "tokens", ["tokens", "bp"] as const),
+      },
+      aggregate: v.aggregate === undefined ? undefined : oneOf("--aggregate", v.aggregate, ["mean"] as const),
+      perToken: v["per-token"] ?? false,
       out: v.out,
       keepCase: v["keep-case"] ?? false,
       strict: v.strict ?? false,
@@ -359,7 +410,7 @@ function mergeOptions(v: Record<string, unknown>, files: string[], verbosity: Cl
   if (inputs.includes(out)) throw new UsageError(`merge: '${out}' is both the output and a shard file`);
   return {
     command: "merge", inputs, out, model: "", models: [], device: "auto", pooling: "mean", format, inputFormat: "auto", batchSize: 16,
-    keepCase: false, strict: false, merge: false, resume: false, verbosity,
+    keepCase: false, strict: false, merge: false, resume: false, verbosity, perToken: false,
   };
 }
 
@@ -380,6 +431,13 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 function positiveNumber(flag: string, value: string, zeroOk = false): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new UsageError(`${flag} must be a ${zeroOk ? "non-negative" : "positive"} number; got '${value}'`);
+  return n;
+}
+
+/** An integer, negative allowed (--layer -1). */
+function integer(flag: string, value: string): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be an integer (0-based; negative counts from the end); got '${value}'`);
   return n;
 }
 

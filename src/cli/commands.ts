@@ -100,7 +100,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
         // Ctrl-C during a download or load stops at once (the load finishes unseen and is disposed of).
         const loading = loadModel(spec.model, {
           device: opts.device, threads: opts.threads, attnSoftmax: spec.attnSoftmax, dtype: spec.dtype, maxLength: opts.maxLength,
-          batchSize: opts.batchSize, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
+          batchSize: opts.modelBatchSize, maxBatchTokens: opts.maxBatchTokens, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
         });
         const loaded = await unlessAborted(loading, stop);
         if (loaded === ABORTED) {

@@ -40,11 +40,20 @@ export const COMMAND_HELP: Record<Command, string> = {
                           x.ids.tsv, one id per row) | parquet (the default for --out x.parquet: index, id,
                           start, end, embedding)
   -o, --out FILE          write there instead of stdout
-  --pooling P             mean (default) | cls | pooler
-${ADAPTER}`, SCALE, COMMON], "germ embed genome.fa.gz --model magicslabnu/GERM --attn-softmax softmax1 -f npy -o genome.npy --shard 1/4 --resume"),
+  --pooling P             mean (default) | cls | pooler | max
+  --layer K               layer K's output (0-based; -1 = last, -2 = the one before)
+${ADAPTER}`, `Long sequences:
+  --window N              a row per window of N tokens (or bp) with id, start, end (0-based bp)
+  --stride S              distance between window starts (default N)
+  --window-unit U         tokens (default) | bp
+  --aggregate mean        a row per record: the length-weighted mean of its windows
+  --per-token             a row per token with its token, start and end
+  --max-batch-tokens N    token budget per forward pass (rows × longest row)`, SCALE, COMMON], "germ embed genome.fa.gz --model magicslabnu/GERM --attn-softmax softmax1 -f npy -o genome.npy --shard 1/4 --resume"),
   classify: text("germ classify <input>... --model M [options]", "Logits, probabilities and label per sequence (a checkpoint with a classifier head).", [INPUT, MODEL, `Output:
   -f, --format F          jsonl (default) | tsv
   -o, --out FILE          write there instead of stdout
+  --metrics FILE.json     with a 'label' column: accuracy, macro F1, MCC (also on stderr)
+  --max-batch-tokens N    token budget per forward pass
 ${ADAPTER}`, SCALE, COMMON], "germ classify promoters.tsv --model ./germ-cls -f tsv -o predictions.tsv"),
   predict: text("germ predict <input>... --model M --adapter A [options]", "classify with a fine-tuned LoRA adapter: label and probabilities per sequence.", [INPUT, MODEL, `Output:
   -f, --format F          jsonl (default) | tsv

@@ -15,7 +15,7 @@ interface Row { index: number; text: string; bytes?: Uint8Array }
 
 interface ShardReader { name: string; next(): Promise<Row | undefined>; close(): Promise<void>; header?: string; width?: number }
 
-/** Merge `opts.inputs` into `opts.out`; resolves to the number of rows. */
+/** Merge `opts.inputs` into `opts.out`; resolves to the number of rows (records × rows per record). */
 export async function runMerge(opts: CliOptions, stdout: Writable): Promise<number> {
   const format = opts.format;
   const readers: ShardReader[] = [];
@@ -30,7 +30,7 @@ export async function runMerge(opts: CliOptions, stdout: Writable): Promise<numb
     if (format === "npy" && widths.size > 1) throw new InputError(`merge: the shards' NPY matrices have different widths (${[...widths].join(", ")})`);
     const width = [...widths][0];
     const out = format === "npy" ? await NpyFile.open(opts.out!) : await openSink(opts.out, format, stdout);
-    let n = 0;
+    let n = 0, rows = 0;
     try {
       const header = readers.find((r, k) => heads[k] !== undefined)?.header;
       let text = format === "tsv" && header !== undefined ? header + "\n" : "";
@@ -57,17 +57,21 @@ export async function runMerge(opts: CliOptions, stdout: Writable): Promise<numb
           const next = Math.min(...left.map((x) => x.h.index));
           throw new InputError(`merge: record ${n + 1} is in none of the shard files (the next is record ${next + 1}, in ${readers[left.find((x) => x.h.index === next)!.j]!.name}): a shard is missing or unfinished`);
         }
-        const row = heads[k]!;
-        if (format === "npy") { ids.push(row.text); bytes.push(row.bytes!); } else text += row.text + "\n";
+        // Every row of record n (several with --window or --per-token) comes from that one shard, in a run.
+        while (heads[k]?.index === n) {
+          const row = heads[k]!;
+          if (format === "npy") { ids.push(row.text); bytes.push(row.bytes!); } else text += row.text + "\n";
+          heads[k] = await readers[k]!.next();
+          rows++;
+          if (ids.length >= 1024 || text.length >= 1 << 20) await flush();
+        }
         n++;
-        heads[k] = await readers[k]!.next();
-        if (ids.length >= 1024 || text.length >= 1 << 20) await flush();
       }
       await flush();
     } finally {
       await out.close();
     }
-    return n;
+    return rows;
   } finally {
     await Promise.all(readers.map((r) => r.close()));
   }

@@ -50,6 +50,19 @@ export function embedJsonl(rows: EmbedRow[]): string {
   return rows.map((r) => `{"id":${JSON.stringify(r.id)},"embedding":${jsonF32(r.embedding)}}\n`).join("");
 }
 
+/** A row of embed --window / --per-token: a span of the record (bp, end exclusive), and the token with --per-token. */
+export interface SpanRow { id: string; start: number; end: number; token?: string; embedding: Float32Array }
+
+export function spanJsonl(rows: SpanRow[]): string {
+  return rows.map((r) => `{"id":${JSON.stringify(r.id)},"start":${r.start},"end":${r.end},${r.token !== undefined ? `"token":${JSON.stringify(r.token)},` : ""}"embedding":${jsonF32(r.embedding)}}\n`).join("");
+}
+
+export function spanTsv(rows: SpanRow[], header: boolean): string {
+  const tok = rows[0]?.token !== undefined;
+  const head = header && rows.length ? ["id", "start", "end", ...(tok ? ["token"] : []), ...range(rows[0]!.embedding.length, "emb_")].join("\t") + "\n" : "";
+  return head + rows.map((r) => `${tsvCell(r.id)}\t${r.start}\t${r.end}\t${tok ? `${tsvCell(r.token ?? "")}\t` : ""}${tsvF32(r.embedding)}\n`).join("");
+}
+
 export function classifyJsonl(rows: ClassifyRow[]): string {
   return rows.map((r) =>
     `{"id":${JSON.stringify(r.id)},"label":${JSON.stringify(r.label)},"probs":${jsonF32(r.probs)},"logits":${jsonF32(r.logits)}}\n`).join("");

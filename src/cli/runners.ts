@@ -2,10 +2,11 @@
 // per batch (per model, for outliers with several), each batch's results written before the next is read. Each
 // returns how many sequences it finished.
 import { FormatError, InputError } from "../errors.js";
+import { aggregateWindows } from "../pipeline/windows.js";
+import { UsageError, type CliOptions } from "./args.js";
 import type { SequenceRecord } from "../io/fasta.js";
 import { summarize, type LayerStats, type OutlierSummary, type TokenStats } from "../pipeline/outliers.js";
 import { outlierSeries } from "../plot/series.js";
-import type { CliOptions } from "./args.js";
 import type { IndexedRecord, Input } from "./input.js";
 import * as fmt from "./output.js";
 import type { Resume } from "./resume.js";
@@ -100,11 +101,12 @@ function checkKept(opts: CliOptions, resume: Resume, k: number, r: IndexedRecord
 
 /** A sharded run's output: every row with its record index (shard.ts), for `germ merge`. */
 function indexed(out: Sink, batch: SequenceRecord[], format: CliOptions["format"]): Sink {
-  const indices = (batch as IndexedRecord[]).map((r) => r.index);
+  let indices = (batch as IndexedRecord[]).map((r) => r.index);
   return {
     files: out.files,
+    rowsOf: (positions) => { indices = positions.map((p) => (batch[p] as IndexedRecord).index); },
     text: (chunk) => out.text(withIndex(chunk, indices, format === "tsv" ? "tsv" : "jsonl")),
-    matrix: (ids, rows) => out.matrix(ids, rows, indices),
+    matrix: (ids, rows, _i, extra) => out.matrix(ids, rows, indices, extra),
     table: out.table ? (rows, vectors) => out.table!(rows, vectors) : undefined, // Parquet has an index column always
     close: () => out.close(),
   };
@@ -125,9 +127,18 @@ export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" |
   async embed(ctx) {
     const { opts } = ctx;
     const model = ctx.models[0]!.model;
+    checkLayer(opts, model);
+    const adapter = adapterOf(opts);
+    if (opts.window && !opts.aggregate || opts.perToken) return embedSpans(ctx, model);
     let width = -1;
     return eachBatch(ctx, "embed",
-      (b) => model.embed(b.map((r) => r.sequence), { pooling: opts.pooling, adapter: adapterOf(opts) }),
+      async (b) => {
+        const texts = b.map((r) => r.sequence);
+        if (!opts.window) return model.embed(texts, { pooling: opts.pooling, adapter, layer: opts.layer });
+        // --aggregate mean: the record's windows, weighted by their length in bp (what they cover).
+        const windows = await embedWindows(model, texts, opts);
+        return aggregateWindows(windows, { records: texts.length });
+      },
       async (batch, embs, first, out) => {
         const rows = batch.map((r, i) => ({ id: r.id, embedding: embs[i]! }));
         if (opts.format === "jsonl") return out.text(fmt.embedJsonl(rows));
@@ -202,6 +213,53 @@ export const COMMAND_RUNNERS: Record<Exclude<CliOptions["command"], "quantize" |
     return n;
   },
 };
+
+/** --layer K: checked against the loaded model, so the message names the flag (the model's would name `layer`). */
+function checkLayer(opts: CliOptions, model: CliModel): void {
+  const n = model.config.numHiddenLayers;
+  if (opts.layer !== undefined && (opts.layer < -n || opts.layer >= n)) {
+    throw new UsageError(`--layer ${opts.layer}: the model has ${n} layers (0…${n - 1}, or ${-n}…-1 from the end)`);
+  }
+}
+
+function embedWindows(model: CliModel, texts: string[], opts: CliOptions) {
+  if (!model.embedWindows) throw new InputError("embed --window: this model has no embedWindows");
+  return model.embedWindows(texts, { window: opts.window!, pooling: opts.pooling, adapter: adapterOf(opts), layer: opts.layer });
+}
+
+interface Span { start: number; end: number; token?: string; vector: Float32Array }
+
+/** embed --window (one row per window) and --per-token (one row per token): each record gives several rows. */
+function embedSpans(ctx: RunContext, model: CliModel): Promise<number> {
+  const { opts } = ctx;
+  return eachBatch<Span[]>(ctx, "embed",
+    async (b) => {
+      const texts = b.map((r) => r.sequence);
+      const spans: Span[][] = texts.map(() => []);
+      if (opts.window) {
+        for (const w of await embedWindows(model, texts, opts)) spans[w.seq]!.push(w);
+        return spans;
+      }
+      if (!model.embedTokens) throw new InputError("embed --per-token: this model has no embedTokens");
+      const H = model.config.hiddenSize ?? 0;
+      return (await model.embedTokens(texts, { adapter: adapterOf(opts), layer: opts.layer })).map((t) => {
+        const h = H || t.vectors.length / Math.max(1, t.tokens.length);
+        return t.tokens.map((token, i) => ({ start: t.offsets[i]![0], end: t.offsets[i]![1], token, vector: t.vectors.subarray(i * h, (i + 1) * h) }));
+      });
+    },
+    async (batch, res, first, out) => {
+      const positions = res.flatMap((spans, p) => spans.map(() => p));
+      const rows = res.flatMap((spans, p) => spans.map((s) => ({ id: batch[p]!.id, start: s.start, end: s.end, token: s.token, embedding: s.vector })));
+      out.rowsOf?.(positions);
+      if (opts.format === "jsonl") return out.text(fmt.spanJsonl(rows));
+      if (opts.format === "tsv") return out.text(fmt.spanTsv(rows, first));
+      const vectors = rows.map((r) => r.embedding);
+      if (opts.format === "parquet") {
+        return out.table!(rows.map((r, i) => ({ index: (batch[positions[i]!] as IndexedRecord).index, id: r.id, start: r.start, end: r.end })), vectors);
+      }
+      await out.matrix(rows.map((r) => r.id), vectors, undefined, rows.map((r) => `${r.start}\t${r.end}${r.token !== undefined ? `\t${fmt.tsvCell(r.token)}` : ""}`));
+    });
+}
 
 const tokensOf = (s: { layers: LayerStats[] }) => s.layers[0]?.wo.infNorm.length ?? 0;
 

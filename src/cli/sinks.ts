@@ -16,8 +16,16 @@ export interface Sink {
   /** The file(s) written, for messages; empty for stdout. */
   readonly files: string[];
   text(chunk: string): Promise<void>;
-  /** embed --format npy: the next rows of the float32 matrix, with their ids (and record indices when sharded). */
-  matrix(ids: string[], rows: Float32Array[], indices?: number[]): Promise<void>;
+  /**
+   * embed --format npy: the next rows of the float32 matrix, with their ids (and record indices when sharded);
+   * `extra`: more sidecar cells per row, after the id (start, end[, token] with --window / --per-token).
+   */
+  matrix(ids: string[], rows: Float32Array[], indices?: number[], extra?: string[]): Promise<void>;
+  /**
+   * Rows that are not one per record of the batch (--window, --per-token): `rowsOf[i]` is the batch position of row
+   * i's record, so a sharded output can give each row its record index. Text and matrix calls after it use it.
+   */
+  rowsOf?(positions: number[]): void;
   /** embed --out x.parquet: rows with their vectors (ParquetSink only). */
   table?(rows: TableRow[], vectors: Float32Array[]): Promise<void>;
   close(): Promise<void>;
@@ -125,10 +133,10 @@ export class NpyFile implements Sink {
     throw new Error("NpyFile.text: an NPY file takes matrix rows only");
   }
 
-  async matrix(ids: string[], rows: Float32Array[], indices?: number[]): Promise<void> {
+  async matrix(ids: string[], rows: Float32Array[], indices?: number[], extra?: string[]): Promise<void> {
     if (rows.length === 0) return;
     if (rows[0]!.length !== this.width && this.width >= 0) throw new InputError(`${this.path}: rows of ${rows[0]!.length} values after rows of ${this.width} (resumed with another model?)`);
-    await this.bytes(ids.map((id, i) => (indices ? `${indices[i]}\t` : "") + tsvCell(id)), npyRows(rows), rows[0]!.length);
+    await this.bytes(ids.map((id, i) => (indices ? `${indices[i]}\t` : "") + tsvCell(id) + (extra ? `\t${extra[i]}` : "")), npyRows(rows), rows[0]!.length);
   }
 
   /** Rows already encoded as little-endian float32 (`germ merge` copies them unchanged), with their id lines. */

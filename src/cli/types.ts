@@ -12,7 +12,12 @@ export interface CliTokenizer { encode(text: string, opts?: { maxLength?: number
 /** The part of GermModel the CLI uses; a fake with this shape is enough for tests. */
 export interface CliModel {
   tokenizer: CliTokenizer;
-  embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler"; adapter?: string }): Promise<Float32Array[]>;
+  embed(texts: string[], opts: { pooling: "mean" | "cls" | "pooler" | "max"; adapter?: string; layer?: number }): Promise<Float32Array[]>;
+  /** embed --window (GermModel.embedWindows): every window of every text, in text order and by start. */
+  embedWindows?(texts: string[], opts: { window: { size: number; stride?: number; unit: "bp" | "tokens" }; pooling: "mean" | "cls" | "pooler" | "max"; adapter?: string; layer?: number }):
+    Promise<{ seq: number; start: number; end: number; vector: Float32Array }[]>;
+  /** embed --per-token (GermModel.embedTokens). */
+  embedTokens?(texts: string[], opts: { adapter?: string; layer?: number }): Promise<{ tokens: string[]; offsets: [number, number][]; vectors: Float32Array }[]>;
   classify(texts: string[], opts?: { adapter?: string }): Promise<{ logits: Float32Array; probs: Float32Array; label: string }[]>;
   outliers(texts: string[], opts?: { adapter?: string }): Promise<OutlierReport>;
   fineTune(data: { texts: string[]; labels: number[] }, opts: FineTuneOptions): Promise<FineTuneRun>;
@@ -21,7 +26,7 @@ export interface CliModel {
   save(dir: string): Promise<void>;
   /** quantize with SmoothQuant: a q8 copy calibrated on the given sequences. */
   quantize(opts: { weights: "int8"; activations: "int8"; calibration: string[]; smoothQuant: number }): Promise<CliModel>;
-  readonly config: { numHiddenLayers: number };
+  readonly config: { numHiddenLayers: number; hiddenSize?: number };
   dispose(): void;
 }
 
@@ -32,6 +37,8 @@ export interface LoadOptions {
   dtype?: "f32" | "f16" | "q8" | "q4";
   maxLength?: number;
   batchSize?: number;
+  /** Token budget per forward pass (FromPretrainedOptions.maxBatchTokens). */
+  maxBatchTokens?: number;
   revision?: string;
   onProgress?: (p: { file: string; loaded: number; total?: number; status: string }) => void;
   /** Load this adapter as CLI_ADAPTER (and merge it when `merge`). */
