@@ -8,12 +8,12 @@ import { fileURLToPath } from "node:url";
 import { FormatError } from "../errors.js";
 import { CLI_ADAPTER, runCli, type CliModel, type ModelLoader, type TokenizerLoader } from "./commands.js";
 
-const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, ...opts }) => {
+const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, quiet, ...opts }) => {
   const { GermModel } = await import("../pipeline/germ-model.js");
   const model = await GermModel.fromPretrained(dirOrUrl, opts);
   // One line on what really runs, on a terminal only (logs and pipes stay clean, as with the progress line).
   const { backend, build, threads } = model.info;
-  if (process.stderr.isTTY) process.stderr.write(`germ: ${dirOrUrl} on ${backend} (${build}, ${threads} thread${threads > 1 ? "s" : ""}, ${model.dtype})\n`);
+  if (process.stderr.isTTY && !quiet) process.stderr.write(`germ: ${dirOrUrl} on ${backend} (${build}, ${threads} thread${threads > 1 ? "s" : ""}, ${model.dtype})\n`);
   try {
     if (adapter !== undefined) {
       await model.loadAdapter(CLI_ADAPTER, adapter);

@@ -44,6 +44,8 @@ export interface LoadOptions {
   /** Load this adapter as CLI_ADAPTER (and merge it when `merge`). */
   adapter?: string;
   merge?: boolean;
+  /** --quiet: the loader prints nothing (main.ts's "what really runs" line). */
+  quiet?: boolean;
 }
 
 export type ModelLoader = (dirOrUrl: string, opts: LoadOptions) => Promise<CliModel>;
