@@ -12,7 +12,7 @@ import { disposeWeights } from "../src/model/weights.js";
 import { buildModel, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
 import { loraRows, type LoraRow } from "./lora.js";
 
-export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number }
+export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number; q8?: number; q4?: number }
 export interface ForwardRow { batch: number; tokens: number; wasm?: number; ort?: number; reference?: number; maxDiff?: number; cosine?: number }
 export interface ChildResult {
   kind: "compare" | "rss"; threads: number; wasm: string; ort?: string;
@@ -97,7 +97,16 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
         async () => { const y = linear(x, w, bias); await b.flush(); y.dispose(); },
         async () => { const r = await s.run(feeds); r.y.dispose(); });
       const flop = 2 * m * n * k;
-      res.gemm.push({ m, n, k, wasm: flop / tw / 1e9, ort: flop / to! / 1e9 });
+      // The same GEMM with q8 (W8A8, activations quantized per row on the fly) and q4 (W4A16) weights: GOP/s.
+      let quant: { q8?: number; q4?: number } = {};
+      if (b.supports("linear", { format: "q8" }) === true && b.supports("linear", { format: "q4" }) === true) {
+        const [w8, w4] = (["q8", "q4"] as const).map((f) => Weight.from(b, weight(`gemm${n}x${k}`, n * k, 0.05), [n, k], f));
+        const run = (wq: Weight) => async () => { const y = linear(x, wq, bias); await b.flush(); y.dispose(); };
+        const [t8, t4] = await blocks(reps, run(w8!), run(w4!));
+        quant = { q8: flop / t8 / 1e9, q4: flop / t4 / 1e9 };
+        [w8!, w4!].forEach((t) => t.dispose());
+      }
+      res.gemm.push({ m, n, k, wasm: flop / tw / 1e9, ort: flop / to! / 1e9, ...quant });
       await s.release();
       [x, w, bias].forEach((t) => t.dispose());
     }

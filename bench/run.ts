@@ -53,8 +53,10 @@ console.log(`\nDNABERT-2-117M shape (${opts.layers} layers, H 768, 12 heads, I 3
 console.log("Machine shared with other work: timings are noisy, ratios (same process, interleaved runs) are the fairer number.\n");
 for (const r of results.filter((r) => r.kind === "compare")) {
   console.log(`## ${r.threads} thread(s): germ-js ${r.wasm}; ${r.ort}`);
-  console.log("| kernel | m | germ-js GFLOP/s | ort-web GFLOP/s | ratio |\n|---|---|---|---|---|");
-  for (const g of r.gemm) console.log(`| linear ${g.k}→${g.n} | ${g.m} | ${f1(g.wasm)} | ${f1(g.ort)} | ${ratio(g.wasm, g.ort)} |`);
+  console.log("| kernel | m | germ-js f32 GFLOP/s | ort-web f32 GFLOP/s | ratio | germ-js q8 GOP/s (vs f32) | germ-js q4 GOP/s (vs f32) |\n|---|---|---|---|---|---|---|");
+  for (const g of r.gemm) {
+    console.log(`| linear ${g.k}→${g.n} | ${g.m} | ${f1(g.wasm)} | ${f1(g.ort)} | ${ratio(g.wasm, g.ort)} | ${f1(g.q8)} (${ratio(g.q8, g.wasm)}) | ${f1(g.q4)} (${ratio(g.q4, g.wasm)}) |`);
+  }
   console.log("\n| forward | germ-js tokens/s | ort-web tokens/s | ratio | reference tokens/s | max |germ − ort| |\n|---|---|---|---|---|---|");
   for (const f of r.forward) console.log(`| ${f.batch}×${f.tokens} | ${f1(f.wasm)} | ${f1(f.ort)} | ${ratio(f.wasm, f.ort)} | ${f.reference ? f1(f.reference) + " (1 layer, scaled)" : "–"} | ${f.maxDiff?.toExponential(1) ?? "–"} |`);
   if (r.q8) {
