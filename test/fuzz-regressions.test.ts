@@ -183,6 +183,9 @@ test("tokenizer.json: pre_tokenizer nesting is bounded; templates emit only know
   typed(() => DnaTokenizer.fromJSON(edit((j) => { j.post_processor.special_tokens["[CLS]"].tokens = []; })), FormatError, /as many token strings/);
   typed(() => DnaTokenizer.fromJSON(edit((j) => { j.post_processor.single[1].Sequence.type_id = 1.5; })), FormatError, /single\[1\]: type_id 1\.5 is not an integer/);
   typed(() => DnaTokenizer.fromJSON(edit((j) => { j.post_processor.single[0].SpecialToken.id = { a: [[1]] }; })), FormatError, /token an object is not in the vocabulary/);
+  // A template that repeats a sequence would overrun maxLength (truncation counts each content token once).
+  typed(() => DnaTokenizer.fromJSON(edit((j) => { j.post_processor.pair.push(...j.post_processor.pair); })), FormatError, /pair must use Sequence A and Sequence B once each/);
+  typed(() => DnaTokenizer.fromJSON(edit((j) => { j.post_processor.single.push({ Sequence: { id: "A", type_id: 0 } }); })), FormatError, /single must use Sequence A once/);
   // The object API: one subtree shared 2^50 times is described, never stringified.
   let dag: unknown = [1];
   for (let k = 0; k < 50; k++) dag = [dag, dag];

@@ -166,5 +166,11 @@ function parsePostProcessor(p: any, tokenId: (t: unknown, where: string) => numb
   const single = pieces(p.single, "single");
   // Without $A the template drops the input: every text would encode to the same specials (and embed the same).
   if (!single.some((x) => x.kind === "sequence" && x.seq === 0)) fail("post_processor.single has no Sequence A: the input text would be dropped");
-  return { single, pair: pieces(p.pair, "pair") };
+  // Each sequence exactly once: truncation to maxLength counts every content token once (a template repeating $A
+  // would overrun maxLength), and a pair template without $B would drop the second text.
+  const uses = (t: TemplatePiece[], k: 0 | 1) => t.filter((x) => x.kind === "sequence" && x.seq === k).length;
+  if (uses(single, 0) !== 1 || uses(single, 1) !== 0) fail("post_processor.single must use Sequence A once and Sequence B never");
+  const pair = pieces(p.pair, "pair");
+  if (uses(pair, 0) !== 1 || uses(pair, 1) !== 1) fail("post_processor.pair must use Sequence A and Sequence B once each");
+  return { single, pair };
 }
