@@ -242,3 +242,14 @@ test("local model files: FIFOs, devices, directories and files that change while
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("sharded index: a hostile weight_map value (nested 10^5 deep) or a 1 MB tensor name gives a short typed error", async () => {
+  const { loadCheckpoint } = await import("../src/io/checkpoint.js");
+  const deep = "[".repeat(100_000) + "0" + "]".repeat(100_000); // built as text: JSON.stringify would overflow here too
+  const huge = "x".repeat(1 << 20);
+  for (const json of [`{"weight_map":{"a.weight":${deep}}}`, `{"weight_map":{"${huge}":"../escape.safetensors"}}`]) {
+    const index = new TextEncoder().encode(json);
+    const src = { location: "mem", get: async (f: string) => (f === "model.safetensors.index.json" ? index : null) };
+    await assert.rejects(loadCheckpoint(src), (e: Error) => e.name === "FormatError" && e.message.length < 400 && /not a plain file name/.test(e.message));
+  }
+});

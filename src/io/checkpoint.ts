@@ -4,6 +4,7 @@ import { FormatError, MissingTensorError } from "../errors.js";
 import type { TensorMap } from "./raw-tensor.js";
 import { readSafetensors } from "./safetensors.js";
 import { readTorchBin } from "./torch-bin.js";
+import { preview, quote } from "./quote.js";
 
 /**
  * Where a model's files come from: pass one to {@link GermModel.fromPretrained} (or loadAdapter) to load from
@@ -64,7 +65,7 @@ async function readSharded(src: ModelSource, indexFile: string, bytes: Uint8Arra
   for (const [name, shard] of Object.entries(weightMap)) {
     // The index names sibling files only: a path here could make a local-dir source read outside the model.
     if (typeof shard !== "string" || !/^[^/\\:]+$/.test(shard) || shard === "." || shard === "..") {
-      throw new FormatError(`${where}: weight_map["${name}"] = ${JSON.stringify(shard)} is not a plain file name`);
+      throw new FormatError(`${where}: weight_map[${quote(name)}] = ${preview(shard)} is not a plain file name`);
     }
     const names = byShard.get(shard) ?? [];
     names.push(name);
@@ -75,15 +76,15 @@ async function readSharded(src: ModelSource, indexFile: string, bytes: Uint8Arra
   for (const [shard, names] of byShard) {
     const shardBytes = await src.get(shard);
     if (shardBytes === null) {
-      throw new MissingTensorError(`${where}: shard "${shard}" is absent at ${src.location}; it holds ${names.length} tensor(s), e.g. "${names[0]}"`);
+      throw new MissingTensorError(`${where}: shard ${quote(shard)} is absent at ${src.location}; it holds ${names.length} tensor(s), e.g. ${quote(names[0]!)}`);
     }
     const { tensors: part, metadata: meta } = read(shardBytes, pathIn(src, shard));
     Object.assign(metadata, meta);
     for (const name of names) {
-      if (!part.has(name)) throw new MissingTensorError(`${where}: tensor "${name}" is not in its shard "${shard}"`);
+      if (!part.has(name)) throw new MissingTensorError(`${where}: tensor ${quote(name)} is not in its shard ${quote(shard)}`);
     }
     for (const [name, t] of part) {
-      if (tensors.has(name)) throw new FormatError(`${pathIn(src, shard)}: tensor "${name}" also appears in another shard`);
+      if (tensors.has(name)) throw new FormatError(`${pathIn(src, shard)}: tensor ${quote(name)} also appears in another shard`);
       tensors.set(name, t);
     }
   }
