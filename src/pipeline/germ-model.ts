@@ -717,16 +717,17 @@ export class GermModel {
 
   private alive(): void { if (this.disposed) throw new InputError("model was disposed"); }
 
+  /** An adapter option (`where` names it in errors): null for the base model, else the name of a loaded adapter. */
+  private adapterOf(a: unknown, where: string): string | null {
+    if (a === undefined || a === null) return null;
+    if (typeof a !== "string") throw new InputError(`${where}: adapter must be a loaded adapter's name, got ${typeof a}`);
+    this.registry.get(a);
+    return a;
+  }
+
   /** Validate input and turn it into token id rows, each with its adapter name (checked to be loaded). */
   private rows(input: SequenceInput[] | { inputIds: number[][] }, opts: AdapterOption): Rows {
     this.alive();
-    const adapterOf = (a: unknown, where: string): string | null => {
-      if (a === undefined || a === null) return null;
-      if (typeof a !== "string") throw new InputError(`${where}: adapter must be a loaded adapter's name, got ${typeof a}`);
-      this.registry.get(a);
-      return a;
-    };
-    const dflt = adapterOf(opts.adapter, "options");
     const maxBatchTokens = checkMaxBatchTokens(opts.maxBatchTokens, "options");
     if (Array.isArray(input)) {
       const { texts, adapters } = this.inputs(input, opts);
@@ -742,25 +743,20 @@ export class GermModel {
       row.forEach((id, p) => { if (!Number.isInteger(id) || id < 0 || id >= V) throw new InputError(`inputIds[${i}][${p}] = ${id} is not a token id in [0, ${V})`); });
     });
     warnLong(input.inputIds);
+    const dflt = this.adapterOf(opts.adapter, "options");
     return { ids: input.inputIds, adapters: input.inputIds.map(() => dflt), signal: opts.signal, maxBatchTokens };
   }
 
   /** Validate a SequenceInput list: its texts and, per text, its adapter name (checked to be loaded). */
   private inputs(input: SequenceInput[], opts: AdapterOption): { texts: string[]; adapters: (string | null)[] } {
     this.alive();
-    const adapterOf = (a: unknown, where: string): string | null => {
-      if (a === undefined || a === null) return null;
-      if (typeof a !== "string") throw new InputError(`${where}: adapter must be a loaded adapter's name, got ${typeof a}`);
-      this.registry.get(a);
-      return a;
-    };
-    const dflt = adapterOf(opts.adapter, "options");
+    const dflt = this.adapterOf(opts.adapter, "options");
     if (!Array.isArray(input)) throw new InputError("expected an array of sequences (strings or { text, adapter })");
     if (input.length === 0) throw new InputError("expected at least one sequence, got an empty list");
     const adapters = input.map((t, i) => {
       if (typeof t === "string") return dflt;
       if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") {
-        return "adapter" in t && t.adapter !== undefined ? adapterOf(t.adapter, `input ${i}`) : dflt;
+        return "adapter" in t && t.adapter !== undefined ? this.adapterOf(t.adapter, `input ${i}`) : dflt;
       }
       throw new InputError(`input ${i} is ${t === null ? "null" : typeof t}, expected a string or { text, adapter }`);
     });
