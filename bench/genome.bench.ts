@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { GermModel, readSequences, writeSafetensors, type TensorToWrite } from "../src/index.js";
 import { runCli } from "../src/cli/commands.js";
+import { windowRanges } from "../src/pipeline/windows.js";
 import type { CliModel } from "../src/cli/types.js";
 import { fixturesDir } from "../test/helpers/fixtures.js";
 import { rng } from "../test/helpers/rng.js";
@@ -75,17 +76,6 @@ function checkpoint(dir: string): void {
   writeFileSync(join(dir, "config.json"), JSON.stringify(cfg, null, 2));
 }
 
-/** The windows [i, j) over n content tokens, as GermModel.embedWindows cuts them (last one partial). */
-function windows(n: number): Array<[number, number]> {
-  if (n <= WINDOW) return [[0, n]];
-  const out: Array<[number, number]> = [];
-  for (let s = 0; s < n; s += STRIDE) {
-    out.push([s, Math.min(s + WINDOW, n)]);
-    if (s + WINDOW >= n) break;
-  }
-  return out;
-}
-
 const load = () => GermModel.fromPretrained(values.dir!, { device: "wasm", threads, ...(maxBatchTokens ? { maxBatchTokens } : {}) });
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
 const peakMB = () => process.resourceUsage().maxRSS / 1024;
@@ -102,7 +92,7 @@ async function childGenome() {
   (globalThis as { gc?: () => void }).gc?.(); // what stays after the load (the file's bytes are garbage by now)
   const loadRssMB = rssMB(), loadPeakRssMB = peakMB();
   const content = model.tokenizer.encode(genome).ids.length - 2;
-  const spans = windows(content);
+  const spans = windowRanges(content, WINDOW, STRIDE); // as embedWindows cuts them (last one partial)
   const tokens = spans.reduce((n, [i, j]) => n + j - i + 2, 0);
   // GermModel.embedWindows when this build has it; else bp substrings of ≈ 512 tokens (2,500 bp, stride 1,250).
   const api = model as unknown as { embedWindows?: (t: string[], o: object) => Promise<unknown[]> };
