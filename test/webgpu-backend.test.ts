@@ -76,7 +76,10 @@ test("an invalid dispatch surfaces as BackendError at flush", { skip }, async ()
   b.dispose();
 });
 
-test("device loss rejects pending and later work with BackendError", { skip }, async () => {
+// Deno's wgpu can abort the process at exit ("double free or corruption") once a device with submitted work was
+// destroyed (upstream: denoland/deno#21648); Dawn (Node) and Chromium run this test.
+const skipDeviceLoss = skip || ("Deno" in globalThis ? "skipped on Deno: destroying a device after submits crashes wgpu at exit (denoland/deno#21648)" : false);
+test("device loss rejects pending and later work with BackendError", { skip: skipDeviceLoss }, async () => {
   const b = await fresh();
   const x = Tensor.from(b, uniform(rng(3), 64), [8, 8]), w = Weight.from(b, uniform(rng(4), 64), [8, 8]);
   const y = linear(x, w);
