@@ -44,7 +44,7 @@ function checkpoint(): TensorMap {
 const b = await createBackend("wasm", { threads });
 const tensors = checkpoint();
 const config = { ...parseConfig({ num_hidden_layers: layers, num_labels: 2 }), attnSoftmax: "softmax1" as const };
-const state = createModelState(b, tensors, config, "bench", "f32");
+const state = await createModelState(b, tensors, config, "bench", "f32");
 const trainer = new LoraTrainer(state, { r: 8, alpha: 16, targets: { list: ["Wqkv"] }, recompute: values.recompute }, tensors, "bench");
 const ids = tokenIds(batch, tokens), seqs = SeqIndex.of(Array(batch).fill(tokens)), packed = { ids, seqs };
 const labels = Array.from({ length: batch }, (_, i) => i % 2);

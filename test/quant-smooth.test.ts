@@ -33,10 +33,10 @@ test("SmoothQuant's folding is exact in f32: the smoothed float checkpoint compu
     const { tensors, file } = await loadCheckpoint(dirSource(dir, ["pytorch_model.bin"]));
     const b = await createBackend("reference");
     const batch = packBatch((g.sequences as any[]).map((s) => tok.encode(s.text).ids));
-    const base = createModelState(b, tensors, config, file, "f32");
+    const base = await createModelState(b, tensors, config, file, "f32");
     const ranges = await calibrate(base, [batch]);
     assert.ok(ranges.woIn.every((r) => r.some((v) => v > 0)), "calibration saw activations");
-    const smooth = createModelState(b, smoothCheckpoint(tensors, config, ranges, 0.5), config, file, "f32");
+    const smooth = await createModelState(b, smoothCheckpoint(tensors, config, ranges, 0.5), config, file, "f32");
     try {
       const want = await (await encode(base, batch)).data(), got = await (await encode(smooth, batch)).data();
       const e = assertClose(got, want, `${name}: smoothed vs original hidden states`, 1e-4, 1e-4);

@@ -29,7 +29,7 @@ async function loadState(dir: string, device: "reference" | "wasm" | "webgpu") {
   const config = parseConfig(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), "config.json");
   const { tensors, file } = await loadCheckpoint(src);
   const backend = await createBackend(device, { threads: device === "wasm" ? 2 : undefined });
-  return { state: createModelState(backend, tensors, config, file, "f32"), tensors, file };
+  return { state: await createModelState(backend, tensors, config, file, "f32"), tensors, file };
 }
 
 /** The goldens' per-tensor rule for gradients: |got − want| ≤ 2e-5·max|want| + 1e-9. */

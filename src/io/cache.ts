@@ -1,8 +1,8 @@
 // The download cache: files under env.cacheDir in Node/Deno (atomic writes), the Cache API in browsers.
 // Also remembers 404s, so an offline open can still tell "absent" from "not yet downloaded".
-import { BROWSER_CACHE_NAME, env, hasFileSystem, nodeBuiltin, type NodeBuiltins } from "../env.js";
-import { FetchError } from "../errors.js";
+import { BROWSER_CACHE_NAME, env, hasFileSystem } from "../env.js";
 import { warnOnce } from "../log.js";
+import { nodeFs, openLocalFile, readWhole } from "./random-access.js";
 
 /** One cached file: `path` keys the disk cache (repo/revision/file), `url` keys the Cache API. */
 export interface CacheKey {
@@ -18,54 +18,12 @@ export interface FileCache {
   put(key: CacheKey, value: Uint8Array | "absent"): Promise<void>;
 }
 
-type Fs = NodeBuiltins["fs/promises"];
-let fsPromise: Promise<Fs> | undefined;
-
-/** node:fs/promises, imported on first use so browser bundles never reference it. */
-export function nodeFs(): Promise<Fs> {
-  fsPromise ??= nodeBuiltin("fs/promises");
-  return fsPromise;
-}
-
-/** Largest file read into one buffer (V8's typed-array limit on 64-bit hosts). */
-const MAX_FILE = 2 ** 32 - 1;
-
 /**
- * A regular file's bytes, read with a bound: the size is taken from stat before reading and must hold throughout.
- * A FIFO, a device (a symlink to /dev/zero), a directory, a file that grows or shrinks while it is read, or one past
- * 4 GiB is a FetchError instead of a read that never ends. Errors of the file system itself (ENOENT…) pass through.
+ * A regular file's bytes, read with a bound (openLocalFile's checks: a plain file whose size and mtime hold while it
+ * is read, at most one buffer's worth). Errors of the file system itself (ENOENT…) pass through.
  */
 export async function readRegularFile(path: string): Promise<Uint8Array> {
-  const fs = await nodeFs();
-  const st = await fs.stat(path); // follows symlinks: what a link points at is what must be a plain file
-  if (!st.isFile()) throw new FetchError(`read ${path}: not a regular file (${fileKind(st)}); model files must be plain files`);
-  if (st.size > MAX_FILE) throw new FetchError(`read ${path}: ${st.size} bytes is more than one buffer holds (${MAX_FILE})`);
-  // O_NONBLOCK: if the path was swapped for a FIFO since stat, open does not wait for a writer.
-  const h = await fs.open(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  try {
-    const at = await h.stat();
-    if (!at.isFile() || at.size !== st.size || at.ino !== st.ino || at.dev !== st.dev) throw new FetchError(`read ${path}: the file changed while it was being opened`);
-    const size = at.size, out = new Uint8Array(size);
-    for (let off = 0; off < size;) {
-      const { bytesRead } = await h.read(out, off, Math.min(size - off, 1 << 26), off);
-      if (bytesRead === 0) throw new FetchError(`read ${path}: the file shrank while it was being read (${off} of ${size} bytes)`);
-      off += bytesRead;
-    }
-    // One byte more: a file still being written (a copy or download in progress) is not taken for a whole one.
-    const { bytesRead } = await h.read(new Uint8Array(1), 0, 1, size);
-    const end = await h.stat();
-    if (bytesRead !== 0 || end.size !== size || end.mtimeMs !== at.mtimeMs) {
-      throw new FetchError(`read ${path}: the file changed while it was being read (${size} bytes when opened, ${end.size} now); is it still being written?`);
-    }
-    return out;
-  } finally {
-    await h.close();
-  }
-}
-
-function fileKind(st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  return st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isCharacterDevice() ? "a character device"
-    : st.isBlockDevice() ? "a block device" : st.isSocket() ? "a socket" : "not a file";
+  return readWhole(await openLocalFile(path), path);
 }
 
 /** The cache selected by env (read at each call), or null when caching is off or unavailable. */

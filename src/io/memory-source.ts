@@ -2,6 +2,7 @@
 // R2, or File objects from a page's file picker. Values may be lazy, so large weights are read only when asked for.
 import { InputError } from "../errors.js";
 import type { ModelSource } from "./checkpoint.js";
+import { blobFile, bytesFile } from "./random-access.js";
 
 /**
  * One file's contents for memorySource: bytes, a Blob/File, or a function that reads them on demand (null: absent).
@@ -37,16 +38,24 @@ export function memorySource(files: Record<string, FileValue> | Map<string, File
       throw new InputError(`memorySource: ${location}/${name} is ${describe(v)}, not bytes (Uint8Array, ArrayBuffer, Blob or an async function returning one)`);
     }
   }
+  const resolve = async (file: string): Promise<Uint8Array | Blob | null> => {
+    let v: FileValue | Uint8Array | ArrayBuffer | Blob | null | undefined = map.get(file);
+    if (typeof v === "function") v = await v();
+    if (v === null || v === undefined) return null;
+    if (v instanceof Uint8Array || isBlob(v)) return v;
+    if (v instanceof ArrayBuffer) return new Uint8Array(v);
+    throw new InputError(`memorySource: ${location}/${file} resolved to ${describe(v)}, not bytes`);
+  };
   return {
     location,
-    async get(file: string): Promise<Uint8Array | null> {
-      let v: FileValue | Uint8Array | ArrayBuffer | Blob | null | undefined = map.get(file);
-      if (typeof v === "function") v = await v();
-      if (v === null || v === undefined) return null;
-      if (v instanceof Uint8Array) return v;
-      if (v instanceof ArrayBuffer) return new Uint8Array(v);
-      if (isBlob(v)) return new Uint8Array(await v.arrayBuffer());
-      throw new InputError(`memorySource: ${location}/${file} resolved to ${describe(v)}, not bytes`);
+    async get(file) {
+      const v = await resolve(file);
+      return isBlob(v) ? new Uint8Array(await v.arrayBuffer()) : v;
+    },
+    // A Blob/File is read a tensor at a time (a picked 470 MB checkpoint is never held whole in JS memory).
+    async open(file) {
+      const v = await resolve(file);
+      return v === null ? null : isBlob(v) ? blobFile(v, `${location}/${file}`) : bytesFile(v, `${location}/${file}`);
     },
   };
 }

@@ -28,6 +28,31 @@ export interface RawTensor {
  */
 export type TensorMap = Map<string, RawTensor>;
 
+/**
+ * One tensor of a checkpoint opened for streamed loading: dtype and shape from the header, the bytes read when
+ * `read()` is called (each call a fresh buffer of `byteLength` bytes, or the in-memory view for loaded files).
+ * @category Files & formats
+ */
+export interface TensorEntry {
+  dtype: SafeDType;
+  shape: number[];
+  byteLength: number;
+  read(): Promise<Uint8Array>;
+}
+
+/**
+ * Tensor name → entry, in file order: what the model loader reads from, a tensor at a time.
+ * @category Files & formats
+ */
+export type TensorIndex = Map<string, TensorEntry>;
+
+/** A loaded TensorMap as a TensorIndex (reads are the views it already holds). */
+export function indexOf(tensors: TensorMap): TensorIndex {
+  const out: TensorIndex = new Map();
+  for (const [name, t] of tensors) out.set(name, { dtype: t.dtype, shape: t.shape, byteLength: t.bytes.byteLength, read: async () => t.bytes });
+  return out;
+}
+
 /** Bytes per element of each dtype. */
 export const DTYPE_SIZE: Readonly<Record<SafeDType, number>> = { F32: 4, F16: 2, BF16: 2, I8: 1, U8: 1, I32: 4, I64: 8 };
 

@@ -3,7 +3,8 @@
 // FormatError naming the file and tensor instead of reading out of bounds.
 import { FormatError, ShapeError } from "../errors.js";
 import { clip, list, preview, quote } from "./quote.js";
-import { DTYPE_SIZE, isSafeDType, numel, type RawTensor, type SafeDType, type TensorMap } from "./raw-tensor.js";
+import { DTYPE_SIZE, isSafeDType, numel, type SafeDType, type TensorIndex, type TensorMap } from "./raw-tensor.js";
+import type { RandomAccessFile } from "./random-access.js";
 
 /** Largest header the format allows (the Rust reference rejects more than 100 MB). */
 const MAX_HEADER = 100_000_000;
@@ -23,16 +24,47 @@ export function readSafetensors(bytes: Uint8Array, file: string): {
   /** The header's `__metadata__` ({} when it has none). */
   metadata: Record<string, string>;
 } {
-  if (bytes.byteLength < 8) throw new FormatError(`${file}: ${bytes.byteLength} bytes is too short for a safetensors file (needs an 8-byte header length)`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lo = dv.getUint32(0, true), hi = dv.getUint32(4, true);
-  const headerLen = hi * 2 ** 32 + lo;
-  if (headerLen > bytes.byteLength - 8 || headerLen > MAX_HEADER) {
-    throw new FormatError(`${file}: safetensors header length ${headerLen} runs past the end of the ${bytes.byteLength}-byte file`);
+  const headerLen = headerLength(bytes.subarray(0, 8), bytes.byteLength, file);
+  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + headerLen), bytes.byteLength - 8 - headerLen, file);
+  const data = bytes.subarray(8 + headerLen);
+  const tensors: TensorMap = new Map();
+  for (const e of entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, bytes: data.subarray(e.begin, e.end) });
+  return { tensors, metadata };
+}
+
+/**
+ * A safetensors file opened for streamed loading: the header is read and checked exactly as readSafetensors checks
+ * it, each tensor's bytes are read from `f` only when its `read()` is called.
+ */
+export async function openSafetensors(f: RandomAccessFile, file: string): Promise<{ tensors: TensorIndex; metadata: Record<string, string> }> {
+  const headerLen = headerLength(await f.read(0, Math.min(8, f.size)), f.size, file);
+  const { entries, metadata } = parseHeader(await f.read(8, headerLen), f.size - 8 - headerLen, file);
+  const base = 8 + headerLen;
+  const tensors: TensorIndex = new Map();
+  for (const e of entries) {
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, byteLength: e.end - e.begin, read: () => f.read(base + e.begin, e.end - e.begin) });
   }
+  return { tensors, metadata };
+}
+
+/** The header length from the first 8 bytes of a `size`-byte file, checked against the file and the format's limit. */
+function headerLength(first8: Uint8Array, size: number, file: string): number {
+  if (size < 8 || first8.byteLength < 8) throw new FormatError(`${file}: ${size} bytes is too short for a safetensors file (needs an 8-byte header length)`);
+  const dv = new DataView(first8.buffer, first8.byteOffset, 8);
+  const headerLen = dv.getUint32(4, true) * 2 ** 32 + dv.getUint32(0, true);
+  if (headerLen > size - 8 || headerLen > MAX_HEADER) {
+    throw new FormatError(`${file}: safetensors header length ${headerLen} runs past the end of the ${size}-byte file`);
+  }
+  return headerLen;
+}
+
+interface HeaderEntry { name: string; dtype: SafeDType; shape: number[]; begin: number; end: number }
+
+/** Parse and check a header against a `dataLength`-byte data section: entries in file order, and `__metadata__`. */
+function parseHeader(headerBytes: Uint8Array, dataLength: number, file: string): { entries: HeaderEntry[]; metadata: Record<string, string> } {
   let header: unknown, text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLen));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(headerBytes);
     header = JSON.parse(text);
   } catch (e) {
     throw new FormatError(`${file}: safetensors header is not valid JSON (${clip((e as Error).message, 200)})`);
@@ -42,10 +74,8 @@ export function readSafetensors(bytes: Uint8Array, file: string): {
   const dup = duplicateKey(text);
   if (dup !== undefined) throw new FormatError(`${file}: safetensors header holds the key ${quote(dup)} twice${dup === "__metadata__" ? "" : " (in one object)"}`);
 
-  const data = bytes.subarray(8 + headerLen);
   const metadata: Record<string, string> = {};
-  const tensors: TensorMap = new Map();
-  const spans: { name: string; begin: number; end: number }[] = [];
+  const entries: HeaderEntry[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === "__metadata__") {
       if (!isPlainObject(info)) throw new FormatError(`${file}: __metadata__ must be an object of strings`);
@@ -63,28 +93,27 @@ export function readSafetensors(bytes: Uint8Array, file: string): {
     if (!Array.isArray(off) || off.length !== 2 || !off.every(isCount)) throw new FormatError(`${where}: data_offsets ${Array.isArray(off) ? `[${list(off)}]` : preview(off)} must be [begin, end]`);
     const [begin, end] = off as [number, number];
     if (begin > end) throw new FormatError(`${where}: data_offsets begin ${begin} > end ${end}`);
-    if (end > data.byteLength) throw new FormatError(`${where}: data_offsets [${begin}, ${end}] out of range (data section is ${data.byteLength} bytes)`);
+    if (end > dataLength) throw new FormatError(`${where}: data_offsets [${begin}, ${end}] out of range (data section is ${dataLength} bytes)`);
     const want = numel(shape) * DTYPE_SIZE[dtype];
     if (want !== end - begin) throw new FormatError(`${where}: ${dtype} [${list(shape)}] needs ${want} bytes but data_offsets span ${end - begin}`);
-    spans.push({ name, begin, end });
-    tensors.set(name, { dtype, shape: shape.slice(), bytes: data.subarray(begin, end) });
+    entries.push({ name, dtype, shape: shape.slice(), begin, end });
   }
   // The tensors must tile the data section exactly, as the reference implementation requires: a gap, an overlap
   // (two tensors aliasing bytes) or trailing bytes means a forged or damaged file — a header length one byte off
   // would otherwise shift every tensor by a byte and load an all-NaN model without a word.
-  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const spans = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
-  for (const s of spans) {
+  for (const [i, s] of spans.entries()) {
     if (s.begin !== at) {
-      const prev = spans[spans.indexOf(s) - 1];
+      const prev = spans[i - 1];
       throw new FormatError(s.begin < at
         ? `${file}: tensor ${quote(s.name, 100)} bytes [${s.begin}, ${s.end}] overlap tensor ${quote(prev.name, 100)} [${prev.begin}, ${prev.end}]`
         : `${file}: data section has ${s.begin - at} unused bytes at [${at}, ${s.begin}) before tensor ${quote(s.name, 100)} (tensors must tile it exactly)`);
     }
     at = s.end;
   }
-  if (at !== data.byteLength) throw new FormatError(`${file}: data section has ${data.byteLength - at} bytes after the last tensor (at ${at} of ${data.byteLength}); tensors must tile it exactly`);
-  return { tensors, metadata };
+  if (at !== dataLength) throw new FormatError(`${file}: data section has ${dataLength - at} bytes after the last tensor (at ${at} of ${dataLength}); tensors must tile it exactly`);
+  return { entries, metadata };
 }
 
 /**

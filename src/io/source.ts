@@ -2,7 +2,8 @@
 // openSource() picks one from the string; the checkpoint loader only sees ModelSource.get(file).
 import { hasFileSystem } from "../env.js";
 import { FetchError, InputError } from "../errors.js";
-import { nodeFs, readRegularFile } from "./cache.js";
+import { readRegularFile } from "./cache.js";
+import { nodeFs, openLocalFile } from "./random-access.js";
 import { checkFileName, hubSource, urlSource, type OpenSourceOptions, type ProgressInfo } from "./hub.js";
 import type { ModelSource } from "./checkpoint.js";
 
@@ -67,20 +68,29 @@ function homeOf(): string {
 }
 
 function localSource(dir: string, opts: OpenSourceOptions): ModelSource {
+  // Absent (ENOENT) is null; anything else the file system says is a FetchError naming the path.
+  const opened = async <T>(file: string, use: (path: string) => Promise<T>): Promise<T | null> => {
+    const path = `${dir}/${checkFileName(file)}`;
+    try {
+      return await use(path);
+    } catch (e) {
+      if (e instanceof FetchError) throw e;
+      const code = (e as { code?: string }).code;
+      if (code === "ENOENT") return null;
+      throw new FetchError(`read ${path}: ${code ?? (e as Error).message}`);
+    }
+  };
   return {
     location: dir,
-    async get(file) {
-      const path = `${dir}/${checkFileName(file)}`;
-      try {
-        const bytes = await readRegularFile(path);
-        opts.onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength, status: "done" });
-        return bytes;
-      } catch (e) {
-        if (e instanceof FetchError) throw e;
-        const code = (e as { code?: string }).code;
-        if (code === "ENOENT") return null;
-        throw new FetchError(`read ${path}: ${code ?? (e as Error).message}`);
-      }
-    },
+    get: (file) => opened(file, async (path) => {
+      const bytes = await readRegularFile(path);
+      opts.onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength, status: "done" });
+      return bytes;
+    }),
+    open: (file) => opened(file, async (path) => {
+      const f = await openLocalFile(path);
+      opts.onProgress?.({ file, loaded: f.size, total: f.size, status: "done" });
+      return f;
+    }),
   };
 }

@@ -3,7 +3,7 @@
 import type { Backend } from "../contract/backend.js";
 import type { FormatName } from "../contract/formats.js";
 import { alibiSlopes } from "../contract/math.js";
-import type { TensorMap } from "../io/raw-tensor.js";
+import { indexOf, type TensorIndex, type TensorMap } from "../io/raw-tensor.js";
 import type { GermConfig } from "./config.js";
 import { disposeWeights, loadWeights, type ModelWeights, type SimulateBits } from "./weights.js";
 
@@ -17,10 +17,14 @@ export interface ModelState {
   readonly slopes: Float32Array;
 }
 
-/** Upload a checkpoint's weights to `backend` (which the caller checked runs everything the model needs). */
-export function createModelState(backend: Backend, tensors: TensorMap, config: GermConfig, file: string, format: FormatName,
-  prequantized = false, simulate?: SimulateBits, allowNonFinite = false): ModelState {
-  const weights = loadWeights(backend, tensors, config, file, format, prequantized, simulate, allowNonFinite);
+/**
+ * Upload a checkpoint's weights to `backend` (which the caller checked runs everything the model needs), tensor by
+ * tensor from an opened checkpoint's index or from a loaded TensorMap.
+ */
+export async function createModelState(backend: Backend, tensors: TensorIndex | TensorMap, config: GermConfig, file: string, format: FormatName,
+  prequantized = false, simulate?: SimulateBits, allowNonFinite = false): Promise<ModelState> {
+  const index = isIndex(tensors) ? tensors : indexOf(tensors);
+  const weights = await loadWeights(backend, index, config, file, format, prequantized, simulate, allowNonFinite);
   return { config, backend, weights, format, slopes: alibiSlopes(config.numAttentionHeads) };
 }
 
@@ -28,4 +32,9 @@ export function createModelState(backend: Backend, tensors: TensorMap, config: G
 export function disposeModelState(state: ModelState): void {
   disposeWeights(state.weights);
   state.backend.dispose();
+}
+
+function isIndex(t: TensorIndex | TensorMap): t is TensorIndex {
+  const first = t.values().next();
+  return first.done === true || "read" in first.value;
 }

@@ -10,7 +10,7 @@ export interface SimulateBits { wBits: number; aBits: number }
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import { ConfigError, FormatError, MissingTensorError } from "../errors.js";
-import { toFloat32, type RawTensor, type TensorMap } from "../io/raw-tensor.js";
+import { toFloat32, type RawTensor, type TensorEntry, type TensorIndex, type TensorMap } from "../io/raw-tensor.js";
 import type { GermConfig } from "./config.js";
 import type { LinearWeights } from "./project.js";
 
@@ -38,6 +38,12 @@ export interface ModelWeights {
  * The tied MLM decoder is not one (it reads the f32 word embeddings).
  */
 export function projectionWeights(tensors: TensorMap, cfg: GermConfig): Map<string, [number, number]> {
+  const key = keyOf(tensors);
+  return projectionsOf(tensors, cfg, decoderIsTied(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight")));
+}
+
+/** projectionWeights over any tensor listing, with the tied-decoder decision made by the caller. */
+function projectionsOf(tensors: ReadonlyMap<string, { shape: number[] }>, cfg: GermConfig, tiedDecoder: boolean): Map<string, [number, number]> {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const key = keyOf(tensors);
   const out = new Map<string, [number, number]>();
@@ -50,14 +56,14 @@ export function projectionWeights(tensors: TensorMap, cfg: GermConfig): Map<stri
   const cls = tensors.get("classifier.weight");
   if (cls) out.set("classifier.weight", [cls.shape[0], H]);
   if (tensors.has("cls.predictions.transform.dense.weight")) out.set("cls.predictions.transform.dense.weight", [H, H]);
-  if (tensors.has("cls.predictions.decoder.weight") && !decoderIsTied(tensors, "cls.predictions.decoder.weight", key("embeddings.word_embeddings.weight"))) {
+  if (tensors.has("cls.predictions.decoder.weight") && !tiedDecoder) {
     out.set("cls.predictions.decoder.weight", [V, H]);
   }
   return out;
 }
 
 /** Names with the "bert." prefix when the checkpoint uses it (BertFor* classes), without it otherwise (BertModel). */
-function keyOf(tensors: TensorMap): (name: string) => string {
+function keyOf(tensors: ReadonlyMap<string, unknown>): (name: string) => string {
   const prefixed = [...tensors.keys()].some((k) => k.startsWith("bert."));
   return (name) => (prefixed ? `bert.${name}` : name);
 }
@@ -65,74 +71,86 @@ function keyOf(tensors: TensorMap): (name: string) => string {
 /**
  * `format` is the storage of the projection weights only (see the header); the caller checked the backend runs it.
  * A prequantized checkpoint (quant/checkpoint.ts) holds them as int data + `<name>_scale`, read without re-quantizing.
+ * Tensors are read from `tensors` one at a time and uploaded, so a streamed checkpoint (io/checkpoint.ts openCheckpoint)
+ * costs the loaded model plus one tensor, not the whole file beside it.
  */
-export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false,
-  simulate?: SimulateBits, allowNonFinite = false): ModelWeights {
+export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false,
+  simulate?: SimulateBits, allowNonFinite = false): Promise<ModelWeights> {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const used = new Set<string>();
   const key = keyOf(tensors);
-  const projections = projectionWeights(tensors, cfg);
+  const decoderName = "cls.predictions.decoder.weight", embName = key("embeddings.word_embeddings.weight");
+  const tied = !tensors.has(decoderName) || await entriesEqual(tensors.get(decoderName)!, tensors.get(embName));
+  const projections = projectionsOf(tensors, cfg, tied);
 
   const has = (name: string): boolean => tensors.has(name);
-  const raw = (name: string, shape: number[]): RawTensor => {
+  const entry = (name: string, shape: number[]): TensorEntry => {
     const t = tensors.get(name);
     if (!t) throw new MissingTensorError(`${file}: tensor "${name}" is missing (expected shape [${shape.join(", ")}])`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new ConfigError(`${file}: tensor "${name}" has shape [${t.shape.join(", ")}] but config.json implies [${shape.join(", ")}]`);
     }
+    return t;
+  };
+  const raw = async (name: string, shape: number[]): Promise<RawTensor> => {
+    const e = entry(name, shape);
+    const t: RawTensor = { dtype: e.dtype, shape: e.shape, bytes: await e.read() };
     used.add(name);
     if (!allowNonFinite && (t.dtype === "F32" || t.dtype === "F16" || t.dtype === "BF16")) checkFinite(t, name, file);
     return t;
   };
-  const data = (name: string, shape: number[]): Float32Array => wrap(name, () => toFloat32(raw(name, shape), name));
-  const load = (name: string, shape: number[]): Tensor => Tensor.from(backend, data(name, shape), shape);
+  const data = async (name: string, shape: number[]): Promise<Float32Array> => { const t = await raw(name, shape); return wrap(name, () => toFloat32(t, name)); };
+  const load = async (name: string, shape: number[]): Promise<Tensor> => Tensor.from(backend, await data(name, shape), shape);
   // A projection weight: the checkpoint's bytes as they are when they already are `format`, else encoded from f32.
-  const weight = (name: string, shape: [number, number]): Weight => {
+  const weight = async (name: string, shape: [number, number]): Promise<Weight> => {
     if (!projections.has(name)) throw new Error(`internal: ${name} is loaded as a projection but projectionWeights does not list it`);
     // WnAn simulation: weights fake-quantized per output channel (symmetric min–max), then run as f32.
-    if (simulate) return Weight.from(backend, fakeQuantRows(data(name, shape), shape[0], shape[1], simulate.wBits, true), shape);
-    if (prequantized) { used.add(name).add(`${name}_scale`); return Weight.fromEncoded(backend, format, readQuantized(tensors, name, shape, format, file), shape); }
-    return projectionFromRaw(backend, raw(name, shape), name, shape, format);
+    if (simulate) return Weight.from(backend, fakeQuantRows(await data(name, shape), shape[0], shape[1], simulate.wBits, true), shape);
+    if (prequantized) {
+      used.add(name).add(`${name}_scale`);
+      return Weight.fromEncoded(backend, format, await readQuantized(tensors, name, shape, format, file), shape);
+    }
+    return projectionFromRaw(backend, await raw(name, shape), name, shape, format);
   };
   // `module` is the checkpoint module name; weight and bias are `<module>.weight` / `<module>.bias`.
-  const linear = (module: string, shape: [number, number], bias = true): LinearWeights => ({
-    name: module.replace(/^bert\./, ""), w: weight(`${module}.weight`, shape), b: bias ? load(`${module}.bias`, [shape[0]]) : undefined,
+  const linear = async (module: string, shape: [number, number], bias = true): Promise<LinearWeights> => ({
+    name: module.replace(/^bert\./, ""), w: await weight(`${module}.weight`, shape), b: bias ? await load(`${module}.bias`, [shape[0]]) : undefined,
     actBits: simulate?.aBits,
   });
-  const head = <T>(names: string[], build: () => T): Head<T> => {
+  const head = async <T>(names: string[], build: () => Promise<T>): Promise<Head<T>> => {
     const missing = names.filter((n) => !has(n));
-    return missing.length ? { ok: false, missing } : { ok: true, w: build() };
+    return missing.length ? { ok: false, missing } : { ok: true, w: await build() };
   };
 
-  const wordEmb = load(key("embeddings.word_embeddings.weight"), [V, H]);
-  // projectionWeights decided tiedness once (a byte compare of the whole table) and lists only an untied decoder;
-  // a tied one reads the embeddings, and .bin's stored copy of them counts as used.
+  const wordEmb = await load(embName, [V, H]);
+  // Tiedness was decided once above (a byte compare of the whole table) and projectionsOf lists only an untied
+  // decoder; a tied one reads the embeddings, and .bin's stored copy of them counts as used.
   const tiedDecoder = (): Weight => {
-    if (has("cls.predictions.decoder.weight")) used.add("cls.predictions.decoder.weight");
+    if (has(decoderName)) used.add(decoderName);
     return Weight.fromTensor(wordEmb, { shared: true });
   };
-  const typeAll = data(key("embeddings.token_type_embeddings.weight"), [cfg.typeVocabSize, H]);
+  const typeAll = await data(key("embeddings.token_type_embeddings.weight"), [cfg.typeVocabSize, H]);
   const mlmNames = ["cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
     "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias", "cls.predictions.decoder.bias"];
   const weights: ModelWeights = {
     wordEmb,
     // DNABERT-2's collators never pass token types, so only row 0 is ever added.
     typeEmb0: Tensor.from(backend, typeAll.slice(0, H), [H]),
-    embLnG: load(key("embeddings.LayerNorm.weight"), [H]),
-    embLnB: load(key("embeddings.LayerNorm.bias"), [H]),
+    embLnG: await load(key("embeddings.LayerNorm.weight"), [H]),
+    embLnB: await load(key("embeddings.LayerNorm.bias"), [H]),
     layers: [],
-    pooler: head([key("pooler.dense.weight"), key("pooler.dense.bias")], () => linear(key("pooler.dense"), [H, H])),
+    pooler: await head([key("pooler.dense.weight"), key("pooler.dense.bias")], () => linear(key("pooler.dense"), [H, H])),
     classifier: { ok: false, missing: ["classifier.weight", "classifier.bias"] },
-    mlm: head(mlmNames, () => ({
-      dense: linear("cls.predictions.transform.dense", [H, H]),
-      lnG: load("cls.predictions.transform.LayerNorm.weight", [H]),
-      lnB: load("cls.predictions.transform.LayerNorm.bias", [H]),
+    mlm: await head(mlmNames, async () => ({
+      dense: await linear("cls.predictions.transform.dense", [H, H]),
+      lnG: await load("cls.predictions.transform.LayerNorm.weight", [H]),
+      lnB: await load("cls.predictions.transform.LayerNorm.bias", [H]),
       decoder: {
         name: "cls.predictions.decoder",
         // safetensors drops the tied decoder weight; .bin stores it (the same bytes): either way it reads the f32
         // word embeddings, which gather keeps reading in their own layout (prepareWeight may give the decoder a copy).
-        w: projections.has("cls.predictions.decoder.weight") ? weight("cls.predictions.decoder.weight", [V, H]) : tiedDecoder(),
-        b: load("cls.predictions.decoder.bias", [V]),
+        w: projections.has(decoderName) ? await weight(decoderName, [V, H]) : tiedDecoder(),
+        b: await load("cls.predictions.decoder.bias", [V]),
       },
     })),
     unused: [],
@@ -143,22 +161,22 @@ export function loadWeights(backend: Backend, tensors: TensorMap, cfg: GermConfi
     if (n !== cfg.labels.length) {
       throw new ConfigError(`${file}: classifier.weight has ${n} rows but config.json declares ${cfg.labels.length} labels (id2label/num_labels)`);
     }
-    weights.classifier = head(["classifier.weight", "classifier.bias"], () => linear("classifier", [n, H]));
+    weights.classifier = await head(["classifier.weight", "classifier.bias"], () => linear("classifier", [n, H]));
   }
 
+  if (has(key(`encoder.layer.${cfg.numHiddenLayers}.mlp.wo.weight`))) {
+    throw new ConfigError(`${file}: checkpoint has more than num_hidden_layers = ${cfg.numHiddenLayers} layers`);
+  }
   for (let j = 0; j < cfg.numHiddenLayers; j++) {
     const p = key(`encoder.layer.${j}.`);
     weights.layers.push({
-      qkv: linear(`${p}attention.self.Wqkv`, [3 * H, H]),
-      attnOut: linear(`${p}attention.output.dense`, [H, H]),
-      attnLnG: load(`${p}attention.output.LayerNorm.weight`, [H]), attnLnB: load(`${p}attention.output.LayerNorm.bias`, [H]),
-      gated: linear(`${p}mlp.gated_layers`, [2 * I, H], false),
-      wo: linear(`${p}mlp.wo`, [H, I]),
-      mlpLnG: load(`${p}mlp.layernorm.weight`, [H]), mlpLnB: load(`${p}mlp.layernorm.bias`, [H]),
+      qkv: await linear(`${p}attention.self.Wqkv`, [3 * H, H]),
+      attnOut: await linear(`${p}attention.output.dense`, [H, H]),
+      attnLnG: await load(`${p}attention.output.LayerNorm.weight`, [H]), attnLnB: await load(`${p}attention.output.LayerNorm.bias`, [H]),
+      gated: await linear(`${p}mlp.gated_layers`, [2 * I, H], false),
+      wo: await linear(`${p}mlp.wo`, [H, I]),
+      mlpLnG: await load(`${p}mlp.layernorm.weight`, [H]), mlpLnB: await load(`${p}mlp.layernorm.bias`, [H]),
     });
-  }
-  if (has(key(`encoder.layer.${cfg.numHiddenLayers}.mlp.wo.weight`))) {
-    throw new ConfigError(`${file}: checkpoint has more than num_hidden_layers = ${cfg.numHiddenLayers} layers`);
   }
   weights.unused = [...tensors.keys()].filter((k) => !used.has(k));
   return weights;
@@ -182,23 +200,23 @@ export function checkpointWeightName(tensors: TensorMap, module: string): string
 }
 
 /** A prequantized projection weight's data and scales, checked against its format (typed errors name the tensor). */
-function readQuantized(tensors: TensorMap, name: string, shape: [number, number], format: FormatName, file: string): EncodedWeight {
+async function readQuantized(tensors: TensorIndex, name: string, shape: [number, number], format: FormatName, file: string): Promise<EncodedWeight> {
   const f = FORMATS[format], [n, k] = shape;
   const data = tensors.get(name), scales = tensors.get(`${name}_scale`);
   if (!data) throw new MissingTensorError(`${file}: tensor "${name}" is missing (${format} data of a [${n}, ${k}] weight)`);
   if (!scales) throw new MissingTensorError(`${file}: tensor "${name}_scale" is missing (the scales of ${format} weight "${name}")`);
   const want = f.dataBytes(n, k), dtype = format === "q8" ? "I8" : "U8";
-  if (data.dtype !== dtype || data.bytes.byteLength !== want) {
-    throw new FormatError(`${file}: tensor "${name}" is ${data.dtype} [${data.shape.join(", ")}] (${data.bytes.byteLength} bytes); a ${format} [${n}, ${k}] weight is ${dtype}, ${want} bytes`);
+  if (data.dtype !== dtype || data.byteLength !== want) {
+    throw new FormatError(`${file}: tensor "${name}" is ${data.dtype} [${data.shape.join(", ")}] (${data.byteLength} bytes); a ${format} [${n}, ${k}] weight is ${dtype}, ${want} bytes`);
   }
   const count = f.scaleCount(n, k);
-  if (scales.dtype !== "F32" || scales.bytes.byteLength !== 4 * count) {
+  if (scales.dtype !== "F32" || scales.byteLength !== 4 * count) {
     throw new FormatError(`${file}: tensor "${name}_scale" is ${scales.dtype} [${scales.shape.join(", ")}]; ${format} weight "${name}" [${n}, ${k}] needs ${count} F32 scales`);
   }
-  const s = toFloat32(scales, `${name}_scale`);
+  const s = toFloat32({ dtype: scales.dtype, shape: scales.shape, bytes: await scales.read() }, `${name}_scale`);
   const bad = s.findIndex((v) => !(Number.isFinite(v) && v >= 0));
   if (bad >= 0) throw new FormatError(`${file}: tensor "${name}_scale"[${bad}] = ${s[bad]} is not a finite, non-negative scale`);
-  return { data: data.bytes, scales: s };
+  return { data: await data.read(), scales: s };
 }
 
 /**
@@ -220,6 +238,13 @@ function wrap<T>(name: string, f: () => T): T {
     if (e instanceof FormatError && !e.message.includes(name)) throw new FormatError(`tensor "${name}": ${e.message}`);
     throw e;
   }
+}
+
+/** Two entries hold the same dtype and bytes (the tied decoder test of a streamed checkpoint; reads both once). */
+async function entriesEqual(a: TensorEntry, b: TensorEntry | undefined): Promise<boolean> {
+  if (!b || a.dtype !== b.dtype || a.byteLength !== b.byteLength) return false;
+  const [x, y] = [await a.read(), await b.read()];
+  return x.every((v, i) => v === y[i]);
 }
 
 /** Tied when the checkpoint has no decoder weight (safetensors) or the same bytes as the word embeddings (.bin). */

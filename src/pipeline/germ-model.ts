@@ -9,7 +9,7 @@ import { modelRequirements } from "../model/needs.js";
 import { createModelState, disposeModelState, type ModelState } from "../model/state.js";
 import { encode, packBatch, type EncodeOptions, type PackedBatch } from "../model/encoder.js";
 import { classifierLogits, clsRows, meanPooled, mlmLogits, pooler } from "../model/heads.js";
-import { loadCheckpoint, type ModelSource } from "../io/checkpoint.js";
+import { loadCheckpoint, openCheckpoint, type ModelSource, type OpenedCheckpoint } from "../io/checkpoint.js";
 import { openSource } from "../io/source.js";
 import { DnaTokenizer } from "../tokenizer/tokenizer.js";
 import { warnOnce } from "../log.js";
@@ -19,8 +19,8 @@ import { splitRows, softmaxRow } from "./outputs.js";
 import { checkpointFormat, quantizeCheckpoint, META } from "../quant/checkpoint.js";
 import { calibrate } from "../quant/calibrate.js";
 import { smoothCheckpoint } from "../quant/smooth.js";
-import { Q4_GROUP } from "../contract/formats.js";
-import { nodeFs } from "../io/cache.js";
+import { Q4_GROUP, type FormatName } from "../contract/formats.js";
+import { nodeFs } from "../io/random-access.js";
 import { hasFileSystem } from "../env.js";
 import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
 import { gather } from "../ops/ops.js";
@@ -460,30 +460,13 @@ export class GermModel {
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new ConfigError(`${src.location}/tokenizer.json has ids up to ${tokenizer.vocabSize - 1} but ${src.location}/config.json's vocab_size is ${config.vocabSize}`);
     }
-    const { tensors, file, metadata } = await loadCheckpoint(src);
-    // A quantized checkpoint (model.save / germ quantize) is read as stored, never re-quantized.
-    const stored = checkpointFormat(metadata, `${src.location}/${file}`);
-    if (stored && opts.dtype !== undefined && opts.dtype !== stored) {
-      throw new InputError(`${src.location}/${file} holds ${stored} weights; load it with dtype "${stored}" (or without dtype)`);
-    }
-    const dtype = stored ?? opts.dtype ?? "f32";
-    const sim = opts.simulate;
-    if (sim) {
-      const ok = (b: unknown) => Number.isInteger(b) && (b as number) >= 2 && (b as number) <= 8;
-      if (!ok(sim.wBits) || !ok(sim.aBits)) throw new InputError(`simulate: wBits ${sim.wBits} and aBits ${sim.aBits} must be integers in 2…8`);
-      if (dtype !== "f32") throw new InputError(`simulate: fake quantization starts from f32 weights; ${stored ? `${file} is stored as ${dtype}` : `dtype is ${dtype}`}`);
-    }
-    // Every op and weight format the model will run is checked now, before a weight is uploaded: a named device
-    // that lacks one fails here with the whole list; "auto" takes the first backend that has them all.
-    const { backend, skipped } = await selectBackend(opts.device ?? "auto", modelRequirements(config, dtype, sim !== undefined), { threads: opts.threads });
-    const passed = skipped.filter((s) => s.unsupported);
-    if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
-    let state: ModelState;
+    const ck = await openCheckpoint(src);
+    const { file } = ck;
+    let state: ModelState, stored: FormatName | null;
     try {
-      state = createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null, sim, opts.allowNonFinite);
-    } catch (e) {
-      backend.dispose();
-      throw e;
+      ({ state, stored } = await uploadCheckpoint(src, ck, config, opts));
+    } finally {
+      await ck.close();
     }
     const weights = state.weights;
     const absent = [weights.pooler.ok ? "" : "pooler (classify, pooling 'pooler')", weights.classifier.ok ? "" : "classifier (classify)", weights.mlm.ok ? "" : "MLM head (maskedLM)"].filter(Boolean);
@@ -837,5 +820,36 @@ function checkPooling(p: unknown, op: string): Pooling {
 function parseJson(bytes: Uint8Array, file: string): unknown {
   try { return JSON.parse(new TextDecoder().decode(bytes)); } catch (e) {
     throw new FormatError(`${file}: invalid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The weights of an opened checkpoint on the backend the model needs: the stored format checked against `opts.dtype`,
+ * the backend chosen (every op and format checked before a weight is uploaded), then the tensors uploaded one by one.
+ */
+async function uploadCheckpoint(src: ModelSource, ck: OpenedCheckpoint, config: GermConfig, opts: FromPretrainedOptions): Promise<{ state: ModelState; stored: FormatName | null }> {
+  const { tensors, file, metadata } = ck;
+  // A quantized checkpoint (model.save / germ quantize) is read as stored, never re-quantized.
+  const stored = checkpointFormat(metadata, `${src.location}/${file}`);
+  if (stored && opts.dtype !== undefined && opts.dtype !== stored) {
+    throw new InputError(`${src.location}/${file} holds ${stored} weights; load it with dtype "${stored}" (or without dtype)`);
+  }
+  const dtype = stored ?? opts.dtype ?? "f32";
+  const sim = opts.simulate;
+  if (sim) {
+    const ok = (b: unknown) => Number.isInteger(b) && (b as number) >= 2 && (b as number) <= 8;
+    if (!ok(sim.wBits) || !ok(sim.aBits)) throw new InputError(`simulate: wBits ${sim.wBits} and aBits ${sim.aBits} must be integers in 2…8`);
+    if (dtype !== "f32") throw new InputError(`simulate: fake quantization starts from f32 weights; ${stored ? `${file} is stored as ${dtype}` : `dtype is ${dtype}`}`);
+  }
+  // Every op and weight format the model will run is checked now, before a weight is uploaded: a named device
+  // that lacks one fails here with the whole list; "auto" takes the first backend that has them all.
+  const { backend, skipped } = await selectBackend(opts.device ?? "auto", modelRequirements(config, dtype, sim !== undefined), { threads: opts.threads });
+  const passed = skipped.filter((s) => s.unsupported);
+  if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
+  try {
+    return { state: await createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null, sim, opts.allowNonFinite), stored };
+  } catch (e) {
+    backend.dispose();
+    throw e;
   }
 }

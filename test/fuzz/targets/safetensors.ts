@@ -3,10 +3,12 @@
 // whole file (flips, truncation, extension).
 // Oracle: an accepted file must (1) pass a strict reference reader (ref/json.ts keeps duplicate keys; exact tiling of
 // the data section; the same dtype/shape/offset rules) and yield the very bytes that reader finds for every tensor,
-// and (2) re-serialize through writeSafetensors to the same tensors and metadata.
+// (2) re-serialize through writeSafetensors to the same tensors and metadata, and (3) read the same through the streamed
+// reader (openSafetensors), which must also refuse what readSafetensors refuses, with the same message.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readSafetensors, writeSafetensors, type TensorToWrite } from "../../../src/io/safetensors.js";
+import { openSafetensors, readSafetensors, writeSafetensors, type TensorToWrite } from "../../../src/io/safetensors.js";
+import { bytesFile } from "../../../src/io/random-access.js";
 import { DTYPE_SIZE, isSafeDType, numel, type SafeDType } from "../../../src/io/raw-tensor.js";
 import { fixturesDir } from "../../helpers/fixtures.js";
 import { JsonDoc, mutateJson, type Json } from "../json-mutate.js";
@@ -109,9 +111,30 @@ export const safetensorsTarget: Target = {
     if (dir) for (const m of ["tiny-softmax1", "tiny-softmax1-cls"]) seeds.push(new Uint8Array(readFileSync(join(dir, m, "model.safetensors"))));
   },
   make(r) { const { bytes, what } = make(r); return { data: bytes, what }; },
-  check(input) {
+  async check(input) {
     const bytes = input.data as Uint8Array;
-    const { tensors, metadata } = readSafetensors(bytes, "fuzz.safetensors");
+    // The streamed reader (openSafetensors, what model loads use) must agree with readSafetensors on every input.
+    const streamed = await openSafetensors(bytesFile(bytes, "fuzz.safetensors"), "fuzz.safetensors").then((v) => v, (e: unknown) => e as Error);
+    let parsed: ReturnType<typeof readSafetensors>;
+    try {
+      parsed = readSafetensors(bytes, "fuzz.safetensors");
+    } catch (e) {
+      if (!(streamed instanceof Error) || streamed.message !== (e as Error).message) {
+        throw new SilentWrong(`openSafetensors ${streamed instanceof Error ? `fails otherwise (${streamed.message.slice(0, 120)})` : "accepts"} a file readSafetensors refuses`);
+      }
+      throw e;
+    }
+    if (streamed instanceof Error) throw new SilentWrong(`openSafetensors refuses (${streamed.message.slice(0, 120)}) a file readSafetensors accepts`);
+    const { tensors, metadata } = parsed;
+    if (JSON.stringify(streamed.metadata) !== JSON.stringify(metadata) || [...streamed.tensors.keys()].join("\0") !== [...tensors.keys()].join("\0")) {
+      throw new SilentWrong("openSafetensors lists other tensors or metadata than readSafetensors");
+    }
+    for (const [name, e] of streamed.tensors) {
+      const t = tensors.get(name)!;
+      if (e.dtype !== t.dtype || e.shape.join() !== t.shape.join() || e.byteLength !== t.bytes.byteLength || !same(await e.read(), t.bytes)) {
+        throw new SilentWrong(`tensor "${name.slice(0, 40)}": openSafetensors reads other bytes than readSafetensors`);
+      }
+    }
     const ref = reference(bytes);
     if (typeof ref === "string") throw new SilentWrong(`accepted a file the strict reader refuses (${ref})`);
     if (ref.size !== tensors.size) throw new SilentWrong(`${tensors.size} tensors, the reference reads ${ref.size}`);
