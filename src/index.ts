@@ -35,6 +35,7 @@ export type { GermEnv, WasmModules } from "./env.js";
 export type { LogLevel } from "./log.js";
 export type { ModelSource } from "./io/checkpoint.js";
 export { memorySource } from "./io/memory-source.js";
+export type { RandomAccessFile } from "./io/random-access.js";
 export type { FileValue } from "./io/memory-source.js";
 export type { TensorMap, RawTensor, SafeDType } from "./io/raw-tensor.js";
 export { readSafetensors, writeSafetensors } from "./io/safetensors.js";

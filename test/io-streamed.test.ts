@@ -1,5 +1,5 @@
 // Streamed checkpoint loads: a source with open() (local directories, Blobs, memory) loads safetensors tensor by
-// tensor, reading no range larger than one tensor, and gives exactly the model that whole-file reads give. A file that
+// tensor (.bin: one storage at a time), reading no range larger than one tensor, and gives exactly the model that whole-file reads give. A file that
 // changes while it loads is refused; every file opened is closed, also when the load fails; files past 4 GiB load.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +11,7 @@ import { openSource } from "../src/io/source.js";
 import { memorySource } from "../src/io/memory-source.js";
 import { openCheckpoint, type ModelSource } from "../src/io/checkpoint.js";
 import { readSafetensors } from "../src/io/safetensors.js";
+import { readTorchBin } from "../src/io/torch-bin.js";
 import type { RandomAccessFile } from "../src/io/random-access.js";
 import { FetchError, InputError } from "../src/errors.js";
 import { fixturesDir, NO_FIXTURES } from "./helpers/fixtures.js";
@@ -52,6 +53,28 @@ test("a local safetensors checkpoint loads tensor by tensor and equals the whole
     assert.equal(log.open, 0, "the checkpoint file is closed after the load");
     assert.deepEqual(await a.embed(SEQS), await b.embed(SEQS));
   } finally { a.dispose(); b.dispose(); }
+});
+
+test("a local pytorch_model.bin streams too: directory and pickle first, then one storage per read", { skip }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), "germ-bin-"));
+  try {
+    for (const f of ["config.json", "tokenizer.json", "pytorch_model.bin"]) copyFileSync(join(root!, "tiny-softmax1", f), join(tmp, f));
+    const file = new Uint8Array(readFileSync(join(tmp, "pytorch_model.bin")));
+    const largest = Math.max(...[...readTorchBin(file, "bin").values()].map((t) => t.bytes.byteLength));
+    const { src, log } = watched(await openSource(tmp));
+    const getOnly: ModelSource = { location: tmp, get: (f) => src.get(f) };
+    const [a, b] = [await GermModel.fromPretrained(src, { device: "reference" }), await GermModel.fromPretrained(getOnly, { device: "reference" })];
+    try {
+      // The zip directory comes in 64 KiB regions (plus the tail where the end records live); data a storage per read.
+      const bound = Math.max(largest, 2 * 65536 + 76);
+      assert.ok(Math.max(...log.reads) <= bound, `largest read ${Math.max(...log.reads)} > ${bound} (largest tensor ${largest}, file ${file.byteLength})`);
+      assert.equal(log.open, 0);
+      assert.deepEqual(await a.embed(SEQS), await b.embed(SEQS));
+      assert.deepEqual(await a.maskedLM(["ACGTAGCATCGG"]), await b.maskedLM(["ACGTAGCATCGG"]));
+    } finally { a.dispose(); b.dispose(); }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test("a Blob (a page's picked file) is read a slice at a time, never whole", { skip }, async () => {

@@ -4,7 +4,7 @@ import { FormatError, MissingTensorError } from "../errors.js";
 import { indexOf, type TensorIndex, type TensorMap } from "./raw-tensor.js";
 import type { RandomAccessFile } from "./random-access.js";
 import { openSafetensors, readSafetensors } from "./safetensors.js";
-import { readTorchBin } from "./torch-bin.js";
+import { openTorchBin, readTorchBin } from "./torch-bin.js";
 import { preview, quote } from "./quote.js";
 
 /**
@@ -24,7 +24,7 @@ export interface ModelSource {
   get(file: string): Promise<Uint8Array | null>;
   /**
    * Optional: `file` opened for reads at any offset, or null when there is no such file. Sources that have it load
-   * safetensors checkpoints tensor by tensor (peak memory ≈ the loaded model, not model + file; files past 4 GiB).
+   * checkpoints tensor by tensor (peak memory ≈ the loaded model, not model + file; files past 4 GiB).
    */
   open?(file: string): Promise<RandomAccessFile | null>;
 }
@@ -33,14 +33,15 @@ type Reader = (bytes: Uint8Array, file: string) => { tensors: TensorMap; metadat
 type Opener = (f: RandomAccessFile, file: string) => Promise<{ tensors: TensorIndex; metadata: Record<string, string> }>;
 const readST: Reader = (b, f) => readSafetensors(b, f);
 const readBin: Reader = (b, f) => ({ tensors: readTorchBin(b, f), metadata: {} });
+const openBin: Opener = async (b, f) => ({ tensors: await openTorchBin(b, f), metadata: {} });
 
 /** Looked for in this order; the first present wins. `open`: the format streams from a RandomAccessFile. */
 interface Candidate { file: string; read: Reader; open?: Opener; sharded: boolean }
 const CANDIDATES: Candidate[] = [
   { file: "model.safetensors", read: readST, open: openSafetensors, sharded: false },
   { file: "model.safetensors.index.json", read: readST, open: openSafetensors, sharded: true },
-  { file: "pytorch_model.bin", read: readBin, sharded: false },
-  { file: "pytorch_model.bin.index.json", read: readBin, sharded: true },
+  { file: "pytorch_model.bin", read: readBin, open: openBin, sharded: false },
+  { file: "pytorch_model.bin.index.json", read: readBin, open: openBin, sharded: true },
 ];
 
 /**
@@ -56,8 +57,9 @@ export interface OpenedCheckpoint {
 }
 
 /**
- * Open a model's weights for loading tensor by tensor. safetensors from a source with `open` (local directories, Blobs,
- * memory) is streamed: only its header is read now. Other formats and sources are read whole, then indexed.
+ * Open a model's weights for loading tensor by tensor. From a source with `open` (local directories, Blobs, memory)
+ * both formats stream: safetensors' header, or .bin's zip directory and pickle, is read now and each tensor when asked.
+ * Sources with only `get` are read whole, then indexed.
  * @example
  * const ck = await openCheckpoint(src);
  * try { for (const [name, t] of ck.tensors) console.log(name, t.shape, (await t.read()).byteLength); } finally { await ck.close(); }

@@ -1,4 +1,4 @@
-// Fuzz target: the restricted unpickler, through readTorchBin (data.pkl mutated, the zip around it kept valid) and,
+// Fuzz target: the restricted unpickler, through readTorchBin and openTorchBin (data.pkl mutated, the zip around it kept valid) and,
 // for a share of inputs, unpickle() alone. Mutations work on the opcode list: deleted, repeated, swapped or inserted
 // opcodes; arguments set to boundary integers, long or invalid strings, other storage keys; forbidden globals;
 // DAG keys (x = (x, x) forty times and more), containers nested 10^3–10^5 deep, MARK storms, wild memo keys, lying
@@ -6,11 +6,10 @@
 // Oracle: torch-common.ts for accepted loads; the tripwire (worker) for code execution; for unpickle() alone only
 // the outcome class (typed or ok).
 import { unpickle } from "../../../src/io/pickle.js";
-import { readTorchBin } from "../../../src/io/torch-bin.js";
 import { mutateBytes, type Rand } from "../rand.js";
 import { assemble, disassemble, ops, PLAIN, type Op } from "../ref/pickle.js";
 import type { Target } from "../target.js";
-import { checkTorchLoad, loadTorchSeeds, torchSeed, torchZip } from "./torch-common.js";
+import { checkTorchLoad, loadTorchSeeds, readTorchBinBoth, torchSeed, torchZip } from "./torch-common.js";
 
 const GLOBALS: [string, string][] = [["os", "system"], ["builtins", "eval"], ["builtins", "exec"], ["posix", "system"], ["subprocess", "Popen"],
   ["__builtin__", "apply"], ["torch", "load"], ["torch", "DoubleStorage"], ["torch", "FloatStorage"], ["collections", "OrderedDict"],
@@ -90,10 +89,10 @@ export const pickleTarget: Target = {
   name: "pickle",
   async setup() { loadTorchSeeds(); },
   make,
-  check(input) {
+  async check(input) {
     const { pkl, zip } = input.data as PickleCase;
     if (!zip) { unpickle(pkl, { file: "fuzz.pkl" }); return; }
-    checkTorchLoad(zip, readTorchBin(zip, "fuzz.bin"));
+    checkTorchLoad(zip, await readTorchBinBoth(zip));
   },
   bytes: (input) => (input.data as PickleCase).zip ?? (input.data as PickleCase).pkl,
 };

@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DTYPE_SIZE, numel, type TensorMap } from "../../../src/io/raw-tensor.js";
+import { bytesFile } from "../../../src/io/random-access.js";
+import { openTorchBin, readTorchBin } from "../../../src/io/torch-bin.js";
 import { fixturesDir } from "../../helpers/fixtures.js";
 import { torchStateDictPickle, type FakeTensor } from "../../helpers/make-files.js";
 import type { Rand } from "../rand.js";
@@ -83,4 +85,32 @@ export function checkTorchLoad(bytes: Uint8Array, tensors: TensorMap): void {
     const why = readRefEntry(bytes, home);
     if (typeof why === "string") throw new SilentWrong(`${where}: comes from ${home.name.slice(0, 60)}, whose ${why}`);
   }
+}
+
+/**
+ * readTorchBin, with the streamed reader as a second oracle: openTorchBin (then every tensor read) must refuse what
+ * readTorchBin refuses and, where it accepts, read the very same tensors. Either may name another of several faults.
+ */
+export async function readTorchBinBoth(bytes: Uint8Array): Promise<TensorMap> {
+  let streamed: Map<string, { dtype: string; shape: number[]; bytes: Uint8Array }> | Error;
+  try {
+    const index = await openTorchBin(bytesFile(bytes, "fuzz.bin"), "fuzz.bin");
+    streamed = new Map();
+    for (const [name, t] of index) streamed.set(name, { dtype: t.dtype, shape: t.shape, bytes: await t.read() });
+  } catch (e) { streamed = e as Error; }
+  let tensors: TensorMap;
+  try { tensors = readTorchBin(bytes, "fuzz.bin"); } catch (e) {
+    if (!(streamed instanceof Error)) throw new SilentWrong(`openTorchBin accepts an archive readTorchBin refuses (${(e as Error).message.slice(0, 120)})`);
+    if ((e as Error).name !== streamed.name) throw new SilentWrong(`openTorchBin fails with ${streamed.name} where readTorchBin gives ${(e as Error).name}`);
+    throw e;
+  }
+  if (streamed instanceof Error) throw new SilentWrong(`openTorchBin refuses (${streamed.message.slice(0, 120)}) an archive readTorchBin accepts`);
+  if ([...streamed.keys()].join("\0") !== [...tensors.keys()].join("\0")) throw new SilentWrong("openTorchBin lists other tensors than readTorchBin");
+  for (const [name, t] of tensors) {
+    const u = streamed.get(name)!;
+    if (u.dtype !== t.dtype || u.shape.join() !== t.shape.join() || !Buffer.from(u.bytes).equals(Buffer.from(t.bytes))) {
+      throw new SilentWrong(`tensor ${JSON.stringify(name.slice(0, 60))}: openTorchBin reads other bytes than readTorchBin`);
+    }
+  }
+  return tensors;
 }

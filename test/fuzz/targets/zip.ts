@@ -1,4 +1,4 @@
-// Fuzz target: the zip layer of readTorchBin (pytorch_model.bin). Entry-level edits (renames, duplicate names with
+// Fuzz target: the zip layer of readTorchBin and openTorchBin (pytorch_model.bin). Entry-level edits (renames, duplicate names with
 // other bytes, dropped or extra entries, a second data.pkl, changed storage bytes, a compression method), then
 // archive-level edits aimed at header fields (local vs central: names, sizes, methods, CRCs, offsets; the data
 // descriptors; end records), stale CRCs and raw byte edits.
@@ -9,7 +9,7 @@ import type { TensorMap } from "../../../src/io/raw-tensor.js";
 import { mutateBytes, putLE, type Rand } from "../rand.js";
 import { readRefEntry, readRefZip, writeZip, type ZipIn } from "../ref/zip.js";
 import { SilentWrong, type Target } from "../target.js";
-import { checkTorchLoad, loadTorchSeeds, torchSeed, torchZip } from "./torch-common.js";
+import { checkTorchLoad, loadTorchSeeds, readTorchBinBoth, torchSeed, torchZip } from "./torch-common.js";
 
 interface ZipCase { bytes: Uint8Array; seed: ZipIn[] }
 
@@ -72,9 +72,9 @@ export const zipTarget: Target = {
   name: "zip",
   async setup() { loadTorchSeeds(); },
   make,
-  check(input) {
+  async check(input) {
     const { bytes, seed } = input.data as ZipCase;
-    const tensors = readTorchBin(bytes, "fuzz.bin");
+    const tensors = await readTorchBinBoth(bytes);
     checkTorchLoad(bytes, tensors);
     // Same relevant bytes as the seed: the load must be the seed's load.
     const ents = readRefZip(bytes).filter((e) => relevant(e.name));
