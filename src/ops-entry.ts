@@ -22,7 +22,7 @@ export type { Skipped } from "./backend/create.js";
 export type { Backend, BackendName, BackendCaps, BackendOptions, BackendFactory, BufferId, Support } from "./contract/backend.js";
 export { OP_NAMES, needsOf, opFlops } from "./contract/spec.js";
 export type { OpArgs, OpName, OpNeeds, OpRequirement, SoftmaxKind, UnaryKind, WeightArg } from "./contract/spec.js";
-export { FORMATS, isFormatName, quantizeRows, Q4_GROUP } from "./contract/formats.js";
+export { FORMATS, isFormatName, quantizeRows, Q4_GROUP, Q4_GROUPS, encodeQ4, decodeQ4, expandQ4Scales } from "./contract/formats.js";
 export type { FormatName, WeightFormat, EncodedWeight } from "./contract/formats.js";
 export { SeqIndex } from "./contract/seq.js";
 export { alibiSlopes, erf, geluErf } from "./contract/math.js";

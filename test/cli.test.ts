@@ -616,6 +616,23 @@ test("quantize --smooth-quant α --calibration file: calibrates the float model 
   assert.match(r.err, /SmoothQuant α 0.5/);
 });
 
+test("quantize --dtype q4 --group-size 64|128: quantizes the float model with that group; bad groups are usage errors", async () => {
+  for (const [argv, re] of [
+    [["quantize", "--model", "m", "--dtype", "q4", "--out", "o", "--group-size", "48"], /--group-size 48: q4 groups are 32, 64, 128/],
+    [["quantize", "--model", "m", "--dtype", "q8", "--out", "o", "--group-size", "64"], /--group-size 64: applies to --dtype q4/],
+    [["embed", FASTA, "--model", "m", "--group-size", "64"], /apply to quantize only/],
+  ] as [string[], RegExp][]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, re);
+  }
+  const r = await run(["quantize", "--model", "m", "--dtype", "q4", "--out", "o", "--group-size", "128"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.log.opts?.dtype, undefined, "the float model is loaded");
+  assert.deepEqual(r.log.quantized, { weights: "int4", activations: "f32", groupSize: 128 });
+  assert.match(r.err, /wrote q4 model \(groups of 128\)/);
+});
+
 test("end to end: tokenize reads tokenizer.json only (garbage weights and config.json; no model, backend or checkpoint code loaded)", {
   skip: !fixtures ? NO_FIXTURES : false,
 }, async () => {

@@ -89,7 +89,7 @@ test("a SmoothQuant model saves and reloads as stored (α in __metadata__); bad 
     for (const [o, re] of [
       [{ weights: "int8", activations: "f32" }, /"int8" with activations "f32" is not a format/],
       [{ weights: "int4", activations: "int8" }, /is not a format/],
-      [{ weights: "int4", groupSize: 64 }, /groups of 32/],
+      [{ weights: "int4", groupSize: 48 }, /q4 groups are 32, 64, 128/],
       [{ weights: "int8", smoothQuant: 0.5 }, /needs calibration sequences/],
       [{ weights: "int4", smoothQuant: 0.5, calibration: texts }, /applies to int8 activations/],
       [{ weights: "int8", smoothQuant: 1.5, calibration: texts }, /must be in \(0, 1\]/],

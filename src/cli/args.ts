@@ -1,6 +1,7 @@
 // Command-line parsing for `germ`: node:util parseArgs plus validation into one typed CliOptions.
 // Every mistake here is a UsageError (exit code 2); nothing is loaded before the arguments are known good.
 import { parseArgs } from "node:util";
+import { Q4_GROUPS } from "../contract/formats.js";
 import { InputError } from "../errors.js";
 import type { SequenceFormat } from "../io/fasta.js";
 import type { Shard } from "./shard.js";
@@ -54,6 +55,8 @@ export interface CliOptions {
     warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number; recompute: boolean };
   /** quantize: SmoothQuant (q8) with calibration sequences from a file. */
   smoothQuant?: { alpha: number; calibration: string };
+  /** quantize --dtype q4: weights per scale (32, 64 or 128); undefined is 32. */
+  groupSize?: number;
   /** --shard i/N: this run takes records k with k mod N = i - 1, and its output stores each k (shard.ts). */
   shard?: Shard;
   /** --resume: keep what --out already holds (cut back to its last complete row) and go on after it. */
@@ -80,7 +83,7 @@ export type ParsedArgs = { kind: "help"; command?: Command } | { kind: "version"
 
 export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
        germ outliers <input>... --model A [--model B ...] [--dtype T ...] [--plot chart.svg]
-       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--smooth-quant 0.5 --calibration seqs.fa]
+       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5 --calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
        germ merge <out.npy|.tsv|.jsonl> <shard>...   (the outputs of --shard i/N runs, in input order)
 
@@ -198,7 +201,7 @@ const OPTIONS = {
   epochs: { type: "string" }, lr: { type: "string" }, "lora-r": { type: "string" }, "lora-alpha": { type: "string" },
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
-  calibration: { type: "string" }, "smooth-quant": { type: "string" },
+  calibration: { type: "string" }, "smooth-quant": { type: "string" }, "group-size": { type: "string" },
   "max-batch-tokens": { type: "string" }, layer: { type: "string" }, window: { type: "string" }, stride: { type: "string" },
   "window-unit": { type: "string" }, aggregate: { type: "string" }, "per-token": { type: "boolean" },
   metrics: { type: "string" }, shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
@@ -274,7 +277,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (v.out !== undefined && v.out === v.plot) throw new UsageError("outliers: --plot and --out name the same file");
   }
   const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute"] as const;
-  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined)) throw new UsageError(`${command}: --calibration and --smooth-quant apply to quantize only`);
+  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined || v["group-size"] !== undefined)) {
+    throw new UsageError(`${command}: --calibration, --smooth-quant and --group-size apply to quantize only`);
+  }
   if (command !== "finetune") {
     const f = trainFlags.find((k) => v[k] !== undefined);
     if (f) throw new UsageError(`${command}: --${f} applies to finetune only`);
@@ -291,6 +296,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (!v.out) throw new UsageError("quantize: --out <dir> is required");
     if ((v["smooth-quant"] === undefined) !== (v.calibration === undefined)) throw new UsageError("quantize: --smooth-quant and --calibration go together (SmoothQuant calibrates on those sequences)");
     if (v["smooth-quant"] !== undefined && dtype !== "q8") throw new UsageError("quantize: --smooth-quant applies to --dtype q8 (int8 activations)");
+    if (v["group-size"] !== undefined && (dtype !== "q4" || !Q4_GROUPS.includes(Number(v["group-size"])))) {
+      throw new UsageError(`quantize: --group-size ${v["group-size"].slice(0, 20)}: ${dtype === "q4" ? `q4 groups are ${Q4_GROUPS.join(", ")}` : "applies to --dtype q4"}`);
+    }
   } else if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
   if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
   if (models.length === 0) throw new UsageError(`${command}: --model is required`);
@@ -348,6 +356,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       metrics: v.metrics,
       verbosity,
       smoothQuant: v["smooth-quant"] === undefined ? undefined : { alpha: positiveNumber("--smooth-quant", v["smooth-quant"]), calibration: v.calibration! },
+      groupSize: v["group-size"] === undefined ? undefined : Number(v["group-size"]),
       train: cmd !== "finetune" ? undefined : {
         train: v.train!, dev: v.dev, test: v.test,
         epochs: v.epochs === undefined ? 3 : positiveInt("--epochs", v.epochs),

@@ -51,16 +51,20 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
       throw new UsageError("refusing to write binary NPY to a terminal; use --out FILE or a pipe");
     }
     if (opts.command === "quantize") {
-      const sq = opts.smoothQuant;
-      model = await loadModel(opts.model, { device: sq ? opts.device : "reference", dtype: sq ? undefined : opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
-      if (sq) {
+      const sq = opts.smoothQuant, group = opts.groupSize;
+      // Plain q8/q4 quantize at load; SmoothQuant and other q4 group sizes go through model.quantize().
+      const viaQuantize = sq !== undefined || group !== undefined;
+      model = await loadModel(opts.model, { device: sq ? opts.device : "reference", dtype: viaQuantize ? undefined : opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
+      if (viaQuantize) {
         // SmoothQuant: calibrate the float model on the sequences, then write its q8 copy.
-        const calibration = (await readRecords({ ...opts, inputs: [sq.calibration], inputFormat: "auto" }, io)).map((r) => r.sequence);
-        const q8 = await model.quantize({ weights: "int8", activations: "int8", calibration, smoothQuant: sq.alpha });
-        try { await q8.save(opts.out!); } finally { q8.dispose(); }
+        const calibration = sq ? (await readRecords({ ...opts, inputs: [sq.calibration], inputFormat: "auto" }, io)).map((r) => r.sequence) : undefined;
+        const q = await model.quantize(opts.dtype === "q8"
+          ? { weights: "int8", activations: "int8", calibration, smoothQuant: sq?.alpha }
+          : { weights: "int4", activations: "f32", groupSize: group });
+        try { await q.save(opts.out!); } finally { q.dispose(); }
       } else await model.save(opts.out!);
       progress.clear();
-      progress.note(`wrote ${opts.dtype} model${opts.smoothQuant ? ` (SmoothQuant α ${opts.smoothQuant.alpha})` : ""} to ${opts.out}`);
+      progress.note(`wrote ${opts.dtype} model${group ? ` (groups of ${group})` : ""}${sq ? ` (SmoothQuant α ${sq.alpha})` : ""} to ${opts.out}`);
       return 0;
     }
     if (opts.command === "finetune") {

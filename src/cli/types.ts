@@ -24,8 +24,8 @@ export interface CliModel {
   saveAdapter(name: string, dir: string): Promise<void>;
   /** Write the model as a directory (quantize). */
   save(dir: string): Promise<void>;
-  /** quantize with SmoothQuant: a q8 copy calibrated on the given sequences. */
-  quantize(opts: { weights: "int8"; activations: "int8"; calibration: string[]; smoothQuant: number }): Promise<CliModel>;
+  /** quantize: a q8 copy (SmoothQuant-calibrated on the given sequences) or a q4 copy with other group sizes. */
+  quantize(opts: { weights: "int8" | "int4"; activations: "int8" | "f32"; calibration?: string[]; smoothQuant?: number; groupSize?: number }): Promise<CliModel>;
   readonly config: { numHiddenLayers: number; hiddenSize?: number };
   dispose(): void;
 }

@@ -1,5 +1,6 @@
 // The weight formats: one row each (element block, bytes, layout, the checkpoint dtypes stored that way, and the
 // reference encode/decode that the reference backend computes with). Quantized formats are new rows, not new ops.
+import { InputError } from "../errors.js";
 import { f16BitsToF32, f32ToF16Bits } from "./half.js";
 
 /**
@@ -150,49 +151,100 @@ const q8: WeightFormat = {
 };
 
 /**
- * q4's group size along k (a row is padded to whole groups).
+ * q4's group size along k as the kernels run it (a row's nibbles are padded to whole groups of 32).
  * @category Weight formats
  */
 export const Q4_GROUP = 32;
-const q4Groups = (cols: number): number => Math.ceil(cols / Q4_GROUP);
+
+/**
+ * The q4 group sizes a checkpoint may use: one f32 scale per `group` elements along k. The nibbles are laid out the
+ * same for every group size (rows padded to whole blocks of 32), so backends run any of them as groups of 32 whose
+ * scales repeat ({@link expandQ4Scales}): exactly the same values, with fewer scales stored.
+ * @category Weight formats
+ */
+export const Q4_GROUPS: readonly number[] = [32, 64, 128];
+
+const q4Blocks = (cols: number): number => Math.ceil(cols / Q4_GROUP);
+const q4Groups = (cols: number, group: number): number => Math.ceil(cols / group);
+
+/**
+ * Reference q4 quantizer with scales per `group` (32, 64 or 128) elements along k: symmetric, s = max|w|/7 (f32),
+ * q = round_half_even(w / s) clamped to −7…7, stored as q + 8, two per byte; scales [rows, ⌈cols/group⌉].
+ * @category Weight formats
+ * @example
+ * const { data, scales } = encodeQ4(new Float32Array(128).fill(0.5), 1, 128, 64); // 64 bytes, 2 scales
+ */
+export function encodeQ4(values: Float32Array, rows: number, cols: number, group = Q4_GROUP): EncodedWeight {
+  checkQ4Group(group);
+  const g = q4Groups(cols, group), rowBytes = q4Blocks(cols) * (Q4_GROUP / 2);
+  const data = new Uint8Array(rows * rowBytes).fill(0x88), scales = new Float32Array(rows * g);
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < g; b++) {
+      const c0 = b * group, c1 = Math.min(cols, c0 + group);
+      let m = 0;
+      for (let c = c0; c < c1; c++) m = Math.max(m, Math.abs(values[r * cols + c]));
+      const s = Math.fround(m / 7);
+      scales[r * g + b] = s;
+      for (let c = c0; c < c1; c++) {
+        const q = s === 0 ? 0 : Math.max(-7, Math.min(7, roundHalfEven(Math.fround(values[r * cols + c] / s))));
+        const byte = r * rowBytes + (c >> 1);
+        data[byte] = c & 1 ? (data[byte] & 0x0f) | ((q + 8) << 4) : (data[byte] & 0xf0) | (q + 8);
+      }
+    }
+  }
+  return { data, scales };
+}
+
+/**
+ * Reference q4 dequantizer for scales per `group` elements: w = f32(q · scale of its group).
+ * @category Weight formats
+ * @example
+ * const w = new Float32Array(2 * 256).map((_, i) => Math.sin(i));
+ * decodeQ4(encodeQ4(w, 2, 256, 128), 2, 256, 128); // what a kernel computes with for a group-128 checkpoint
+ */
+export function decodeQ4({ data, scales }: EncodedWeight, rows: number, cols: number, group = Q4_GROUP): Float32Array {
+  checkQ4Group(group);
+  const g = q4Groups(cols, group), rowBytes = q4Blocks(cols) * (Q4_GROUP / 2), out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const byte = data[r * rowBytes + (c >> 1)];
+      const q = (c & 1 ? byte >> 4 : byte & 0x0f) - 8;
+      out[r * cols + c] = Math.fround(q * scales![r * g + Math.floor(c / group)]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Scales per `group` elements → the per-32 scales of the q4 kernels ([rows, ⌈cols/32⌉], each repeated group/32 times):
+ * with them, FORMATS.q4.decode gives decodeQ4(…, group) bit for bit.
+ * @category Weight formats
+ * @example
+ * const [n, k] = [4, 256], w = encodeQ4(new Float32Array(n * k).map((_, i) => Math.cos(i)), n, k, 64);
+ * const perBlock = expandQ4Scales(w.scales!, n, k, 64); // [4, 8]: each group-64 scale twice
+ * FORMATS.q4.decode({ data: w.data, scales: perBlock }, n, k); // = decodeQ4(w, n, k, 64), bit for bit
+ */
+export function expandQ4Scales(scales: Float32Array, rows: number, cols: number, group: number): Float32Array {
+  checkQ4Group(group);
+  if (group === Q4_GROUP) return scales;
+  const g = q4Groups(cols, group), b = q4Blocks(cols), per = group / Q4_GROUP, out = new Float32Array(rows * b);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < b; j++) out[r * b + j] = scales[r * g + Math.floor(j / per)];
+  return out;
+}
+
+function checkQ4Group(group: number): void {
+  if (!Q4_GROUPS.includes(group)) throw new InputError(`q4 group size ${String(group).slice(0, 20)}: expected one of ${Q4_GROUPS.join(", ")}`);
+}
 
 const q4: WeightFormat = {
   name: "q4", blockElems: Q4_GROUP, blockBytes: Q4_GROUP / 2, scales: "block", storedAs: [], activations: "f32",
   layout: `int4 in groups of ${Q4_GROUP} along k, row-major; each row padded to whole groups; two values per byte, `
     + "element 2i in the low nibble, 2i+1 in the high one, stored as q + 8 (q in −7…7; padding is 8 = 0); "
     + "scales: f32 [n, ⌈k/32⌉], one per group (symmetric, max|w|/7)",
-  scaleCount: (rows, cols) => rows * q4Groups(cols),
-  dataBytes: (rows, cols) => rows * q4Groups(cols) * (Q4_GROUP / 2),
-  encode: (values, rows, cols) => {
-    const g = q4Groups(cols), rowBytes = g * (Q4_GROUP / 2);
-    const data = new Uint8Array(rows * rowBytes).fill(0x88), scales = new Float32Array(rows * g);
-    for (let r = 0; r < rows; r++) {
-      for (let b = 0; b < g; b++) {
-        const c0 = b * Q4_GROUP, c1 = Math.min(cols, c0 + Q4_GROUP);
-        let m = 0;
-        for (let c = c0; c < c1; c++) m = Math.max(m, Math.abs(values[r * cols + c]));
-        const s = Math.fround(m / 7);
-        scales[r * g + b] = s;
-        for (let c = c0; c < c1; c++) {
-          const q = s === 0 ? 0 : Math.max(-7, Math.min(7, roundHalfEven(Math.fround(values[r * cols + c] / s))));
-          const byte = r * rowBytes + (c >> 1);
-          data[byte] = c & 1 ? (data[byte] & 0x0f) | ((q + 8) << 4) : (data[byte] & 0xf0) | (q + 8);
-        }
-      }
-    }
-    return { data, scales };
-  },
-  decode: ({ data, scales }, rows, cols) => {
-    const g = q4Groups(cols), rowBytes = g * (Q4_GROUP / 2), out = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const byte = data[r * rowBytes + (c >> 1)];
-        const q = (c & 1 ? byte >> 4 : byte & 0x0f) - 8;
-        out[r * cols + c] = Math.fround(q * scales![r * g + Math.floor(c / Q4_GROUP)]);
-      }
-    }
-    return out;
-  },
+  scaleCount: (rows, cols) => rows * q4Blocks(cols),
+  dataBytes: (rows, cols) => rows * q4Blocks(cols) * (Q4_GROUP / 2),
+  encode: (values, rows, cols) => encodeQ4(values, rows, cols, Q4_GROUP),
+  decode: (w, rows, cols) => decodeQ4(w, rows, cols, Q4_GROUP),
 };
 
 /**

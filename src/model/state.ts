@@ -5,7 +5,7 @@ import type { FormatName } from "../contract/formats.js";
 import { alibiSlopes } from "../contract/math.js";
 import { indexOf, type TensorIndex, type TensorMap } from "../io/raw-tensor.js";
 import type { GermConfig } from "./config.js";
-import { disposeWeights, loadWeights, type ModelWeights, type SimulateBits } from "./weights.js";
+import { disposeWeights, loadWeights, type ModelWeights, type Prequantized, type SimulateBits } from "./weights.js";
 
 export interface ModelState {
   readonly config: GermConfig;
@@ -22,7 +22,7 @@ export interface ModelState {
  * tensor from an opened checkpoint's index or from a loaded TensorMap.
  */
 export async function createModelState(backend: Backend, tensors: TensorIndex | TensorMap, config: GermConfig, file: string, format: FormatName,
-  prequantized = false, simulate?: SimulateBits, allowNonFinite = false): Promise<ModelState> {
+  prequantized: Prequantized = false, simulate?: SimulateBits, allowNonFinite = false): Promise<ModelState> {
   const index = isIndex(tensors) ? tensors : indexOf(tensors);
   const weights = await loadWeights(backend, index, config, file, format, prequantized, simulate, allowNonFinite);
   return { config, backend, weights, format, slopes: alibiSlopes(config.numAttentionHeads) };

@@ -3,10 +3,13 @@
 // Projection weights are stored in the requested format (formats.ts), uploaded as stored when the checkpoint already
 // holds that format (no F16 → f32 → f16 round trip), and prepared once for the backend's GEMM.
 import type { Backend } from "../contract/backend.js";
-import { FORMATS, fakeQuantRows, type EncodedWeight, type FormatName } from "../contract/formats.js";
+import { expandQ4Scales, FORMATS, fakeQuantRows, type EncodedWeight, type FormatName } from "../contract/formats.js";
 
 /** GERM's WnAn evaluation: weights per output channel symmetric, activations per token asymmetric, min–max. */
 export interface SimulateBits { wBits: number; aBits: number }
+
+/** A checkpoint stored quantized (with its q4 group size; 32 for q8, where it is unused), or false for float weights. */
+export type Prequantized = false | { group: number };
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import { ConfigError, FormatError, MissingTensorError } from "../errors.js";
@@ -70,11 +73,12 @@ function keyOf(tensors: ReadonlyMap<string, unknown>): (name: string) => string 
 
 /**
  * `format` is the storage of the projection weights only (see the header); the caller checked the backend runs it.
- * A prequantized checkpoint (quant/checkpoint.ts) holds them as int data + `<name>_scale`, read without re-quantizing.
+ * A prequantized checkpoint (quant/checkpoint.ts) holds them as int data + `<name>_scale`, read without re-quantizing;
+ * `prequantized` says so, with the q4 group size it declares (scales per 32, 64 or 128 weights).
  * Tensors are read from `tensors` one at a time and uploaded, so a streamed checkpoint (io/checkpoint.ts openCheckpoint)
  * costs the loaded model plus one tensor, not the whole file beside it.
  */
-export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized = false,
+export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: GermConfig, file: string, format: FormatName = "f32", prequantized: Prequantized = false,
   simulate?: SimulateBits, allowNonFinite = false): Promise<ModelWeights> {
   const H = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const used = new Set<string>();
@@ -108,7 +112,7 @@ export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: G
     if (simulate) return Weight.from(backend, fakeQuantRows(await data(name, shape), shape[0], shape[1], simulate.wBits, true), shape);
     if (prequantized) {
       used.add(name).add(`${name}_scale`);
-      return Weight.fromEncoded(backend, format, await readQuantized(tensors, name, shape, format, file), shape);
+      return Weight.fromEncoded(backend, format, await readQuantized(tensors, name, shape, format, prequantized.group, file), shape);
     }
     return projectionFromRaw(backend, await raw(name, shape), name, shape, format);
   };
@@ -199,8 +203,9 @@ export function checkpointWeightName(tensors: TensorMap, module: string): string
   return tensors.has(`${module}.weight`) ? `${module}.weight` : `bert.${module}.weight`;
 }
 
-/** A prequantized projection weight's data and scales, checked against its format (typed errors name the tensor). */
-async function readQuantized(tensors: TensorIndex, name: string, shape: [number, number], format: FormatName, file: string): Promise<EncodedWeight> {
+/** A prequantized projection weight's data and scales, checked against its format (typed errors name the tensor); q4
+ *  scales per `group` weights come back as the per-32 scales the kernels run (expandQ4Scales: the same values). */
+async function readQuantized(tensors: TensorIndex, name: string, shape: [number, number], format: FormatName, group: number, file: string): Promise<EncodedWeight> {
   const f = FORMATS[format], [n, k] = shape;
   const data = tensors.get(name), scales = tensors.get(`${name}_scale`);
   if (!data) throw new MissingTensorError(`${file}: tensor "${name}" is missing (${format} data of a [${n}, ${k}] weight)`);
@@ -209,14 +214,14 @@ async function readQuantized(tensors: TensorIndex, name: string, shape: [number,
   if (data.dtype !== dtype || data.byteLength !== want) {
     throw new FormatError(`${file}: tensor "${name}" is ${data.dtype} [${data.shape.join(", ")}] (${data.byteLength} bytes); a ${format} [${n}, ${k}] weight is ${dtype}, ${want} bytes`);
   }
-  const count = f.scaleCount(n, k);
+  const count = format === "q4" ? n * Math.ceil(k / group) : f.scaleCount(n, k);
   if (scales.dtype !== "F32" || scales.byteLength !== 4 * count) {
-    throw new FormatError(`${file}: tensor "${name}_scale" is ${scales.dtype} [${scales.shape.join(", ")}]; ${format} weight "${name}" [${n}, ${k}] needs ${count} F32 scales`);
+    throw new FormatError(`${file}: tensor "${name}_scale" is ${scales.dtype} [${scales.shape.join(", ")}]; ${format}${format === "q4" ? ` (groups of ${group})` : ""} weight "${name}" [${n}, ${k}] needs ${count} F32 scales`);
   }
   const s = toFloat32({ dtype: scales.dtype, shape: scales.shape, bytes: await scales.read() }, `${name}_scale`);
   const bad = s.findIndex((v) => !(Number.isFinite(v) && v >= 0));
   if (bad >= 0) throw new FormatError(`${file}: tensor "${name}_scale"[${bad}] = ${s[bad]} is not a finite, non-negative scale`);
-  return { data: await data.read(), scales: s };
+  return { data: await data.read(), scales: format === "q4" ? expandQ4Scales(s, n, k, group) : s };
 }
 
 /**

@@ -16,10 +16,10 @@ import { warnOnce } from "../log.js";
 import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
-import { checkpointFormat, quantizeCheckpoint, META } from "../quant/checkpoint.js";
+import { checkpointFormat, checkpointQ4Group, quantizeCheckpoint, META } from "../quant/checkpoint.js";
 import { calibrate } from "../quant/calibrate.js";
 import { smoothCheckpoint } from "../quant/smooth.js";
-import { Q4_GROUP, type FormatName } from "../contract/formats.js";
+import { Q4_GROUP, Q4_GROUPS, type FormatName } from "../contract/formats.js";
 import { nodeFs } from "../io/random-access.js";
 import { hasFileSystem } from "../env.js";
 import { statsFromMoments, summarize, type LayerStats, type OutlierReport } from "./outliers.js";
@@ -331,19 +331,24 @@ export class GermModel {
 
   /**
    * A quantized copy of this model (same device): `weights: "int8"` with int8 activations is q8 (W8A8), `"int4"`
-   * with f32 activations is q4 (W4A16, groups of 32). `smoothQuant: α` (q8; default off, 0.5 is SmoothQuant's usual)
-   * first migrates activation outliers into the weights of every layer's attention output and mlp.wo, from per-channel
-   * ranges measured on the `calibration` sequences (docs/quantization.md). The copy saves as a quantized checkpoint.
+   * with f32 activations is q4 (W4A16; `groupSize` 32 (default), 64 or 128 weights per scale). `smoothQuant: α` (q8;
+   * default off, 0.5 is SmoothQuant's usual) first migrates activation outliers into the weights of every layer's
+   * attention output and mlp.wo, from per-channel ranges measured on the `calibration` sequences (docs/quantization.md).
+   * The copy saves as a quantized checkpoint.
    * @example
    * const q8 = await model.quantize({ weights: "int8", activations: "int8", calibration: seqs, smoothQuant: 0.5 });
    * await q8.save("./germ-q8-sq");
+   * const q4 = await model.quantize({ weights: "int4", groupSize: 128 }); // one scale per 128 weights: smaller file
    */
   async quantize(opts: { weights: "int8" | "int4"; activations?: "int8" | "f32"; groupSize?: number; calibration?: string[]; smoothQuant?: number }): Promise<GermModel> {
     this.alive();
     const acts = opts?.activations ?? (opts?.weights === "int4" ? "f32" : "int8");
     const format = opts?.weights === "int8" && acts === "int8" ? "q8" : opts?.weights === "int4" && acts === "f32" ? "q4" : null;
     if (!format) throw new InputError(`quantize: weights ${JSON.stringify(opts?.weights)} with activations ${JSON.stringify(acts)} is not a format germ-js has (int8 + int8 = q8, int4 + f32 = q4)`);
-    if (opts.groupSize !== undefined && (format !== "q4" || opts.groupSize !== Q4_GROUP)) throw new InputError(`quantize: groupSize ${opts.groupSize}: q4 uses groups of ${Q4_GROUP} (64 and 128 are not implemented yet)`);
+    const group = opts.groupSize ?? Q4_GROUP;
+    if (opts.groupSize !== undefined && (format !== "q4" || !Q4_GROUPS.includes(group))) {
+      throw new InputError(`quantize: groupSize ${String(opts.groupSize).slice(0, 20)}: ${format === "q4" ? `q4 groups are ${Q4_GROUPS.join(", ")}` : "only int4 weights (q4) have groups"}`);
+    }
     if (this.origin.prequantized || this.opts.simulate) throw new InputError("quantize: this model is already quantized (or simulated); quantize the float model");
     const alpha = opts.smoothQuant;
     if (alpha !== undefined) {
@@ -361,9 +366,9 @@ export class GermModel {
       tensors = smoothCheckpoint(tensors, this.config, await this.exclusive(() => calibrate(this.state, batches)), alpha);
       meta[META.smoothQuant] = String(alpha);
     }
-    const bytes = quantizeCheckpoint(tensors, this.config, format, meta);
+    const bytes = quantizeCheckpoint(tensors, this.config, format, meta, group);
     const files: Record<string, Uint8Array> = { "config.json": this.origin.configBytes, "tokenizer.json": this.origin.tokBytes, "model.safetensors": bytes };
-    const src: ModelSource = { location: `${this.origin.src.location} (${format}${alpha !== undefined ? `, SmoothQuant α ${alpha}` : ""})`, get: async (f) => files[f] ?? null };
+    const src: ModelSource = { location: `${this.origin.src.location} (${format}${format === "q4" ? `, groups of ${group}` : ""}${alpha !== undefined ? `, SmoothQuant α ${alpha}` : ""})`, get: async (f) => files[f] ?? null };
     return GermModel.fromPretrained(src, { ...this.opts, dtype: undefined, simulate: undefined, device: this.backend });
   }
 
@@ -847,7 +852,8 @@ async function uploadCheckpoint(src: ModelSource, ck: OpenedCheckpoint, config: 
   const passed = skipped.filter((s) => s.unsupported);
   if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
   try {
-    return { state: await createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, stored !== null, sim, opts.allowNonFinite), stored };
+    const prequantized = stored === null ? false : { group: stored === "q4" ? checkpointQ4Group(metadata, `${src.location}/${file}`) : Q4_GROUP };
+    return { state: await createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, prequantized, sim, opts.allowNonFinite), stored };
   } catch (e) {
     backend.dispose();
     throw e;

@@ -1,7 +1,7 @@
 // Quantized checkpoints: a HuggingFace-style model.safetensors whose projection weights are stored in a quantized
 // format (I8 for q8, U8 nibbles for q4) beside `<name>_scale` (F32), with the scheme in __metadata__, so
 // fromPretrained reloads them without re-quantizing. Byte layouts: docs/quantization.md and contract/formats.ts.
-import { FORMATS, isFormatName, Q4_GROUP, type FormatName } from "../contract/formats.js";
+import { encodeQ4, FORMATS, isFormatName, Q4_GROUP, Q4_GROUPS, type FormatName } from "../contract/formats.js";
 import { FormatError } from "../errors.js";
 import { toFloat32, type TensorMap } from "../io/raw-tensor.js";
 import { writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
@@ -24,10 +24,23 @@ export function checkpointFormat(metadata: Record<string, string>, file: string)
     throw new FormatError(`${file}: __metadata__ "${META.format}" = ${JSON.stringify(f.slice(0, 40))} is not a quantized weight format germ-js knows (q8, q4)`);
   }
   if (metadata[META.version] !== "1") throw new FormatError(`${file}: __metadata__ "${META.version}" = ${JSON.stringify(metadata[META.version])}; this germ-js reads version "1"`);
-  if (f === "q4" && metadata[META.group] !== String(Q4_GROUP)) {
-    throw new FormatError(`${file}: __metadata__ "${META.group}" = ${JSON.stringify(metadata[META.group])}; q4 here uses groups of ${Q4_GROUP}`);
-  }
+  if (f === "q4") checkpointQ4Group(metadata, file);
   return f;
+}
+
+/**
+ * The q4 group size a quantized checkpoint declares (32, 64 or 128); anything else is a FormatError.
+ * @category Quantized checkpoints
+ * @example
+ * checkpointQ4Group({ "germ.weight_format": "q4", "germ.version": "1", "germ.q4_group": "64" }, "model.safetensors"); // 64
+ */
+export function checkpointQ4Group(metadata: Record<string, string>, file: string): number {
+  const g = metadata[META.group];
+  const group = Q4_GROUPS.find((x) => String(x) === g);
+  if (group === undefined) {
+    throw new FormatError(`${file}: __metadata__ "${META.group}" = ${JSON.stringify(g?.slice(0, 40))}; q4 groups are ${Q4_GROUPS.join(", ")}`);
+  }
+  return group;
 }
 
 /**
@@ -39,21 +52,23 @@ export function checkpointFormat(metadata: Record<string, string>, file: string)
  * const url = "https://huggingface.co/zhihan1996/DNABERT-2-117M/resolve/main/model.safetensors";
  * const { tensors } = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
  * const q8 = quantizeCheckpoint(tensors, model.config, "q8"); // model.safetensors bytes, ~1/4 of f32
+ * const q4 = quantizeCheckpoint(tensors, model.config, "q4", {}, 128); // q4 with one scale per 128 weights
  */
-export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}): Uint8Array {
+export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}, group = Q4_GROUP): Uint8Array {
   const f = FORMATS[format];
   if (f.scales === "none") throw new FormatError(`quantizeCheckpoint: ${format} is not a quantized format`);
+  if (!Q4_GROUPS.includes(group) || (format !== "q4" && group !== Q4_GROUP)) throw new FormatError(`quantizeCheckpoint: group size ${group} (q4 groups are ${Q4_GROUPS.join(", ")})`);
   const projections = projectionWeights(tensors, cfg);
   const out = new Map<string, TensorToWrite>();
   for (const [name, t] of tensors) {
     const shape = projections.get(name);
     if (!shape) { out.set(name, { dtype: t.dtype, shape: t.shape, data: t.bytes }); continue; }
     const [n, k] = shape;
-    const enc = f.encode(toFloat32(t, name), n, k);
+    const enc = format === "q4" ? encodeQ4(toFloat32(t, name), n, k, group) : f.encode(toFloat32(t, name), n, k);
     out.set(name, { dtype: format === "q8" ? "I8" : "U8", shape: format === "q8" ? [n, k] : [n, f.dataBytes(n, k) / n], data: enc.data });
-    out.set(`${name}_scale`, { dtype: "F32", shape: format === "q8" ? [n] : [n, f.scaleCount(n, k) / n], data: enc.scales! });
+    out.set(`${name}_scale`, { dtype: "F32", shape: format === "q8" ? [n] : [n, enc.scales!.length / n], data: enc.scales! });
   }
   const metadata: Record<string, string> = { ...extraMetadata, [META.format]: format, [META.version]: "1" };
-  if (format === "q4") metadata[META.group] = String(Q4_GROUP);
+  if (format === "q4") metadata[META.group] = String(group);
   return writeSafetensors(out, metadata);
 }
