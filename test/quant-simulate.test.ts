@@ -1,6 +1,7 @@
 // GERM's WnAn fake-quant evaluation (GermModel.simulate) on the twin fixtures tiny-softmax / tiny-softmax1:
 // W8A8, W6A6, W4A4 against the f32 goldens (worst / mean cosine of last hidden states, max |Δ|), as in
-// docs/quantization.md. Fewer bits must not fit better, and W8A8 must stay within q8's accuracy.
+// docs/quantization.md. Fewer bits must not fit better, and W8A8 must stay within q8's accuracy. On the reference
+// backend, and on WebGPU when an adapter is present (its fakeQuant kernel is bit-exact, shaders/fake-quant.wgsl).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -8,25 +9,33 @@ import { GermModel } from "../src/pipeline/germ-model.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./helpers/fixtures.js";
 import { dirSource, goldenArrays } from "./helpers/golden.js";
 import { cosine } from "./helpers/compare.js";
+import { createWebGpuBackend } from "../src/backend/webgpu/webgpu.js";
+import type { BackendName } from "../src/contract/backend.js";
 
 const root = fixturesDir();
+const probe = await createWebGpuBackend({});
+const noGpu = "unavailable" in probe ? `skipped: no WebGPU adapter (${probe.unavailable})` : null;
+if (!("unavailable" in probe)) probe.dispose();
 
-for (const name of ["tiny-softmax", "tiny-softmax1"]) {
-  test(`simulate WnAn on ${name}: W8A8, W6A6, W4A4 vs the f32 goldens`, { skip: root ? false : NO_FIXTURES }, async () => {
+const devices: [BackendName, string | null][] = [["reference", null], ["webgpu", noGpu]];
+for (const [device, skip] of devices) for (const name of ["tiny-softmax", "tiny-softmax1"]) {
+  const why = root ? skip ?? false : NO_FIXTURES;
+  test(`simulate WnAn on ${name} (${device}): W8A8, W6A6, W4A4 vs the f32 goldens`, { skip: why }, async () => {
     const dir = join(root!, name), g = readJson(join(dir, "golden.json")), want = goldenArrays(dir);
     const seqs = (g.sequences as any[]).filter((s) => s.last_hidden_state_stored);
-    const base = await GermModel.fromPretrained(dirSource(dir, ["pytorch_model.bin"]), { device: "reference" });
+    const base = await GermModel.fromPretrained(dirSource(dir, ["pytorch_model.bin"]), { device });
     const worst: number[] = [];
     try {
       for (const bits of [8, 6, 4]) {
         const sim = await base.simulate({ wBits: bits, aBits: bits });
         try {
+          assert.equal(sim.backend, device);
           const { lastHiddenState } = await sim.forward(seqs.map((s) => s.text));
           const cos = seqs.map((s, i) => cosine(lastHiddenState[i], want(`${s.name}/last_hidden_state`)));
           let maxAbs = 0;
           seqs.forEach((s, i) => want(`${s.name}/last_hidden_state`).forEach((v, j) => { maxAbs = Math.max(maxAbs, Math.abs(v - lastHiddenState[i][j])); }));
           worst.push(Math.min(...cos));
-          console.log(`# ${name} W${bits}A${bits}: worst cosine ${Math.min(...cos).toFixed(5)}, mean ${(cos.reduce((a, b) => a + b, 0) / cos.length).toFixed(5)}, max |Δ| ${maxAbs.toFixed(4)}`);
+          console.log(`# ${name} ${device} W${bits}A${bits}: worst cosine ${Math.min(...cos).toFixed(5)}, mean ${(cos.reduce((a, b) => a + b, 0) / cos.length).toFixed(5)}, max |Δ| ${maxAbs.toFixed(4)}`);
         } finally { sim.dispose(); }
       }
     } finally { base.dispose(); }

@@ -18,6 +18,7 @@ import { unaryBackward } from "./unary-backward.js";
 import { scatterRows } from "./scatter-rows.js";
 import { adamw } from "./adamw.js";
 import { axpy } from "./axpy.js";
+import { fakeQuant } from "./fake-quant.js";
 
 export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, lora,
-  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
+  fakeQuant, matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
