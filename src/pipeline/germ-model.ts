@@ -12,7 +12,7 @@ import { classifierLogits, clsRows, meanPooled, mlmLogits, pooler } from "../mod
 import { loadCheckpoint, openCheckpoint, type ModelSource, type OpenedCheckpoint } from "../io/checkpoint.js";
 import { openSource } from "../io/source.js";
 import { DnaTokenizer } from "../tokenizer/tokenizer.js";
-import { warnOnce } from "../log.js";
+import { infoOnce, warnOnce } from "../log.js";
 import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
@@ -475,7 +475,9 @@ export class GermModel {
     }
     const weights = state.weights;
     const absent = [weights.pooler.ok ? "" : "pooler (classify, pooling 'pooler')", weights.classifier.ok ? "" : "classifier (classify)", weights.mlm.ok ? "" : "MLM head (maskedLM)"].filter(Boolean);
-    if (absent.length) warnOnce(`heads:${src.location}`, `${src.location}: no weights for ${absent.join(", ")}; those calls will throw MissingTensorError.`);
+    // A note, not a warning: an embedding model without a classifier is the normal case; the calls that need a head
+    // throw MissingTensorError naming the missing tensors.
+    if (absent.length) infoOnce(`heads:${src.location}`, `${src.location}: no weights for ${absent.join(", ")}; those calls will throw MissingTensorError.`);
     if (weights.unused.length) warnOnce(`unused:${src.location}`, `${src.location}: ${weights.unused.length} checkpoint tensors are unused (${weights.unused.slice(0, 3).join(", ")}${weights.unused.length > 3 ? ", …" : ""}).`);
     return new GermModel(config, tokenizer, state, opts, { src, file, configBytes, tokBytes, prequantized: stored !== null });
   }
