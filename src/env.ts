@@ -89,6 +89,12 @@ export interface GermEnv {
   cacheDir: string | null;
   /** Read and write the cache at all. */
   useCache: boolean;
+  /**
+   * The largest file germ-js downloads, in bytes; default 64 GiB (2**36). A download past it (or whose Content-Length
+   * says more) is a FetchError naming the URL and the limit, so an endless or oversized response cannot fill the disk
+   * or memory. Files read into memory whole (`ModelSource.get`, the browser cache) are also capped at one buffer.
+   */
+  maxDownloadBytes: number;
   /** The fetch used for every download: swap it for auth headers, proxies or tests. */
   fetch: typeof fetch;
   /** Which console messages germ-js prints; shared with src/log.ts (one setting, two names). */
@@ -131,6 +137,7 @@ export const env: GermEnv = {
   allowRemote: true,
   cacheDir: defaultCacheDir(),
   useCache: true,
+  maxDownloadBytes: 2 ** 36,
   // Late-bound so a fetch installed on globalThis after import (polyfills, test mocks) is still used.
   fetch: (input, init) => globalThis.fetch(input, init),
   get logLevel(): LogLevel { return logSettings.level; },

@@ -1,8 +1,9 @@
 // The download cache: files under env.cacheDir in Node/Deno (atomic writes), the Cache API in browsers.
 // Also remembers 404s, so an offline open can still tell "absent" from "not yet downloaded".
 import { BROWSER_CACHE_NAME, env, hasFileSystem } from "../env.js";
+import { FetchError } from "../errors.js";
 import { warnOnce } from "../log.js";
-import { nodeFs, openLocalFile, readWhole } from "./random-access.js";
+import { nodeFs, openLocalFile, readWhole, type RandomAccessFile } from "./random-access.js";
 
 /** One cached file: `path` keys the disk cache (repo/revision/file), `url` keys the Cache API. */
 export interface CacheKey {
@@ -16,6 +17,13 @@ export interface FileCache {
   match(key: CacheKey): Promise<Uint8Array | "absent" | undefined>;
   /** Store bytes or an absence marker; failures are logged, never thrown (the cache is an optimization). */
   put(key: CacheKey, value: Uint8Array | "absent"): Promise<void>;
+  /** Disk cache only: the cached file opened for random reads, "absent" for a remembered 404, else undefined. */
+  open?(key: CacheKey): Promise<RandomAccessFile | "absent" | undefined>;
+  /**
+   * Disk cache only: write a download chunk by chunk to a temp file beside the target, rename it into place and open
+   * it. On any error (the download's or the disk's) the temp file is removed and a FetchError is thrown.
+   */
+  write?(key: CacheKey, chunks: AsyncIterable<Uint8Array>): Promise<RandomAccessFile>;
 }
 
 /**
@@ -40,40 +48,85 @@ const ABSENT_DIR = ".no-exist";
 
 function diskCache(root: string): FileCache {
   const base = root.replace(/[\\/]+$/, "");
+  const absent = async (key: CacheKey) => {
+    try {
+      await (await nodeFs()).access(`${base}/${ABSENT_DIR}/${key.path}`);
+      return "absent" as const;
+    } catch {
+      return undefined;
+    }
+  };
   return {
     kind: "disk",
     async match(key) {
-      const fs = await nodeFs();
       try {
         return await readRegularFile(`${base}/${key.path}`);
       } catch {
         // fall through to the absence marker (a cached file that is not a plain file is downloaded again)
       }
+      return absent(key);
+    },
+    async open(key) {
       try {
-        await fs.access(`${base}/${ABSENT_DIR}/${key.path}`);
-        return "absent";
+        return await openLocalFile(`${base}/${key.path}`);
       } catch {
-        return undefined;
+        return absent(key); // as in match(): what is not a plain file is downloaded again
       }
     },
     async put(key, value) {
-      const fs = await nodeFs();
       const path = value === "absent" ? `${base}/${ABSENT_DIR}/${key.path}` : `${base}/${key.path}`;
-      const dir = path.slice(0, path.lastIndexOf("/"));
-      // Write beside the target, then rename: readers never see half a file, and concurrent
-      // downloads of the same file each rename a complete copy.
-      const tmp = `${path}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
       try {
-        await fs.mkdir(dir, { recursive: true });
-        await fs.writeFile(tmp, value === "absent" ? new Uint8Array(0) : value);
-        await fs.rename(tmp, path);
-        if (value !== "absent") await fs.rm(`${base}/${ABSENT_DIR}/${key.path}`, { force: true });
+        await atomicWrite(path, async (h) => { if (value !== "absent") await writeAll(h, value); });
+        if (value !== "absent") await (await nodeFs()).rm(`${base}/${ABSENT_DIR}/${key.path}`, { force: true });
       } catch (e) {
-        await fs.rm(tmp, { force: true }).catch(() => {});
         warnOnce(`cache:${path}`, `cache: could not write ${path}: ${(e as Error).message}`);
       }
     },
+    async write(key, chunks) {
+      const path = `${base}/${key.path}`;
+      try {
+        await atomicWrite(path, async (h) => { for await (const c of chunks) await writeAll(h, c); });
+        await (await nodeFs()).rm(`${base}/${ABSENT_DIR}/${key.path}`, { force: true });
+        return await openLocalFile(path);
+      } catch (e) {
+        if (e instanceof FetchError) throw e;
+        throw new FetchError(`cache: could not write ${path}: ${(e as Error).message}`);
+      }
+    },
   };
+}
+
+type FileHandle = Awaited<ReturnType<Awaited<ReturnType<typeof nodeFs>>["open"]>>;
+
+/**
+ * Write beside the target, then rename: readers never see half a file, and concurrent downloads of the same file
+ * each rename a complete copy. On any error the temp file is removed and the error rethrown.
+ */
+async function atomicWrite(path: string, fill: (h: FileHandle) => Promise<void>): Promise<void> {
+  const fs = await nodeFs();
+  const tmp = `${path}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  try {
+    await fs.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    const h = await fs.open(tmp, "wx");
+    try {
+      await fill(h);
+    } finally {
+      await h.close();
+    }
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** FileHandle.write may write less than asked; loop until the chunk is on disk. */
+async function writeAll(h: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.byteLength;) {
+    const { bytesWritten } = await h.write(bytes, off, bytes.byteLength - off);
+    if (bytesWritten === 0) throw new Error("the disk accepted no bytes");
+    off += bytesWritten;
+  }
 }
 
 const ABSENT_HEADER = "x-germ-absent";

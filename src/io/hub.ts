@@ -1,18 +1,14 @@
 // HTTP side of model sources: hub repo ids (resolved through env.remoteHost, cached) and plain directory URLs.
-// Downloads stream through response.body so callers get byte-level progress.
+// With a disk cache, open() streams a download into the cache file and reads tensors from there; get() and the
+// browser Cache API hold the file in memory. download.ts does the bounded GET itself.
 import { env } from "../env.js";
 import { FetchError, InputError } from "../errors.js";
-import { openCache, type CacheKey } from "./cache.js";
+import { openCache, type CacheKey, type FileCache } from "./cache.js";
 import type { ModelSource } from "./checkpoint.js";
+import { diskLimit, fetchBody, fetchBytes, type ProgressInfo } from "./download.js";
+import { bytesFile, type RandomAccessFile } from "./random-access.js";
 
-export interface ProgressInfo {
-  file: string;
-  /** Bytes received so far (the whole file for "cache" and "done"). */
-  loaded: number;
-  /** From Content-Length or the file size; absent when the server does not say. */
-  total?: number;
-  status: "download" | "cache" | "done";
-}
+export type { ProgressInfo };
 
 /** Options of openSource(); declared here, below source.ts, so hub.ts never imports it (source.ts re-exports). */
 export interface OpenSourceOptions {
@@ -50,39 +46,61 @@ export function hubSource(repo: string, opts: OpenSourceOptions = {}): ModelSour
   if (revision === "" || revision.split("/").some((p) => p === ".." || p === "." || p === "")) {
     throw new InputError(`hub revision '${revision}' is not a branch, tag or commit name`);
   }
-  return {
-    location: hubUrl(repo, revision, "").replace(/\/+$/, ""),
-    async get(file) {
-      checkFileName(file);
-      const url = hubUrl(repo, revision, file);
-      // Revisions like "refs/pr/1" must stay one directory level in the cache.
-      const key: CacheKey = { url, path: `${repo}/${encodeURIComponent(revision)}/${file}` };
-      const cache = await openCache();
-      const cached = await cache?.match(key);
-      if (cached instanceof Uint8Array) {
-        const n = cached.byteLength;
-        opts.onProgress?.({ file, loaded: n, total: n, status: "cache" });
-        opts.onProgress?.({ file, loaded: n, total: n, status: "done" });
-        return cached;
-      }
-      if (!env.allowRemote) {
-        if (cached === "absent") return null;
-        throw new FetchError(
-          `${repo}: '${file}' is not in the cache${cache ? "" : " (caching is off)"} and remote downloads are disabled ` +
-          `(env.allowRemote = false); download it once online or pass a local directory`);
-      }
-      let bytes: Uint8Array | null;
-      try {
-        bytes = await fetchBytes(url, file, opts.onProgress);
-      } catch (e) {
-        // Offline, a remembered 404 still answers "absent" (HF's .no_exist idea); a positive hit returned above.
-        if (cached === "absent" && e instanceof FetchError && /network error/.test(e.message)) return null;
-        throw e;
-      }
+  const where = (file: string) => {
+    const url = hubUrl(repo, revision, checkFileName(file));
+    // Revisions like "refs/pr/1" must stay one directory level in the cache.
+    return { url, key: { url, path: `${repo}/${encodeURIComponent(revision)}/${file}` } };
+  };
+  // get() and open() differ only in how a file is looked up, sized and downloaded; the order is this one.
+  const resolve = async <T>(
+    file: string, cache: FileCache | null, lookup: (key: CacheKey) => Promise<T | "absent" | undefined> | undefined,
+    sizeOf: (t: T) => number, download: (url: string, key: CacheKey) => Promise<T | null>,
+  ): Promise<T | null> => {
+    const { url, key } = where(file);
+    const cached = await lookup(key);
+    if (cached !== undefined && cached !== "absent") {
+      const n = sizeOf(cached);
+      opts.onProgress?.({ file, loaded: n, total: n, status: "cache" });
+      opts.onProgress?.({ file, loaded: n, total: n, status: "done" });
+      return cached;
+    }
+    if (!env.allowRemote) {
+      if (cached === "absent") return null;
+      throw new FetchError(
+        `${repo}: '${file}' is not in the cache${cache ? "" : " (caching is off)"} and remote downloads are disabled ` +
+        `(env.allowRemote = false); download it once online or pass a local directory`);
+    }
+    try {
+      return await download(url, key);
+    } catch (e) {
+      // Offline, a remembered 404 still answers "absent" (HF's .no_exist idea); a positive hit returned above.
+      if (cached === "absent" && e instanceof FetchError && /network error/.test(e.message)) return null;
+      throw e;
+    }
+  };
+  const get = async (file: string): Promise<Uint8Array | null> => {
+    const cache = await openCache();
+    return resolve(file, cache, (key) => cache?.match(key), (b) => b.byteLength, async (url, key) => {
+      const bytes = await fetchBytes(url, file, opts.onProgress);
       await cache?.put(key, bytes ?? "absent");
       return bytes;
-    },
+    });
   };
+  const open = async (file: string): Promise<RandomAccessFile | null> => {
+    const cache = await openCache();
+    if (!streamsToDisk(cache)) return inMemory(file, hubUrl(repo, revision, checkFileName(file)), get);
+    return resolve(file, cache, (key) => cache.open(key), (f) => f.size, async (url, key) => {
+      const body = await fetchBody(url, file, diskLimit(), opts.onProgress);
+      if (body === null) {
+        await cache.put(key, "absent");
+        return null;
+      }
+      const f = await cache.write(key, body);
+      opts.onProgress?.({ file, loaded: f.size, total: f.size, status: "done" });
+      return f;
+    });
+  };
+  return { location: hubUrl(repo, revision, "").replace(/\/+$/, ""), get, open };
 }
 
 /** A directory URL as a ModelSource: `<url>/<file>`, never cached (the server is the user's own). */
@@ -97,64 +115,21 @@ export function urlSource(url: string, opts: OpenSourceOptions = {}): ModelSourc
       }
       return fetchBytes(target, file, opts.onProgress);
     },
+    async open(file) {
+      return inMemory(file, `${base}/${encodePath(checkFileName(file))}`, (f) => this.get(f));
+    },
   };
 }
 
-/** GET a URL into memory with progress; null on 404, FetchError (naming URL and status) otherwise. */
-export async function fetchBytes(
-  url: string, file: string, onProgress?: (p: ProgressInfo) => void,
-): Promise<Uint8Array | null> {
-  let res: Response;
-  try {
-    res = await env.fetch(url);
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string } }).cause?.code;
-    throw new FetchError(`GET ${url}: network error (${cause ?? (e as Error).message})`);
-  }
-  if (res.status === 404) {
-    await res.body?.cancel().catch(() => {});
-    return null;
-  }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    const hint = res.status === 401 || res.status === 403 ? " (private or gated repository? set env.fetch to add a token)" : "";
-    throw new FetchError(`GET ${url}: HTTP ${res.status} ${res.statusText}${hint}`.trimEnd());
-  }
-  const header = res.headers.get("content-length");
-  // Content-Length is the encoded size; with gzip the decoded body differs, so treat it as a hint only.
-  const total = header !== null && /^\d+$/.test(header) && !res.headers.get("content-encoding") ? Number(header) : undefined;
-  const bytes = await readBody(res, url, (loaded) => onProgress?.({ file, loaded, total, status: "download" }));
-  if (total !== undefined && bytes.byteLength !== total) {
-    throw new FetchError(`GET ${url}: truncated download (${bytes.byteLength} of ${total} bytes)`);
-  }
-  onProgress?.({ file, loaded: bytes.byteLength, total: bytes.byteLength, status: "done" });
-  return bytes;
+/** A cache that can open its files and write downloads chunk by chunk (the disk cache). */
+function streamsToDisk(c: FileCache | null): c is FileCache & Required<Pick<FileCache, "open" | "write">> {
+  return c?.open !== undefined && c.write !== undefined;
 }
 
-async function readBody(res: Response, url: string, onChunk: (loaded: number) => void): Promise<Uint8Array> {
-  try {
-    if (!res.body) {
-      const whole = new Uint8Array(await res.arrayBuffer());
-      onChunk(whole.byteLength);
-      return whole;
-    }
-    const reader = res.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let loaded = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      onChunk(loaded);
-    }
-    if (chunks.length === 1) return chunks[0]!;
-    const out = new Uint8Array(loaded);
-    let at = 0;
-    for (const c of chunks) { out.set(c, at); at += c.byteLength; }
-    return out;
-  } catch (e) {
-    if (e instanceof FetchError) throw e;
-    throw new FetchError(`GET ${url}: network error while reading the body (${(e as Error).message})`);
-  }
+/** open() where there is no disk to stream to: the whole file from get(), held in memory. */
+async function inMemory(
+  file: string, url: string, get: (file: string) => Promise<Uint8Array | null>,
+): Promise<RandomAccessFile | null> {
+  const bytes = await get(file);
+  return bytes === null ? null : bytesFile(bytes, url);
 }
