@@ -117,6 +117,11 @@ export interface OpArgs {
    * v = β2·v + (1 − β2)·g²; p −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps). Tensors f32, scalars as given.
    */
   adamw: { param: BufferId; grad: BufferId; m: BufferId; v: BufferId; size: number; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number };
+  /**
+   * Dropout (contract/dropout.ts): out[i] = dropoutHash(seed, i) ≥ threshold ? f32(x[i]·scale) : 0, seed and threshold
+   * u32, scale f32 (dropoutParams(p)). Its gradient is the same op on gradOut with the same seed.
+   */
+  dropout: { x: BufferId; out: BufferId; size: number; seed: number; threshold: number; scale: number };
 }
 
 /**
@@ -130,7 +135,7 @@ export type OpName = keyof OpArgs;
  * @category Op contract
  */
 export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", "gluGelu", "gather", "meanPool", "unary", "rowStats", "axpy", "fakeQuant", "lora",
-  "matmul", "attentionBackward", "layerNormBackward", "gluGeluBackward", "unaryBackward", "scatterRows", "adamw"];
+  "matmul", "attentionBackward", "layerNormBackward", "gluGeluBackward", "unaryBackward", "scatterRows", "adamw", "dropout"];
 
 /**
  * The compile-time facts of an op call that decide whether a backend can run it at all (not sizes). The model
@@ -174,6 +179,8 @@ export interface OpNeeds {
   scatterRows: Record<string, never>;
   /** No compile-time facts. */
   adamw: Record<string, never>;
+  /** No compile-time facts. */
+  dropout: Record<string, never>;
 }
 
 /**

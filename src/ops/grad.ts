@@ -5,6 +5,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { ShapeError } from "../errors.js";
 import type { OpArgs, OpName, SoftmaxKind, UnaryKind } from "../contract/spec.js";
 import type { SeqIndex } from "../contract/seq.js";
+import { dropoutParams } from "../contract/dropout.js";
 
 function run<K extends OpName>(t: Tensor, op: K, args: OpArgs[K]): void { t.backend.run(op, args); }
 
@@ -108,4 +109,22 @@ export function adamw(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, o: Adam
     if (!Number.isFinite(val) || val < 0) throw new ShapeError(`adamw: ${name} ${val} must be a finite number ≥ 0`);
   }
   if (param.size > 0) run(param, "adamw", { param: param.buf, grad: grad.buf, m: m.buf, v: v.buf, size: param.size, lr, beta1, beta2, eps, weightDecay, step });
+}
+
+/**
+ * Dropout with probability p (0 ≤ p < 1) under a u32 `seed`: each element kept with probability 1 − p and scaled by
+ * 1/(1 − p), else 0 (contract/dropout.ts). The mask is a function of (seed, element index) only, so the same call on
+ * the gradient (same seed) is the backward pass, and every backend draws the same mask.
+ * @example
+ * const y = dropout(x, 0.1, 12345);       // training forward
+ * const dx = dropout(dy, 0.1, 12345);     // its gradient
+ */
+export function dropout(x: Tensor, p: number, seed: number): Tensor {
+  check("dropout", [["x", x, null]]);
+  if (!(p >= 0 && p < 1)) throw new ShapeError(`dropout: p ${p} must be in [0, 1)`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ShapeError(`dropout: seed ${seed} must be a u32`);
+  const out = Tensor.empty(x.backend, x.shape);
+  const { threshold, scale } = dropoutParams(p);
+  if (x.size > 0) run(x, "dropout", { x: x.buf, out: out.buf, size: x.size, seed, threshold, scale });
+  return out;
 }

@@ -9,7 +9,7 @@ import { alibiSlopes, geluErfGrad } from "../../src/contract/math.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { Weight } from "../../src/tensor/weight.js";
 import { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, loraAdd, meanPool, rowStats, unary } from "../../src/ops/ops.js";
-import { adamw, attentionBackward, gluGeluBackward, layerNormBackward, matmul, scatterRows, unaryBackward } from "../../src/ops/grad.js";
+import { adamw, attentionBackward, dropout, gluGeluBackward, layerNormBackward, matmul, scatterRows, unaryBackward } from "../../src/ops/grad.js";
 import type { Tolerance } from "../helpers/compare.js";
 import { uniform, rng } from "../helpers/rng.js";
 
@@ -396,6 +396,16 @@ const TRAIN_CASES: OpCase[] = [
           return param;
         },
       };
+    },
+  })),
+  // Dropout: an integer hash per element, then one f32 multiply: exact everywhere. Sizes straddle the SIMD width and
+  // the Wasm chunk (4096); p 0.1 (fine-tuning's hidden dropout), 0.5, and 0 (keep all, scale 1); seeds with the high
+  // bit set (u32, not i32).
+  ...[[1, 0.1, 7], [4099, 0.1, 0xdeadbeef], [33, 0.5, 1], [8192 + 5, 0.05, 0x80000001], [10, 0, 3]].map(([size, p, seed]): OpCase<"dropout"> => ({
+    op: "dropout", name: `dropout ${size} p ${p} seed 0x${seed.toString(16)}`, needs: {}, seed: size + 11, quick: size === 4099, tol: { mode: "exact" },
+    make: (r) => {
+      const x = uniform(r, size, 2);
+      return { run: (b, keep) => dropout(t(b, keep, x, [size]), p, seed) };
     },
   })),
 ];

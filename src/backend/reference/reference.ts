@@ -19,9 +19,10 @@ import { lora } from "./lora.js";
 import { matmul } from "./matmul.js";
 import { attentionBackward } from "./attention-backward.js";
 import { adamw } from "./adamw.js";
+import { dropout } from "./dropout.js";
 
 const KERNELS: KernelTable<RefContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant, lora,
-  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
+  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw, dropout };
 
 export const createReferenceBackend: BackendFactory = async () => new ReferenceBackend();
 

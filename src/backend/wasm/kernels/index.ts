@@ -13,6 +13,7 @@ import { lora } from "./lora.js";
 import { matmul } from "./matmul.js";
 import { attentionBackward } from "./attention-backward.js";
 import { adamw } from "./adamw.js";
+import { dropout } from "./dropout.js";
 
 export const KERNELS: KernelTable<KernelHost> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, fakeQuant, lora,
-  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
+  matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw, dropout };

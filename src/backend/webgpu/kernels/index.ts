@@ -19,6 +19,7 @@ import { scatterRows } from "./scatter-rows.js";
 import { adamw } from "./adamw.js";
 import { axpy } from "./axpy.js";
 import { fakeQuant } from "./fake-quant.js";
+import { dropout } from "./dropout.js";
 
 export const KERNELS: KernelTable<KernelContext> = { linear, attention, layerNorm, gluGelu, gather, meanPool, unary, rowStats, axpy, lora,
-  fakeQuant, matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw };
+  fakeQuant, matmul, attentionBackward, layerNormBackward, gluGeluBackward, unaryBackward, scatterRows, adamw, dropout };
