@@ -61,11 +61,19 @@ class Out extends Writable {
   override _write(c: Buffer, _e: string, cb: () => void) { this.chunks.push(Buffer.from(c)); cb(); }
 }
 
-async function germ(argv: string[], { tty = false, onLoad }: { tty?: boolean; onLoad?: () => void } = {}) {
+/** `onEmbed`: called before each embed call with its number (1, 2, …), e.g. to press Ctrl-C (`interrupt`). */
+async function germ(argv: string[], { tty = false, onLoad, interrupt, onEmbed }: { tty?: boolean; onLoad?: () => void; interrupt?: AbortSignal; onEmbed?: (call: number) => void } = {}) {
   const stdout = new Out(), err: string[] = [];
+  let calls = 0;
   const code = await runCli(argv, {
-    stdout, stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 200 }, stdin: async function* () {}, version: "0", progress: tty,
-  }, async () => { onLoad?.(); return fake(); });
+    stdout, stderr: { write: (s: string) => err.push(s), isTTY: tty, columns: 200 }, stdin: async function* () {}, version: "0", progress: tty, interrupt,
+  }, async () => {
+    onLoad?.();
+    const m = await fake();
+    const embed = m.embed.bind(m);
+    m.embed = (texts, o) => { onEmbed?.(++calls); return embed(texts, o); };
+    return m;
+  });
   return { code, out: Buffer.concat(stdout.chunks).toString("utf8"), err: err.join("") };
 }
 
@@ -360,7 +368,6 @@ test("embed --out x.parquet: index, id, start, end and the float32 vector per ro
   // Usage and path errors.
   const cases: [string[], number, RegExp][] = [
     [["embed", FASTA, "-m", "m", "-f", "parquet"], 2, /embed: --format parquet needs --out FILE\.parquet/],
-    [["embed", FASTA, "-m", "m", "-o", pq, "--resume"], 2, /embed: --resume cannot go on in a Parquet file/],
     [["classify", FASTA, "-m", "m", "-f", "parquet", "-o", pq], 2, /classify: --format parquet holds one vector per sequence, so it is only for embed/],
     [["embed", FASTA, "-m", "m", "-o", join(tmp, "no/such/x.parquet")], 1, /cannot write '.*no\/such\/x\.parquet': no such directory/],
   ];
@@ -369,6 +376,127 @@ test("embed --out x.parquet: index, id, start, end and the float32 vector per ro
     assert.equal(r.code, code, argv.join(" "));
     assert.match(r.err, re);
   }
+});
+
+type PqRow = { index: bigint; id: string; start: bigint; end: bigint; embedding: number[] };
+async function readParquet(f: string): Promise<PqRow[]> {
+  const file = await hyparquet.asyncBufferFromFile(f);
+  return await hyparquet.parquetReadObjects({ file }) as PqRow[];
+}
+/** Rows as comparable values: the vectors as their float32 bytes (bit for bit). */
+const pqRows = async (f: string) => (await readParquet(f)).map((r) => ({ ...r, embedding: Buffer.from(Float32Array.from(r.embedding).buffer).toString("hex") }));
+const withSettings = async <T>(groupBytes: number, sliceRows: number, fn: () => Promise<T>) => {
+  Object.assign(parquetSettings, { groupBytes, sliceRows });
+  try { return await fn(); } finally { Object.assign(parquetSettings, { groupBytes: 32 << 20, sliceRows: 1024 }); }
+};
+
+test("embed --out x.parquet --resume: after half the input, after Ctrl-C, sharded or not, the rows of one plain run", {
+  skip: hyparquet ? false : "skipped: the hyparquet and hyparquet-writer packages are not installed",
+}, async () => {
+  const half = path("half.fa");
+  writeFileSync(half, readFileSync(FASTA, "utf8").split("\n").slice(0, 2 * 11).join("\n") + "\n"); // records 0…10
+  // Small row groups (100 bytes: 9 rows) and slices (5 rows), so the kept rows are copied across several of each.
+  for (const [groupBytes, sliceRows] of [[32 << 20, 1024], [100, 5]] as const) {
+    await withSettings(groupBytes, sliceRows, async () => {
+      for (const shard of [undefined, "2/3"]) {
+        const sh = shard ? ["--shard", shard] : [];
+        const name = (s: string) => path(`pq-r${shard ? "s" : ""}${groupBytes}-${s}.parquet`);
+        const full = name("full");
+        assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", full, "-b", "4", ...sh])).code, 0);
+        const want = await pqRows(full);
+        assert.equal(want.length, shard ? 8 : 23);
+        // Interrupted after half the input: --resume on all of it (another batch size) goes on after row 11.
+        const part = name("half");
+        assert.equal((await germ(["embed", half, "-m", "m", "-o", part, "-b", "4", ...sh])).code, 0);
+        assert.equal((await readParquet(part)).length, shard ? 4 : 11);
+        const r = await germ(["embed", FASTA, "-m", "m", "-o", part, "-b", "3", "--resume", "-v", ...sh]);
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.err, new RegExp(`--resume: .* holds ${shard ? 4 : 11} rows; going on after them`));
+        assert.deepEqual(await pqRows(part), want, `${shard ?? "plain"}, groups of ${groupBytes} bytes`);
+        assert.ok(!existsSync(`${part}.partial`));
+        // Ctrl-C in the 3rd batch: a closed file with 2 batches' rows, which --resume completes.
+        const ac = new AbortController();
+        const cut = name("ctrl-c");
+        const c = await germ(["embed", FASTA, "-m", "m", "-o", cut, "-b", "2", ...sh], { interrupt: ac.signal, onEmbed: (n) => n === 3 && ac.abort() });
+        assert.equal(c.code, 130, c.err);
+        assert.equal((await readParquet(cut)).length, 6);
+        assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", cut, "--resume", ...sh])).code, 0);
+        assert.deepEqual(await pqRows(cut), want);
+        // A finished file stays as it is (not rewritten); a missing one starts afresh.
+        const before = bytes(full);
+        assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", full, "--resume", ...sh])).code, 0);
+        assert.ok(bytes(full).equals(before));
+        const none = name("none");
+        assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", none, "--resume", ...sh])).code, 0);
+        assert.deepEqual(await pqRows(none), want);
+      }
+    });
+  }
+});
+
+test("embed --out x.parquet --resume refuses a broken file, another --shard setting and another input", {
+  skip: hyparquet ? false : "skipped: the hyparquet and hyparquet-writer packages are not installed",
+}, async () => {
+  const full = path("pq-bad-full.parquet");
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", full])).code, 0);
+  // A file without its footer (what a kill leaves; germ leaves it in x.parquet.partial) and an empty one.
+  for (const [k, cut] of [[0, 0], [1, 200], [2, statSync(full).size - 3]] as const) {
+    const bad = path(`pq-bad${k}.parquet`);
+    writeFileSync(bad, bytes(full).subarray(0, cut));
+    const r = await germ(["embed", FASTA, "-m", "m", "-o", bad, "--resume"]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, new RegExp(`^germ: --resume: .*pq-bad${k}\\.parquet is not a readable Parquet file \\(.*\\); a run that was killed leaves its rows in .*pq-bad${k}\\.parquet\\.partial, without the footer`));
+    assert.equal(bytes(bad).length, cut, "left as it was");
+  }
+  const other = path("pq-other.parquet");
+  writeFileSync(other, "not parquet at all");
+  assert.match((await germ(["embed", FASTA, "-m", "m", "-o", other, "--resume"])).err, /is not a readable Parquet file/);
+  const s = path("pq-bad-s2.parquet");
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", s, "--shard", "2/3"])).code, 0);
+  let r = await germ(["embed", FASTA, "-m", "m", "-o", s, "--resume"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--resume: .*pq-bad-s2\.parquet: row 1 is record 2: it was written with --shard/);
+  r = await germ(["embed", FASTA, "-m", "m", "-o", full, "--resume", "--shard", "1/3"]);
+  assert.match(r.err, /--resume: row 2 of .*pq-bad-full\.parquet is 'r1' \(record 2\), but it would be record 4 of the input, 'r3'/);
+  r = await germ(["embed", PLAIN, "-m", "m", "-o", full, "--resume"]);
+  assert.match(r.err, /--resume: row 1 of .*pq-bad-full\.parquet is 'r0', but it would be record 1 of the input, 'seq1'/);
+  // The tab in 'r4\tx' is kept in Parquet, and matches the input's id as read.
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", full, "--resume"])).code, 0);
+});
+
+test("germ merge out.parquet shards... = the plain run's rows (N = 1, 2, 3; several row groups); errors name the file", {
+  skip: hyparquet ? false : "skipped: the hyparquet and hyparquet-writer packages are not installed",
+}, async () => {
+  const plain = path("pq-m-plain.parquet");
+  assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", plain, "-b", "4"])).code, 0);
+  const want = await pqRows(plain);
+  for (const [groupBytes, sliceRows] of [[32 << 20, 1024], [100, 3]] as const) {
+    await withSettings(groupBytes, sliceRows, async () => {
+      for (const n of [1, 2, 3]) {
+        const shards = Array.from({ length: n }, (_, i) => path(`pq-m-${groupBytes}-s${i + 1}of${n}.parquet`));
+        for (const [i, s] of shards.entries()) assert.equal((await germ(["embed", FASTA, "-m", "m", "-o", s, "-b", "1", "--shard", `${i + 1}/${n}`])).code, 0);
+        const merged = path(`pq-m-${groupBytes}-merged${n}.parquet`);
+        const m = await germ(["merge", merged, ...shards.reverse()]);
+        assert.equal(m.code, 0, m.err);
+        assert.match(m.err, new RegExp(`merged 23 rows of ${n} shard files`));
+        assert.deepEqual(await pqRows(merged), want, `${n} shards, groups of ${groupBytes} bytes`);
+      }
+    });
+  }
+  const s = (i: number) => path(`pq-m-${32 << 20}-s${i}of3.parquet`);
+  const out = path("pq-m-bad.parquet");
+  let r = await germ(["merge", out, s(1), s(3)]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /merge: record 2 is in none of the shard files \(the next is record 3, in .*s3of3\.parquet\): a shard is missing or unfinished/);
+  const cut = path("pq-m-cut.parquet");
+  writeFileSync(cut, bytes(s(2)).subarray(0, 100));
+  r = await germ(["merge", out, s(1), cut, s(3)]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^germ: merge: .*pq-m-cut\.parquet is not a readable Parquet file/);
+  r = await germ(["merge", out, s(1), s(2), s(3), s(2)]);
+  assert.match(r.err, /merge: record 2 is in both .*s2of3\.parquet and .*s2of3\.parquet/);
+  r = await germ(["merge", path("x.npy"), s(1)]);
+  assert.equal(r.code, 1, "an NPY merge of a Parquet shard");
 });
 
 // --window / --per-token / --layer / --pooling max / --max-batch-tokens against the library on the tiny checkpoint.

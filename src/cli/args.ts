@@ -85,7 +85,7 @@ export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [
        germ outliers <input>... --model A [--model B ...] [--dtype T ...] [--plot chart.svg]
        germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5 --calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
-       germ merge <out.npy|.tsv|.jsonl> <shard>...   (the outputs of --shard i/N runs, in input order)
+       germ merge <out.npy|.tsv|.jsonl|.parquet> <shard>...   (the outputs of --shard i/N runs, in input order)
 
 Commands:
   embed       one vector per sequence (mean or [CLS] pooling)
@@ -310,7 +310,6 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError(`${cmd}: --format ${format} holds one vector per sequence, so it is only for embed; use jsonl or tsv`);
   }
   if (format === "parquet" && (v.out === undefined || v.out === "-")) throw new UsageError("embed: --format parquet needs --out FILE.parquet (the file's footer is written last)");
-  if (format === "parquet" && v.resume) throw new UsageError("embed: --resume cannot go on in a Parquet file (it is readable only once closed); split the work with --shard instead, or write npy/jsonl");
   if (v.pooling !== undefined && cmd !== "embed") throw new UsageError(`${cmd}: --pooling applies to embed only`);
   if (v.adapter !== undefined && (cmd === "tokenize" || cmd === "quantize")) throw new UsageError(`${cmd}: --adapter applies to embed, classify, predict and outliers`);
   if (cmd === "predict" && v.adapter === undefined) throw new UsageError("predict: --adapter <dir|url|hub-id> is required (the fine-tuned adapter)");
@@ -402,7 +401,7 @@ export function modelSpecs(models: string[], dtypes: Dtype[], softmaxes: AttnSof
 }
 
 /**
- * `germ merge OUT IN...`: the format from --format or OUT's extension (.npy, .tsv, .jsonl/.ndjson/.json); the
+ * `germ merge OUT IN...`: the format from --format or OUT's extension (.npy, .tsv, .parquet, .jsonl/.ndjson/.json); the
  * inputs are sharded outputs (files, not stdin: an NPY comes with its ids sidecar).
  */
 function mergeOptions(v: Record<string, unknown>, files: string[], verbosity: CliOptions["verbosity"]): CliOptions {
@@ -411,10 +410,10 @@ function mergeOptions(v: Record<string, unknown>, files: string[], verbosity: Cl
   const allowed = new Set(["format", "quiet", "verbose"]);
   const other = Object.keys(v).find((k) => !allowed.has(k) && v[k] !== undefined);
   if (other) throw new UsageError(`merge: --${other} does not apply (merge takes OUT, the shard files and --format)`);
-  const ext = /\.(npy|tsv|jsonl|ndjson|json)$/i.exec(out)?.[1]?.toLowerCase();
-  const guessed = ext === "npy" || ext === "tsv" ? ext : ext ? "jsonl" : undefined;
-  if (v.format === undefined && guessed === undefined) throw new UsageError(`merge: cannot tell the format from '${out}'; name it .npy, .tsv or .jsonl, or give --format`);
-  const format = oneOf("--format", (v.format as string | undefined) ?? guessed!, ["jsonl", "tsv", "npy"] as const);
+  const ext = /\.(npy|tsv|parquet|jsonl|ndjson|json)$/i.exec(out)?.[1]?.toLowerCase();
+  const guessed = ext === "npy" || ext === "tsv" || ext === "parquet" ? ext : ext ? "jsonl" : undefined;
+  if (v.format === undefined && guessed === undefined) throw new UsageError(`merge: cannot tell the format from '${out}'; name it .npy, .tsv, .jsonl or .parquet, or give --format`);
+  const format = oneOf("--format", (v.format as string | undefined) ?? guessed!, ["jsonl", "tsv", "npy", "parquet"] as const);
   if (inputs.includes("-") || out === "-") throw new UsageError("merge: reads and writes files, not stdin or stdout ('-')");
   if (inputs.includes(out)) throw new UsageError(`merge: '${out}' is both the output and a shard file`);
   return {

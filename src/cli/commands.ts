@@ -43,7 +43,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     // The library's one-time warnings (console.warn "germ-js: …") go above the status line, in CLI syntax.
     restoreWarn = captureLibraryWarnings((text) => shown.warn(cliWarning(text)));
     if (opts.command === "merge") {
-      const n = await runMerge(opts, io.stdout);
+      const n = await runMerge(opts, io.stdout, `germ-js ${io.version}`);
       progress.note(`merged ${n} rows of ${opts.inputs.length} shard files into ${opts.out}`);
       return 0;
     }
@@ -84,10 +84,9 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
     if (npyRows !== ABORTED) await input.peek(stop);
     if (stop?.aborted) return interruptedEarly(io, progress);
     // --resume: the rows --out holds stay (checked against the input as it is skipped); a missing file starts afresh.
-    // (Not Parquet: args.ts refuses it.)
-    const resume = opts.resume ? await resumeOutput(opts.out!, opts.format as "jsonl" | "tsv" | "npy", opts.shard !== undefined) : undefined;
+    const resume = opts.resume ? await resumeOutput(opts.out!, opts.format, opts.shard !== undefined) : undefined;
     if (resume?.rows && opts.verbosity === "verbose") progress.note(`--resume: ${opts.out} holds ${resume.rows} rows; going on after them`);
-    out = opts.format === "parquet" ? await ParquetSink.open(opts.out!, `germ-js ${io.version}`)
+    out = opts.format === "parquet" ? await ParquetSink.open(opts.out!, `germ-js ${io.version}`, resume?.parquet)
       : await openSink(opts.out, opts.format, io.stdout, npyRows as number | undefined, resume);
     if (opts.plot !== undefined) chart = await ChartFile.open(opts.plot);
     if (opts.metrics !== undefined) metrics = await MetricsFile.open(opts.metrics);

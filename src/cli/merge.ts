@@ -1,6 +1,8 @@
 // `germ merge OUT SHARD...`: the outputs of `--shard i/N` runs put back in input order, without their record
 // indices, so OUT is byte for byte what one unsharded run writes. Each shard's rows come in increasing record
-// order, so this is a streaming k-way merge: memory holds one row per shard (and a batch of NPY rows).
+// order, so this is a streaming k-way merge: memory holds one row per shard (and a batch of NPY rows). Parquet
+// rows always hold their record index (unsharded too), so OUT's rows are the plain run's, index column included;
+// each Parquet shard is read a slice of rows at a time (parquet.ts).
 import { open, type FileHandle } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { InputError } from "../errors.js";
@@ -8,37 +10,42 @@ import type { CliOptions } from "./args.js";
 import { readLines, type Line } from "./lines.js";
 import { idsPath } from "./output.js";
 import { splitIndex } from "./shard.js";
-import { NpyFile, openSink } from "./sinks.js";
+import { ParquetRows, ParquetSink } from "./parquet.js";
+import { NpyFile, openSink, type Sink, type TableRow } from "./sinks.js";
 
-/** The next row of one shard: its record index, the text or id line to write, and (NPY) its float32 bytes. */
-interface Row { index: number; text: string; bytes?: Uint8Array }
+/** The next row of one shard: its record index, the text or id line to write, (NPY) its float32 bytes, (Parquet) its row. */
+interface Row { index: number; text: string; bytes?: Uint8Array; table?: { row: TableRow; vector: Float32Array } }
 
 interface ShardReader { name: string; next(): Promise<Row | undefined>; close(): Promise<void>; header?: string; width?: number }
 
 /** Merge `opts.inputs` into `opts.out`; resolves to the number of rows (records × rows per record). */
-export async function runMerge(opts: CliOptions, stdout: Writable): Promise<number> {
+export async function runMerge(opts: CliOptions, stdout: Writable, createdBy = "germ-js"): Promise<number> {
   const format = opts.format;
   const readers: ShardReader[] = [];
   try {
-    for (const f of opts.inputs) readers.push(format === "npy" ? await npyReader(f) : await textReader(f, format as "jsonl" | "tsv")); // args.ts: jsonl, tsv or npy
+    for (const f of opts.inputs) {
+      readers.push(format === "npy" ? await npyReader(f) : format === "parquet" ? await parquetReader(f) : await textReader(f, format));
+    }
     const heads = await Promise.all(readers.map((r) => r.next()));
     if (format === "tsv") {
       const headers = new Set(readers.filter((r, k) => heads[k] !== undefined).map((r) => r.header));
       if (headers.size > 1) throw new InputError(`merge: the shards' TSV headers differ (${[...headers].map((h) => `'${h?.slice(0, 40)}'`).join(", ")}): outputs of different commands or models?`);
     }
     const widths = new Set(readers.filter((r, k) => heads[k] !== undefined).map((r) => r.width));
-    if (format === "npy" && widths.size > 1) throw new InputError(`merge: the shards' NPY matrices have different widths (${[...widths].join(", ")})`);
+    if (widths.size > 1) throw new InputError(`merge: the shards' ${format === "npy" ? "NPY matrices" : "Parquet vectors"} have different widths (${[...widths].join(", ")})`);
     const width = [...widths][0];
-    const out = format === "npy" ? await NpyFile.open(opts.out!) : await openSink(opts.out, format, stdout);
+    const out: Sink = format === "npy" ? await NpyFile.open(opts.out!)
+      : format === "parquet" ? await ParquetSink.open(opts.out!, createdBy) : await openSink(opts.out, format, stdout);
     let n = 0, rows = 0;
     try {
       const header = readers.find((r, k) => heads[k] !== undefined)?.header;
       let text = format === "tsv" && header !== undefined ? header + "\n" : "";
-      let ids: string[] = [], bytes: Uint8Array[] = [];
+      let ids: string[] = [], bytes: Uint8Array[] = [], table: TableRow[] = [], vectors: Float32Array[] = [];
       const flush = async () => {
         if (format === "npy") await (out as NpyFile).bytes(ids, concat(bytes), width!);
+        else if (format === "parquet") await out.table!(table, vectors);
         else if (text) await out.text(text);
-        text = ""; ids = []; bytes = [];
+        text = ""; ids = []; bytes = []; table = []; vectors = [];
       };
       for (;;) {
         // The shard holding record n. Shards from --shard i/N take every N-th record, so it is found in one pass.
@@ -60,10 +67,12 @@ export async function runMerge(opts: CliOptions, stdout: Writable): Promise<numb
         // Every row of record n (several with --window or --per-token) comes from that one shard, in a run.
         while (heads[k]?.index === n) {
           const row = heads[k]!;
-          if (format === "npy") { ids.push(row.text); bytes.push(row.bytes!); } else text += row.text + "\n";
+          if (format === "npy") { ids.push(row.text); bytes.push(row.bytes!); }
+          else if (row.table) { table.push(row.table.row); vectors.push(row.table.vector); }
+          else text += row.text + "\n";
           heads[k] = await readers[k]!.next();
           rows++;
-          if (ids.length >= 1024 || text.length >= 1 << 20) await flush();
+          if (ids.length >= 1024 || table.length >= 1024 || text.length >= 1 << 20) await flush();
         }
         n++;
       }
@@ -164,3 +173,25 @@ async function npyReader(path: string): Promise<ShardReader> {
   }
 }
 
+
+/** A Parquet shard (parquet.ts: read a slice at a time); its width is its first vector's. */
+async function parquetReader(path: string): Promise<ShardReader> {
+  const slices = (await ParquetRows.open(path, "merge")).slices();
+  let slice: { rows: TableRow[]; vectors: Float32Array[] } = { rows: [], vectors: [] }, at = 0;
+  const reader: ShardReader = {
+    name: path,
+    async next() {
+      while (at === slice.rows.length) {
+        const r = await slices.next();
+        if (r.done) return undefined;
+        slice = r.value;
+        at = 0;
+      }
+      const row = slice.rows[at]!, vector = slice.vectors[at++]!;
+      reader.width ??= vector.length;
+      return { index: row.index, text: row.id, table: { row, vector } };
+    },
+    async close() { await slices.return(undefined); },
+  };
+  return reader;
+}

@@ -1,11 +1,13 @@
 // --resume: what an earlier run left in --out. Its complete rows are kept, a row cut off by a kill is cut back,
 // and their ids (and record indices, when sharded) come back so the run checks them against the input it
 // skips, then appends after them. JSONL/TSV: complete lines; NPY: the rows its header counts, and as many lines
-// of its ids sidecar (which may hold up to one batch more).
+// of its ids sidecar (which may hold up to one batch more). Parquet: a closed file (parquet.ts never leaves an
+// unclosed one at --out), whose rows the new file starts with.
 import { open, stat, truncate } from "node:fs/promises";
 import { InputError } from "../errors.js";
 import { readLines } from "./lines.js";
 import { idsPath, npyHeader } from "./output.js";
+import { ParquetRows } from "./parquet.js";
 import { splitIndex } from "./shard.js";
 
 export interface Resume {
@@ -19,18 +21,33 @@ export interface Resume {
   header: boolean;
   /** NPY: the kept matrix (absent when the file holds no row: it is written afresh). */
   npy?: { width: number; headerSize: number };
+  /** Parquet: the file, read again when its rows are copied into the new one. */
+  parquet?: ParquetRows;
 }
 
 const fresh = (): Resume => ({ rows: 0, ids: [], indices: [], header: false });
 
 /** Inspect and cut back `path` for --resume; a missing file means a fresh start. */
-export async function resumeOutput(path: string, format: "jsonl" | "tsv" | "npy", sharded: boolean): Promise<Resume> {
+export async function resumeOutput(path: string, format: "jsonl" | "tsv" | "npy" | "parquet", sharded: boolean): Promise<Resume> {
   const size = await stat(path).then((s) => s.size, (e) => {
     if ((e as { code?: string }).code === "ENOENT") return -1;
     throw new InputError(`--resume: cannot read '${path}': ${(e as { code?: string }).code ?? (e as Error).message}`);
   });
   if (size < 0) return fresh();
+  if (format === "parquet") return resumeParquet(path, sharded);
   return format === "npy" ? resumeNpy(path, size, sharded) : resumeText(path, format, sharded);
+}
+
+async function resumeParquet(path: string, sharded: boolean): Promise<Resume> {
+  const file = await ParquetRows.open(path, "--resume");
+  const { indices, ids } = await file.ids();
+  // Every Parquet row has its record index; unsharded (one row per record, args.ts), row k is record k.
+  const k = sharded ? -1 : indices.findIndex((index, k) => index !== k);
+  if (k >= 0) {
+    throw new InputError(`--resume: ${path}: row ${k + 1} is record ${indices[k]! + 1}: it was written with --shard (or --window, --per-token); resume it the same way`);
+  }
+  if (ids.length === 0) return fresh();
+  return { ...fresh(), rows: ids.length, ids, indices: sharded ? indices : [], parquet: file };
 }
 
 function mismatch(path: string, line: number, sharded: boolean): InputError {

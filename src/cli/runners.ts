@@ -92,7 +92,7 @@ async function eachBatch<T>(
 
 /** --resume: row `k` of --out must be this record's (same id, and same record index when sharded). */
 function checkKept(opts: CliOptions, resume: Resume, k: number, r: IndexedRecord): void {
-  const id = opts.format === "jsonl" ? r.id : fmt.tsvCell(r.id);
+  const id = opts.format === "jsonl" || opts.format === "parquet" ? r.id : fmt.tsvCell(r.id); // Parquet: as read
   const index = opts.shard ? resume.indices[k] : r.index;
   if (resume.ids[k] !== id || index !== r.index) {
     throw new InputError(`--resume: row ${k + 1} of ${opts.out} is '${resume.ids[k]}'${opts.shard ? ` (record ${index! + 1})` : ""}, but it would be record ${r.index + 1} of the input, '${id}'; was it written from another input${opts.shard ? " or --shard" : ""}?`);
