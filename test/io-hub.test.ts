@@ -334,6 +334,18 @@ test("a real model through the hub loads via open() from the cache file, equal t
       assert.ok(!calls.includes("get model.safetensors"), calls.join(", "));
       assert.deepEqual(views, [], "every tensor read is a buffer of its own, read from the cache file");
       assert.deepEqual(await streamed.embed(seqs), want);
+
+      // A cache that cannot be written (its root is a plain file): the model still loads, from memory, with a warning.
+      const blocker = join(freshCache(), "not-a-dir");
+      writeFileSync(blocker, "");
+      env.cacheDir = join(blocker, "cache");
+      const warnings: string[] = [];
+      const warn = console.warn;
+      console.warn = (m: string) => { warnings.push(String(m)); };
+      try {
+        assert.deepEqual(await (await load("org/model")).embed(seqs), want);
+      } finally { console.warn = warn; }
+      assert.ok(warnings.some((w) => /cannot write under .*not-a-dir\/cache; model\.safetensors is downloaded into memory/.test(w)), warnings.join("\n"));
     } finally {
       for (const m of models) m.dispose();
       await hub.close();

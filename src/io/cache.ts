@@ -24,6 +24,8 @@ export interface FileCache {
    * it. On any error (the download's or the disk's) the temp file is removed and a FetchError is thrown.
    */
   write?(key: CacheKey, chunks: AsyncIterable<Uint8Array>): Promise<RandomAccessFile>;
+  /** Disk cache only: whether `key`'s directory can be created and written (checked before a download starts). */
+  writable?(key: CacheKey): Promise<boolean>;
 }
 
 /**
@@ -80,6 +82,16 @@ function diskCache(root: string): FileCache {
         if (value !== "absent") await (await nodeFs()).rm(`${base}/${ABSENT_DIR}/${key.path}`, { force: true });
       } catch (e) {
         warnOnce(`cache:${path}`, `cache: could not write ${path}: ${(e as Error).message}`);
+      }
+    },
+    async writable(key) {
+      const fs = await nodeFs(), path = `${base}/${key.path}`, dir = path.slice(0, path.lastIndexOf("/"));
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        await fs.access(dir, fs.constants.W_OK);
+        return true;
+      } catch {
+        return false;
       }
     },
     async write(key, chunks) {

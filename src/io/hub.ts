@@ -2,6 +2,7 @@
 // With a disk cache, open() streams a download into the cache file and reads tensors from there; get() and the
 // browser Cache API hold the file in memory. download.ts does the bounded GET itself.
 import { env } from "../env.js";
+import { warnOnce } from "../log.js";
 import { FetchError, InputError } from "../errors.js";
 import { openCache, type CacheKey, type FileCache } from "./cache.js";
 import type { ModelSource } from "./checkpoint.js";
@@ -90,6 +91,13 @@ export function hubSource(repo: string, opts: OpenSourceOptions = {}): ModelSour
     const cache = await openCache();
     if (!streamsToDisk(cache)) return inMemory(file, hubUrl(repo, revision, checkFileName(file)), get);
     return resolve(file, cache, (key) => cache.open(key), (f) => f.size, async (url, key) => {
+      // A read-only cache (a container's HOME, a shared install) must not stop a load: as get() does, the file is
+      // then downloaded into memory (and not cached), with a warning.
+      if (!(await cache.writable?.(key))) {
+        warnOnce(`cache:${key.path}`, `cache: cannot write under ${env.cacheDir}; ${file} is downloaded into memory, not cached (set env.cacheDir to a writable directory)`);
+        const bytes = await fetchBytes(url, file, opts.onProgress);
+        return bytes === null ? null : bytesFile(bytes, url);
+      }
       const body = await fetchBody(url, file, diskLimit(), opts.onProgress);
       if (body === null) {
         await cache.put(key, "absent");
