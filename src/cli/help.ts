@@ -87,7 +87,7 @@ ${ADAPTER}`, COMMON], "germ outliers reads.fq --model zhihan1996/DNABERT-2-117M 
   --num-labels N          classes (default: the largest label + 1)
   --recompute             recompute activations in the backward pass (memory of one layer)
   -o, --out DIR           the adapter directory`, COMMON], "germ finetune --model ./germ --train train.csv --dev dev.csv --test test.csv --epochs 3 --out ./my-adapter"),
-  merge: text("germ merge <out.npy|out.tsv|out.jsonl> <shard>...", "Join the outputs of --shard 1/N … N/N runs (in any order) into the file one unsharded run writes:\nrows in input order, without the record index. An .npy shard comes with its .ids.tsv.", [`Options:
+  merge: text("germ merge <out.npy|out.tsv|out.jsonl|out.parquet> <shard>...", "Join the outputs of --shard 1/N … N/N runs (in any order) into the file one unsharded run writes:\nrows in input order, without the record index. An .npy shard comes with its .ids.tsv.", [`Options:
   -f, --format F          jsonl | tsv | npy (default: from the output's extension)
   -q, --quiet             no message at the end`], "germ merge genome.npy part1.npy part2.npy part3.npy part4.npy"),
 };
