@@ -573,8 +573,15 @@ test("finetune / predict: usage rules, CSV labels checked with file, line and co
   assert.deepEqual(ok.log.fineTune!.labels, [0, 1, 2]);
   const o = ok.log.fineTune!.opts;
   assert.deepEqual([o.numLabels, o.epochs, o.lr, o.maxGradNorm, o.lora?.targetModules, o.evalSet?.texts], [3, 2, 3e-4, null, ["Wqkv", "wo"], ["ACGTAAAA"]]);
+  assert.deepEqual([o.lora?.dropout, o.hiddenDropout], [0.05, undefined], "GERM's LoRA dropout; the hidden one from config.json");
   assert.equal(ok.log.saved, join(tmp, "ad"));
   assert.equal(JSON.parse(ok.out).steps.length, 1);
+  const drop = await run(["finetune", "--model", "m", "--train", good, "--out", join(tmp, "ad2"), "--lora-dropout", "0", "--hidden-dropout", "0.2"]);
+  assert.equal(drop.code, 0, drop.err);
+  assert.deepEqual([drop.log.fineTune!.opts.lora?.dropout, drop.log.fineTune!.opts.hiddenDropout], [0, 0.2]);
+  const bad = await run(["finetune", "--model", "m", "--train", good, "--out", "o", "--hidden-dropout", "1"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--hidden-dropout must be a probability in \[0, 1\); got '1'/);
 });
 
 test("end to end: germ finetune on a CSV writes a PEFT adapter that germ predict uses", {

@@ -52,7 +52,9 @@ export interface CliOptions {
   merge: boolean;
   /** finetune: the GUE-style CSV files and the training settings. */
   train?: { train: string; dev?: string; test?: string; epochs: number; lr: number; loraR: number; loraAlpha: number; targets: string[];
-    warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number; recompute: boolean };
+    warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number; recompute: boolean;
+    /** Dropout: LoRA input (default 0.05, GERM's recipe) and hidden (default: config.json's hidden_dropout_prob). */
+    loraDropout: number; hiddenDropout?: number };
   /** quantize: SmoothQuant (q8) with calibration sequences from a file. */
   smoothQuant?: { alpha: number; calibration: string };
   /** quantize --dtype q4: weights per scale (32, 64 or 128); undefined is 32. */
@@ -142,6 +144,7 @@ Fine-tuning (finetune):
   --targets A,B (Wqkv)    LoRA target modules (peft names: Wqkv, dense, gated_layers, wo)
   --warmup-steps N (0)  --weight-decay X (0.01)  --max-grad-norm X|none (1.0)  --seed N (42)
   --num-labels N          classes (default: the largest label + 1)
+  --lora-dropout X (0.05) --hidden-dropout X (config.json's hidden_dropout_prob): dropout in training
   --recompute             recompute each layer's activations in the backward pass (memory of one layer)
 
 Output:
@@ -201,6 +204,7 @@ const OPTIONS = {
   epochs: { type: "string" }, lr: { type: "string" }, "lora-r": { type: "string" }, "lora-alpha": { type: "string" },
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
+  "lora-dropout": { type: "string" }, "hidden-dropout": { type: "string" },
   calibration: { type: "string" }, "smooth-quant": { type: "string" }, "group-size": { type: "string" },
   "max-batch-tokens": { type: "string" }, layer: { type: "string" }, window: { type: "string" }, stride: { type: "string" },
   "window-unit": { type: "string" }, aggregate: { type: "string" }, "per-token": { type: "boolean" },
@@ -276,7 +280,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (!/[^\\/]\.svg$/i.test(v.plot)) throw new UsageError(`outliers: --plot writes an SVG chart, so its file name must end in .svg; got '${v.plot}'`);
     if (v.out !== undefined && v.out === v.plot) throw new UsageError("outliers: --plot and --out name the same file");
   }
-  const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute"] as const;
+  const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute",
+    "lora-dropout", "hidden-dropout"] as const;
   if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined || v["group-size"] !== undefined)) {
     throw new UsageError(`${command}: --calibration, --smooth-quant and --group-size apply to quantize only`);
   }
@@ -369,6 +374,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
         seed: v.seed === undefined ? 42 : positiveInt("--seed", v.seed, 0),
         numLabels: v["num-labels"] === undefined ? undefined : positiveInt("--num-labels", v["num-labels"]),
         recompute: v.recompute ?? false,
+        loraDropout: v["lora-dropout"] === undefined ? 0.05 : probability("--lora-dropout", v["lora-dropout"]),
+        hiddenDropout: v["hidden-dropout"] === undefined ? undefined : probability("--hidden-dropout", v["hidden-dropout"]),
       },
     },
   };
@@ -439,6 +446,13 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 function positiveNumber(flag: string, value: string, zeroOk = false): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new UsageError(`${flag} must be a ${zeroOk ? "non-negative" : "positive"} number; got '${value}'`);
+  return n;
+}
+
+/** A probability in [0, 1) (dropout). */
+function probability(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= 0 && n < 1)) throw new UsageError(`${flag} must be a probability in [0, 1); got '${value}'`);
   return n;
 }
 

@@ -52,7 +52,7 @@ export async function runFineTune(model: TrainModel, opts: CliOptions, io: Train
   const run = await model.fineTune(data(0), {
     adapter: ADAPTER, numLabels: regression ? 1 : numLabels, epochs: t.epochs, lr: t.lr, batchSize: opts.batchSize, seed: t.seed,
     warmupSteps: t.warmupSteps, weightDecay: t.weightDecay, maxGradNorm: t.maxGradNorm, evalSet: evalData, signal: io.interrupt, recompute: t.recompute,
-    lora: { r: t.loraR, alpha: t.loraAlpha, targetModules: t.targets },
+    lora: { r: t.loraR, alpha: t.loraAlpha, targetModules: t.targets, dropout: t.loraDropout }, hiddenDropout: t.hiddenDropout,
     onStep: (s) => {
       const rate = s.step / ((Date.now() - t0) / 1000), eta = (total - s.step) / rate;
       progress.batch(s.step, total, `steps  loss ${s.loss.toFixed(4)}  ${rate.toFixed(2)} steps/s  ETA ${fmtTime(eta)}`);

@@ -85,6 +85,7 @@ ${ADAPTER}`, COMMON], "germ outliers reads.fq --model zhihan1996/DNABERT-2-117M 
   --targets A,B (Wqkv)    LoRA target modules (Wqkv, dense, gated_layers, wo)
   --warmup-steps N (0)  --weight-decay X (0.01)  --max-grad-norm X|none (1.0)  --seed N (42)
   --num-labels N          classes (default: the largest label + 1)
+  --lora-dropout X (0.05)  --hidden-dropout X (config.json's hidden_dropout_prob)
   --recompute             recompute activations in the backward pass (memory of one layer)
   -o, --out DIR           the adapter directory`, COMMON], "germ finetune --model ./germ --train train.csv --dev dev.csv --test test.csv --epochs 3 --out ./my-adapter"),
   merge: text("germ merge <out.npy|out.tsv|out.jsonl|out.parquet> <shard>...", "Join the outputs of --shard 1/N … N/N runs (in any order) into the file one unsharded run writes:\nrows in input order, without the record index. An .npy shard comes with its .ids.tsv.", [`Options:

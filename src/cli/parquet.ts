@@ -6,7 +6,7 @@
 // file holds (hyparquet) and, once a new row comes, copies them into the new file a slice at a time before it.
 import { rename, rm } from "node:fs/promises";
 import { InputError } from "../errors.js";
-import type { Sink, TableRow } from "./sinks.js";
+import type { Sink, TableRow } from "./sink-types.js";
 
 /** The part of hyparquet-writer used here. */
 interface HyparquetWriter {

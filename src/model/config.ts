@@ -33,6 +33,16 @@ export interface GermConfig {
   architectures: string[];
   /** Label names by class index (`id2label`), length = number of labels. */
   labels: string[];
+  /** Dropout probabilities in training (fine-tuning): hidden_dropout_prob, classifier_dropout (null: the hidden one, as
+   *  HF's BertForSequenceClassification), attention_probs_dropout_prob (0 in DNABERT-2 and GERM; not applied). */
+  dropout: {
+    /** hidden_dropout_prob (0.1 in DNABERT-2; 0 when absent). */
+    hidden: number;
+    /** classifier_dropout; null: the hidden one. */
+    classifier: number | null;
+    /** attention_probs_dropout_prob (0 in DNABERT-2 and GERM). */
+    attention: number;
+  };
 }
 
 /** Bound on every size in config.json (dimensions, layers, labels): far above any real model, far below what would
@@ -98,7 +108,19 @@ export function parseConfig(json: unknown, file = "config.json", attnSoftmax?: S
     hiddenAct: typeof c.hidden_act === "string" ? c.hidden_act.slice(0, 64) : DEFAULT_CONFIG.hidden_act,
     architectures: parseArchitectures(c.architectures, file),
     labels: parseLabels(c, file),
+    dropout: parseDropout(c, file),
   };
+}
+
+/** The dropout probabilities (each in [0, 1); absent: 0, as in eval mode). */
+function parseDropout(c: Record<string, unknown>, file: string): GermConfig["dropout"] {
+  const p = (key: string, fallback: number): number => {
+    const v = c[key] ?? fallback;
+    if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new ConfigError(`${file}: "${key}" must be a probability in [0, 1), got ${preview(v)}`);
+    return v;
+  };
+  const hidden = p("hidden_dropout_prob", 0);
+  return { hidden, classifier: c.classifier_dropout == null ? null : p("classifier_dropout", 0), attention: p("attention_probs_dropout_prob", 0) };
 }
 
 /** `id2label` as an array; HF's default is 2 labels named LABEL_0, LABEL_1. */

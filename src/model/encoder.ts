@@ -71,7 +71,7 @@ function yieldToEventLoop(): Promise<void> {
 export function embeddings(state: ModelState, batch: PackedBatch, g: Graph = INFERENCE): Tensor {
   const { weights: w, config: cfg } = state;
   const emb = gather(w.wordEmb, batch.ids, w.typeEmb0);
-  const x = g.layerNorm(emb, w.embLnG, w.embLnB, cfg.layerNormEps);
+  const x = g.dropout(g.layerNorm(emb, w.embLnG, w.embLnB, cfg.layerNormEps), "embeddings");
   g.release(emb);
   g.onEmbeddings?.(x);
   return x;
@@ -85,7 +85,8 @@ export async function encodeLayer(state: ModelState, batch: PackedBatch, j: numb
   const qkv = g.project(x, l.qkv, spans);
   const ctx = g.attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
   g.release(qkv);
-  const attnOut = g.project(ctx, l.attnOut, spans);
+  // BERT's hidden dropout sits after attention.output.dense and mlp.wo, before each residual LayerNorm.
+  const attnOut = g.dropout(g.project(ctx, l.attnOut, spans), `layer.${j}.attention`);
   const tap = opts.onLayer !== undefined; // a tap reads the projection inputs after the layer: keep them until then
   if (!tap) g.release(ctx);
   const x1 = g.layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
@@ -93,7 +94,7 @@ export async function encodeLayer(state: ModelState, batch: PackedBatch, j: numb
   const gated = g.project(x1, l.gated, spans);
   const h = g.gluGelu(gated);
   g.release(gated);
-  const wo = g.project(h, l.wo, spans);
+  const wo = g.dropout(g.project(h, l.wo, spans), `layer.${j}.mlp`);
   if (!tap) g.release(h);
   const out = g.layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
   g.onLayer?.(j, x1, out);

@@ -10,6 +10,11 @@ export interface Graph {
   attention(qkv: Tensor, o: AttentionOptions): Tensor;
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, residual?: Tensor): Tensor;
   gluGelu(x: Tensor): Tensor;
+  /**
+   * Dropout at a named site ("embeddings", "layer.3.attention", "layer.3.mlp", "classifier"): inference returns x
+   * itself; training may return a new tensor, and then releases x itself.
+   */
+  dropout(x: Tensor, site: string): Tensor;
   /** The encoder is done with `t`: inference frees it; training keeps it while the tape needs it. */
   release(t: Tensor): void;
   /** Training hooks: the embedding output and each layer's attention / layer outputs (activation gradients). */
@@ -17,4 +22,4 @@ export interface Graph {
   onLayer?(layer: number, attentionOut: Tensor, layerOut: Tensor): void;
 }
 
-export const INFERENCE: Graph = { project, attention, layerNorm, gluGelu, release: (t) => t.dispose() };
+export const INFERENCE: Graph = { project, attention, layerNorm, gluGelu, dropout: (x) => x, release: (t) => t.dispose() };

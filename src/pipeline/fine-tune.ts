@@ -10,7 +10,8 @@ import { trainedAdapterConfig } from "../lora/save.js";
 import { Weight } from "../tensor/weight.js";
 import { Tensor } from "../tensor/tensor.js";
 import { LoraTrainer } from "../train/trainer.js";
-import { runTraining, warnDropout, type EvalInfo, type Examples, type LoopOptions, type RunReport } from "../train/fine-tune.js";
+import { runTraining, type EvalInfo, type Examples, type LoopOptions, type RunReport } from "../train/fine-tune.js";
+import { warnOnce } from "../log.js";
 
 /**
  * Labelled sequences for {@link GermModel.fineTune}: `labels[i]` belongs to `texts[i]`.
@@ -42,13 +43,18 @@ export interface FineTuneOptions extends LoopOptions {
     targetModules?: string[] | string;
     /** rsLoRA scaling alpha / √r instead of alpha / r (peft's use_rslora). */
     rslora?: boolean;
-    /** Not applied (training is deterministic): a warning says so. */
+    /** peft's lora_dropout on each LoRA module's input (default 0, peft's default; GERM's recipe uses 0.05). */
     dropout?: number;
     /** A PEFT adapter (directory, URL or hub id, as loadAdapter takes) to start from instead of peft's initialisation. */
     init?: string | ModelSource;
   };
-  /** Not applied (no dropout in training): a warning says so. */
+  /**
+   * BERT's hidden dropout in training (after the embeddings, attention.output.dense and mlp.wo); default config.json's
+   * hidden_dropout_prob (0.1 in DNABERT-2), as the HF Trainer trains. 0 gives the eval-mode math of the training goldens.
+   */
   hiddenDropout?: number;
+  /** Dropout before the classifier; default config.json's classifier_dropout, else the hidden dropout (HF's rule). */
+  classifierDropout?: number;
   /** Recompute each layer's activations in the backward pass (activation checkpointing): memory of one layer, ~1 more forward. */
   recompute?: boolean;
   /** Classes of the trained classifier (default: the base classifier's); 1 = regression with MSE. */
@@ -74,8 +80,19 @@ export async function fineTune(state: ModelState, registry: AdapterRegistry, ten
   tokenize: (text: string) => number[], data: FineTuneData, opts: FineTuneOptions, initFiles?: AdapterFiles): Promise<FineTuneRun> {
   const name = opts.adapter ?? "finetuned";
   if (registry.names.includes(name)) throw new InputError(`fineTune: an adapter named "${name}" is already loaded`);
-  warnDropout("lora.dropout", opts.lora?.dropout);
-  warnDropout("hiddenDropout", opts.hiddenDropout);
+  const cfg = state.config.dropout;
+  const prob = (what: string, v: number | undefined, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== "number" || !(v >= 0 && v < 1)) throw new InputError(`fineTune: ${what} must be a probability in [0, 1), got ${String(v).slice(0, 20)}`);
+    return v;
+  };
+  const hidden = prob("hiddenDropout", opts.hiddenDropout, cfg.hidden);
+  const dropout = {
+    lora: prob("lora.dropout", opts.lora?.dropout, 0), hidden,
+    classifier: prob("classifierDropout", opts.classifierDropout, cfg.classifier ?? hidden),
+  };
+  // DNABERT-2 and GERM train with attention-probability dropout 0; the fused attention kernels have none.
+  if (cfg.attention > 0) warnOnce("dropout:attention", `fineTune: attention_probs_dropout_prob ${cfg.attention} is not applied (the attention kernels have no dropout; DNABERT-2 and GERM use 0)`);
   const baseCls = state.weights.classifier.ok ? state.weights.classifier.w.w.shape[0] : state.config.labels.length;
   const numLabels = opts.numLabels ?? baseCls;
   if (!Number.isInteger(numLabels) || numLabels < 1) throw new InputError(`fineTune: numLabels must be an integer ≥ 1, got ${numLabels}`);
@@ -109,7 +126,7 @@ export async function fineTune(state: ModelState, registry: AdapterRegistry, ten
   if (!Number.isInteger(r) || r < 1) throw new InputError(`fineTune: lora.r must be a positive integer, got ${r}`);
   const targets = lo.targetModules ?? ["Wqkv"];
   const matcher = typeof targets === "string" ? { regex: new RegExp(`^(?:${targets})$`, "u"), source: targets } : { list: targets };
-  const trainer = new LoraTrainer(state, { r, alpha, targets: matcher, rslora: lo.rslora, numLabels, seed: opts.seed, recompute: opts.recompute, init: initFiles ? initValues(initFiles) : undefined }, tensors, file);
+  const trainer = new LoraTrainer(state, { r, alpha, targets: matcher, rslora: lo.rslora, numLabels, seed: opts.seed, recompute: opts.recompute, init: initFiles ? initValues(initFiles) : undefined, dropout }, tensors, file);
   let report: RunReport;
   try {
     report = await runTraining(trainer, train, evalSet, opts);

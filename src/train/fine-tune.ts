@@ -151,8 +151,3 @@ export async function evaluateSet(trainer: LoraTrainer, set: Examples, batchSize
 function shuffle(a: number[], r: () => number): void {
   for (let i = a.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
 }
-
-/** Dropout is not applied (training is deterministic, p = 0); say so once when asked for. */
-export function warnDropout(what: string, p: number | undefined): void {
-  if (p !== undefined && p !== 0) warnOnce(`dropout:${what}`, `fineTune: ${what} ${p} is not applied (germ-js trains without dropout, as the training goldens do)`);
-}

@@ -28,6 +28,9 @@ export class Tape {
 
   isKept(t: Tensor): boolean { return this.kept.has(t); }
 
+  /** Hand a kept tensor back to the caller: dispose() will not free it (a layer output that outlives its tape). */
+  untrack(t: Tensor): Tensor { this.kept.delete(t); return t; }
+
   /** Record out = f(inputs). The tape keeps `out`; the rule runs only if some input requires a gradient. */
   record(out: Tensor, inputs: readonly Tensor[], backward: BackwardRule): Tensor {
     this.kept.add(out);

@@ -10,7 +10,7 @@ import { Weight } from "../tensor/weight.js";
 import { adamw } from "../ops/grad.js";
 import { axpy } from "../ops/ops.js";
 import { embeddings, encode, encodeLayer, type PackedBatch } from "../model/encoder.js";
-import { INFERENCE, type Graph } from "../model/graph.js";
+import type { Graph } from "../model/graph.js";
 import type { ModelState } from "../model/state.js";
 import type { LinearWeights, LoraDelta } from "../model/project.js";
 import { checkpointWeightName, modelLinears } from "../model/weights.js";
@@ -18,7 +18,8 @@ import { classifierLogits, type HeadAdapter } from "../model/heads.js";
 import { rng } from "../contract/random.js";
 import { transpose } from "../contract/math.js";
 import { matches, peftModuleName, type ModuleMatcher } from "../lora/config.js";
-import { TrainingGraph, type TrainableDelta } from "./graph.js";
+import { TrainingGraph, type DropoutPlan, type TrainableDelta } from "./graph.js";
+import { dropoutHash } from "../contract/dropout.js";
 import { Tape } from "./tape.js";
 import { crossEntropy, meanSquaredError } from "./loss.js";
 
@@ -36,6 +37,9 @@ export interface LoraSpec {
   seed?: number;
   /** Recompute each layer's activations in the backward pass (one layer alive at a time) instead of keeping them all. */
   recompute?: boolean;
+  /** Dropout probabilities (default 0 everywhere: the training goldens' eval-mode math): peft's lora_dropout on each
+   *  LoRA input, BERT's hidden dropout (embeddings, attention output, MLP output), and before the classifier. */
+  dropout?: { lora?: number; hidden?: number; classifier?: number };
 }
 
 /** One trainable tensor: its peft name, its tensor, whether AdamW decays it, and its optimizer state. */
@@ -55,6 +59,8 @@ export class LoraTrainer {
   private readonly ones = new Map<number, Tensor>();
   private readonly pooler: LinearWeights;
   private steps = 0;
+  /** Forward passes with dropout so far: each draws its own masks (seeded by spec.seed and this count). */
+  private draws = 0;
 
   /** `tensors`: the checkpoint's (the frozen weights are transposed from them; its names say whether "bert." prefixes). */
   constructor(private readonly state: ModelState, readonly spec: LoraSpec, tensors: TensorMap, file: string) {
@@ -120,19 +126,29 @@ export class LoraTrainer {
    * (caller disposes). `activations`: also dL/d(embedding output), dL/d(each layer's attention output and output);
  * `scale` multiplies the gradients (not the returned loss).
    */
-  async gradients(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number } = {}): Promise<Gradients> {
+  async gradients(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number; draw?: number } = {}): Promise<Gradients> {
     const count = batch.seqs.count;
     if (labels.length !== count) throw new InputError(`fineTune: ${labels.length} labels for ${count} sequences`);
-    return this.spec.recompute ? this.gradientsRecomputed(batch, labels, opts) : this.gradientsTaped(batch, labels, opts);
+    // `draw` fixes the dropout masks (tests compare gradients against finite differences of one masked loss).
+    const plan = this.dropoutPlan(opts.draw ?? this.draws++);
+    return this.spec.recompute ? this.gradientsRecomputed(batch, labels, opts, plan) : this.gradientsTaped(batch, labels, opts, plan);
+  }
+
+  /** The masks of forward number `draw`: each site's seed hashes (spec.seed, draw, site); undefined without dropout. */
+  private dropoutPlan(draw: number): DropoutPlan | undefined {
+    const d = this.spec.dropout, lora = d?.lora ?? 0, hidden = d?.hidden ?? 0, classifier = d?.classifier ?? 0;
+    if (lora === 0 && hidden === 0 && classifier === 0) return undefined;
+    const base = dropoutHash(this.spec.seed ?? 42, draw);
+    return { lora, hidden, classifier, seed: (site) => dropoutHash(base, stringHash(site)) };
   }
 
   /** One tape over the whole step: every activation the backward needs is kept until the step ends. */
-  private async gradientsTaped(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number }): Promise<Gradients> {
+  private async gradientsTaped(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number }, plan?: DropoutPlan): Promise<Gradients> {
     const tape = new Tape();
     const acts = new Map<string, Tensor>();
     try {
       for (const p of this.params) tape.watch(p.t);
-      const graph = this.graph(tape, opts.activations ? acts : null);
+      const graph = this.graph(tape, opts.activations ? acts : null, plan);
       const hidden = await encode(this.state, batch, { graph });
       const { loss, logits } = await this.headsAndBackward(tape, graph, hidden, batch, labels, opts.scale);
       const grads = this.takeGrads(tape, new Map());
@@ -148,16 +164,24 @@ export class LoraTrainer {
    * the heads on one tape, then each layer again on its own tape, from the last to the first, so one layer's
    * activations are alive at a time — for long sequences, at the cost of one more forward pass.
    */
-  private async gradientsRecomputed(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number }): Promise<Gradients> {
+  private async gradientsRecomputed(batch: PackedBatch, labels: ArrayLike<number>, opts: { activations?: boolean; scale?: number }, plan?: DropoutPlan): Promise<Gradients> {
     const { state } = this, L = state.weights.layers.length;
     const inputs: Tensor[] = [];
-    const keepInputs: Graph = { ...INFERENCE, release: (t) => { if (!inputs.includes(t)) t.dispose(); } };
     const grads = new Map<Param, Tensor>(), activations = opts.activations ? new Map<string, Tensor>() : undefined;
-    let x = embeddings(state, batch);
+    // The first forward runs each step on a scratch tape that watches nothing (so it records no backward) and is
+    // freed after it: the same ops and dropout masks as the recomputation, one layer's intermediates alive at a time.
+    const scratch = async (f: (g: Graph) => Tensor | Promise<Tensor>, input?: Tensor): Promise<Tensor> => {
+      const tape = new Tape();
+      if (input) tape.keep(input);
+      try {
+        const out = tape.untrack(await f(this.graph(tape, null, plan)));
+        if (input) tape.untrack(input);
+        return out;
+      } finally { tape.dispose(); }
+    };
+    let x = await scratch((g) => embeddings(state, batch, g));
     try {
-      // The untaped forward applies the trainable deltas through the inference lora op (same function as the tape's).
-      const lora = [{ deltas: this.deltas, start: 0, count: batch.seqs.total }];
-      for (let j = 0; j < L; j++) { inputs.push(x); x = await encodeLayer(state, batch, j, x, { graph: keepInputs, lora }); }
+      for (let j = 0; j < L; j++) { inputs.push(x); const input = x; x = await scratch((g) => encodeLayer(state, batch, j, input, { graph: g }), input); }
       inputs.push(x);
       let g: Tensor | undefined;
       let result: { loss: number; logits: Float32Array };
@@ -166,7 +190,7 @@ export class LoraTrainer {
         for (const p of this.params) head.watch(p.t);
         head.keep(x);
         head.watch(x);
-        result = await this.headsAndBackward(head, this.graph(head, null), x, batch, labels, opts.scale);
+        result = await this.headsAndBackward(head, this.graph(head, null, plan), x, batch, labels, opts.scale);
         g = head.take(x);
         this.takeGrads(head, grads);
       } finally { head.dispose(); inputs.pop(); }
@@ -177,7 +201,7 @@ export class LoraTrainer {
           const input = tape.keep(inputs[j]);
           inputs[j] = undefined as never; // the tape frees it now
           if (j > 0 || opts.activations) tape.watch(input);
-          const out = await encodeLayer(state, batch, j, input, { graph: this.graph(tape, activations ? acts : null) });
+          const out = await encodeLayer(state, batch, j, input, { graph: this.graph(tape, activations ? acts : null, plan) });
           tape.backward(g ? [[out, g]] : []);
           g = tape.take(input);
           this.takeGrads(tape, grads);
@@ -195,18 +219,18 @@ export class LoraTrainer {
     }
   }
 
-  private graph(tape: Tape, acts: Map<string, Tensor> | null): TrainingGraph {
+  private graph(tape: Tape, acts: Map<string, Tensor> | null, plan?: DropoutPlan): TrainingGraph {
     return new TrainingGraph(tape, this.deltas, (lin) => this.transposed(lin), acts ? {
       onEmbeddings: (x) => { tape.watch(x); acts.set("embeddings", x); },
       onLayer: (j, a, l) => { tape.retain(a); tape.retain(l); acts.set(`layer.${j}.attention`, a); acts.set(`layer.${j}`, l); },
-    } : {});
+    } : {}, plan);
   }
 
   /** [CLS] rows → pooler → trainable classifier on the tape, the loss on the host, then the backward pass from it. */
   private async headsAndBackward(tape: Tape, graph: TrainingGraph, hidden: Tensor, batch: PackedBatch, labels: ArrayLike<number>, scale?: number) {
     const count = batch.seqs.count;
     const cls = graph.rows(hidden, batch.seqs.offsets.subarray(0, count));
-    const pooled = graph.tanh(graph.project(cls, this.pooler));
+    const pooled = graph.dropout(graph.tanh(graph.project(cls, this.pooler)), "classifier");
     const z = graph.trainableLinear(pooled, this.classifier.w.t, this.classifier.b.t, this.onesRow(count), (t) => Weight.fromTensor(t, { shared: true }));
     const logits = await z.data();
     const { loss, grad } = this.numLabels === 1 ? meanSquaredError(logits, labels) : crossEntropy(logits, labels, this.numLabels);
@@ -343,4 +367,11 @@ function addGrad(into: Map<Param, Tensor>, p: Param, g: Tensor): void {
   if (!prev) { into.set(p, g); return; }
   into.set(p, axpy(1, g, prev));
   prev.dispose(); g.dispose();
+}
+
+/** FNV-1a of a site name (u32): with the forward's seed it gives the site's dropout seed. */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
