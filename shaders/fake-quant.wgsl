@@ -7,7 +7,7 @@
 // Bindings: 0 x [rows·cols] f32 · 1 out [rows·cols] f32 · 2 params.
 // Dispatch: one 256-thread workgroup per row, rows folded as (gridX, ⌈rows/gridX⌉).
 // Exact for normal f32 inputs with normal scales and |zero| < 2^24 − 256; GPUs may flush subnormals; NaN rows differ.
-struct Params { rows: u32, cols: u32, gridX: u32, levels: u32 }
+struct Params { rows: u32, cols: u32, gridX: u32, levels: u32, hasRange: u32, lo: f32, hi: f32 }
 
 override SYMMETRIC: bool = false;
 
@@ -70,6 +70,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   for (var c = lid; c < cols; c += 256u) { let v = x[base + c]; lo = min(lo, v); hi = max(hi, v); }
   hi = workgroupMax(hi, lid);
   lo = -workgroupMax(-lo, lid); // min as max of the negations (exact), sharing reduce.wgsl's one buffer
+  // A static per-tensor range (calibration) replaces the row's own; the reductions above stay in uniform control flow.
+  if (params.hasRange != 0u) { lo = params.lo; hi = params.hi; }
   let levels = f32(params.levels);
   // The sign of a zero lo/hi cannot matter: it is lost in abs, in hi − lo, or in a zero point of value 0.
   let m = select(hi - lo, max(abs(lo), abs(hi)), SYMMETRIC);

@@ -115,12 +115,14 @@ export function quantizeRows(x: Float32Array, rows: number, cols: number): { q: 
  * asymmetric: scale = (max − min)/(2^b − 1), zero = round(−min/scale), q = clamp(round(x/scale) + zero, 0, 2^b − 1),
  * x' = (q − zero)·scale; symmetric: scale = max|x|/(2^(b−1) − 1), q = clamp(round(x/scale), ±(2^(b−1) − 1)),
  * x' = q·scale. Rounding is half to even; a constant (asymmetric) or zero (symmetric) row is returned unchanged.
+ * `range` [lo, hi] replaces every row's min and max (a static per-tensor range; values outside it are clamped).
  */
-export function fakeQuantRows(x: Float32Array, rows: number, cols: number, bits: number, symmetric: boolean): Float32Array {
+export function fakeQuantRows(x: Float32Array, rows: number, cols: number, bits: number, symmetric: boolean, range?: readonly [number, number]): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     let lo = Infinity, hi = -Infinity;
-    for (let c = 0; c < cols; c++) { const v = x[r * cols + c]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    if (range) [lo, hi] = [Math.fround(range[0]), Math.fround(range[1])];
+    else for (let c = 0; c < cols; c++) { const v = x[r * cols + c]; lo = Math.min(lo, v); hi = Math.max(hi, v); }
     const levels = symmetric ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
     const scale = Math.fround(symmetric ? Math.max(Math.abs(lo), Math.abs(hi)) / levels : Math.fround(hi - lo) / levels);
     if (!(scale > 0)) { out.set(x.subarray(r * cols, (r + 1) * cols), r * cols); continue; }

@@ -74,8 +74,10 @@ export interface OpArgs {
   /**
    * Fake quantization of each row of x [rows, cols] to `bits` (2…8) and back (formats.ts fakeQuantRows): asymmetric
    * min–max per row (GERM's per-token activation observer), or symmetric max|x| per row (its per-channel weights).
+   * `range` [lo, hi] (f32 values) replaces every row's own min and max: a static per-tensor range from calibration,
+   * values outside it clamped.
    */
-  fakeQuant: { x: BufferId; out: BufferId; rows: number; cols: number; bits: number; symmetric: boolean };
+  fakeQuant: { x: BufferId; out: BufferId; rows: number; cols: number; bits: number; symmetric: boolean; range?: readonly [number, number] };
   /**
    * LoRA's low-rank update, added in place to a linear's output (peft's unmerged `lora.Linear`): for each row i in
    * row0 … row0 + rows − 1, out[i, :] += scale · (x[i, :] · aᵀ) · bt, with a [r, k] (lora_A) and bt [r, n] (lora_B

@@ -181,17 +181,22 @@ export function unary(x: Tensor, kind: UnaryKind): Tensor {
 }
 
 /**
- * Each row of x [rows, cols] fake-quantized to `bits` (2…8) and back: asymmetric per row, or symmetric.
+ * Each row of x [rows, cols] fake-quantized to `bits` (2…8) and back: asymmetric per row, or symmetric; with `range`
+ * [lo, hi], one static range for every row (values outside it clamped).
  * @category Ops
  * @example
  * await fakeQuant(Tensor.from(backend, new Float32Array([0, 0.3, 1]), [1, 3]), 2).data(); // [0, 0.333…, 1]
+ * await fakeQuant(Tensor.from(backend, new Float32Array([0, 0.3, 5]), [1, 3]), 2, false, [0, 1]).data(); // [0, 0.333…, 1]
  */
-export function fakeQuant(x: Tensor, bits: number, symmetric = false): Tensor {
+export function fakeQuant(x: Tensor, bits: number, symmetric = false, range?: readonly [number, number]): Tensor {
   expectRank("fakeQuant", "x", x, 2); expectF32("fakeQuant", "x", x);
   if (!Number.isInteger(bits) || bits < 2 || bits > 8) throw new ShapeError(`fakeQuant: bits ${bits} must be an integer in 2…8`);
+  if (range && !(Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[0] <= range[1])) {
+    throw new ShapeError(`fakeQuant: range [${range[0]}, ${range[1]}] must be finite with lo ≤ hi`);
+  }
   const [rows, cols] = x.shape;
   const out = Tensor.empty(x.backend, [rows, cols]);
-  if (rows > 0) dispatch(x.backend, "fakeQuant", { x: x.buf, out: out.buf, rows, cols, bits, symmetric });
+  if (rows > 0) dispatch(x.backend, "fakeQuant", { x: x.buf, out: out.buf, rows, cols, bits, symmetric, range });
   return out;
 }
 

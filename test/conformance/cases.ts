@@ -287,6 +287,16 @@ const FORWARD_CASES: OpCase[] = [
       return { run: (b, keep) => fakeQuant(t(b, keep, x, [rows as number, cols as number]), bits as number, sym as boolean) };
     },
   })),
+  // fakeQuant with a static range (calibration): values outside it clamp; asymmetric and symmetric; a range whose
+  // zero point is not 0 (lo > 0), and a constant range (returned unchanged).
+  ...[[7, 65, 8, false, [-1.5, 2]], [5, 300, 4, true, [-2, 1]], [3, 17, 4, false, [0.25, 1.75]], [2, 9, 8, false, [0.5, 0.5]]].map(([rows, cols, bits, sym, range]): OpCase<"fakeQuant"> => ({
+    op: "fakeQuant", name: `fakeQuant ${rows}×${cols} ${bits}-bit ${sym ? "symmetric" : "asymmetric"} range [${(range as number[]).join(", ")}]`, needs: {},
+    seed: (rows as number) * 17 + (cols as number), quick: cols === 300, tol: { mode: "exact" },
+    make: (r) => {
+      const x = uniform(r, (rows as number) * (cols as number), 3);
+      return { run: (b, keep) => fakeQuant(t(b, keep, x, [rows as number, cols as number]), bits as number, sym as boolean, range as [number, number]) };
+    },
+  })),
   // lora: k and n straddle the SIMD width (1, 3, 5, 33) and the 117M shapes (768 → 2304, 3072 → 768); ranks 1…64;
   // a row range inside the batch (how a mixed-adapter batch applies each adapter to its own sequences).
   loraCase(1, 1, 1, 1), loraCase(3, 5, 33, 4), loraCase(5, 3, 64, 8, 0, 5, true), loraCase(37, 2304, 768, 8, 5, 24, true),

@@ -4,7 +4,7 @@ import { fakeQuantRows } from "../../contract/formats.js";
 import type { RefContext } from "./context.js";
 
 export const fakeQuant: Kernel<"fakeQuant", RefContext> = {
-  run(b, { x, out, rows, cols, bits, symmetric }) {
-    b.f32(out).set(fakeQuantRows(b.f32(x), rows, cols, bits, symmetric).subarray(0, rows * cols));
+  run(b, { x, out, rows, cols, bits, symmetric, range }) {
+    b.f32(out).set(fakeQuantRows(b.f32(x), rows, cols, bits, symmetric, range).subarray(0, rows * cols));
   },
 };

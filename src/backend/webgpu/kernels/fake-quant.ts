@@ -12,7 +12,7 @@ export const fakeQuant: Kernel<"fakeQuant", KernelContext> = {
       const { groups, gridX } = fold(rows, k.maxWorkgroups);
       const at = 4 * r0 * a.cols, size = 4 * rows * a.cols;
       k.dispatch("fakeQuant", { SYMMETRIC: a.symmetric }, [k.buf(a.x, at, size), k.buf(a.out, at, size)],
-        { rows, cols: a.cols, gridX, levels }, groups);
+        { rows, cols: a.cols, gridX, levels, hasRange: a.range ? 1 : 0, lo: a.range?.[0] ?? 0, hi: a.range?.[1] ?? 0 }, groups);
     }
   },
 };
