@@ -14,6 +14,8 @@ export interface LinearWeights {
   b?: Tensor;
   /** Fake-quantize the input per token (asymmetric min–max) to this many bits first: GermModel.simulate's WnAn. */
   actBits?: number;
+  /** With actBits: one static range [lo, hi] (calibrated) instead of each token's min–max. */
+  actRange?: readonly [number, number];
 }
 
 /** One module's LoRA: a = lora_A [r, in], bt = lora_Bᵀ [r, out] (f32), scale = lora_alpha / r (or / √r). */
@@ -27,7 +29,7 @@ export function project(x: Tensor, lin: LinearWeights, spans?: readonly LoraSpan
   let y: Tensor;
   if (lin.actBits === undefined) y = linear(x, lin.w, lin.b);
   else {
-    const xq = fakeQuant(x, lin.actBits, false);
+    const xq = fakeQuant(x, lin.actBits, false, lin.actRange);
     try { y = linear(xq, lin.w, lin.b); } finally { xq.dispose(); }
   }
   if (spans) {

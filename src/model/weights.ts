@@ -5,8 +5,12 @@
 import type { Backend } from "../contract/backend.js";
 import { expandQ4Scales, FORMATS, fakeQuantRows, type EncodedWeight, type FormatName } from "../contract/formats.js";
 
-/** GERM's WnAn evaluation: weights per output channel symmetric, activations per token asymmetric, min–max. */
-export interface SimulateBits { wBits: number; aBits: number }
+/**
+ * GERM's WnAn evaluation: weights per output channel symmetric, activations per token asymmetric, min–max; or, with
+ * `perTensor`, GERM's own observers: weights per tensor (symmetric), the encoder projections' inputs with the static
+ * per-tensor `ranges` (by module name, calibrated; projections without one, the heads, stay per token).
+ */
+export interface SimulateBits { wBits: number; aBits: number; perTensor?: boolean; ranges?: ReadonlyMap<string, readonly [number, number]> }
 
 /** A checkpoint stored quantized (with its q4 group size; 32 for q8, where it is unused), or false for float weights. */
 export type Prequantized = false | { group: number };
@@ -108,8 +112,11 @@ export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: G
   // A projection weight: the checkpoint's bytes as they are when they already are `format`, else encoded from f32.
   const weight = async (name: string, shape: [number, number]): Promise<Weight> => {
     if (!projections.has(name)) throw new Error(`internal: ${name} is loaded as a projection but projectionWeights does not list it`);
-    // WnAn simulation: weights fake-quantized per output channel (symmetric min–max), then run as f32.
-    if (simulate) return Weight.from(backend, fakeQuantRows(await data(name, shape), shape[0], shape[1], simulate.wBits, true), shape);
+    // WnAn simulation: weights fake-quantized per output channel (or per tensor), symmetric min–max, then run as f32.
+    if (simulate) {
+      const [rows, cols] = simulate.perTensor ? [1, shape[0] * shape[1]] : shape;
+      return Weight.from(backend, fakeQuantRows(await data(name, shape), rows, cols, simulate.wBits, true), shape);
+    }
     if (prequantized) {
       used.add(name).add(`${name}_scale`);
       return Weight.fromEncoded(backend, format, await readQuantized(tensors, name, shape, format, prequantized.group, file), shape);
@@ -119,7 +126,7 @@ export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: G
   // `module` is the checkpoint module name; weight and bias are `<module>.weight` / `<module>.bias`.
   const linear = async (module: string, shape: [number, number], bias = true): Promise<LinearWeights> => ({
     name: module.replace(/^bert\./, ""), w: await weight(`${module}.weight`, shape), b: bias ? await load(`${module}.bias`, [shape[0]]) : undefined,
-    actBits: simulate?.aBits,
+    actBits: simulate?.aBits, actRange: simulate?.ranges?.get(module.replace(/^bert\./, "")),
   });
   const head = async <T>(names: string[], build: () => Promise<T>): Promise<Head<T>> => {
     const missing = names.filter((n) => !has(n));

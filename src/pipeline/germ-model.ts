@@ -17,7 +17,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
 import { checkpointFormat, checkpointQ4Group, quantizeCheckpoint, META } from "../quant/checkpoint.js";
-import { calibrate } from "../quant/calibrate.js";
+import { calibrate, calibrateRanges } from "../quant/calibrate.js";
 import { smoothCheckpoint } from "../quant/smooth.js";
 import { Q4_GROUP, Q4_GROUPS, type FormatName } from "../contract/formats.js";
 import { nodeFs } from "../io/random-access.js";
@@ -68,6 +68,10 @@ export interface FromPretrainedOptions {
     wBits: number;
     /** Bits of the fake-quantized projection inputs (2…8). */
     aBits: number;
+    /** GERM's own observers: weights per tensor, and static input ranges (see `ranges`) where given. */
+    perTensor?: boolean;
+    /** Static [lo, hi] per encoder projection input, by module name (`encoder.layer.0.attention.self.Wqkv`, …): what GermModel.simulate calibrates. */
+    ranges?: ReadonlyMap<string, readonly [number, number]>;
   };
   /** Load a checkpoint whose float weights hold NaN or ±Inf (refused with a FormatError naming the tensor by default). */
   allowNonFinite?: boolean;
@@ -318,15 +322,30 @@ export class GermModel {
   }
 
   /**
-   * A fake-quant copy of this model for GERM's WnAn evaluation (same source, same device): weights per output
-   * channel symmetric, projection inputs per token asymmetric, min–max, to `wBits` / `aBits` (2…8), run in f32.
+   * A fake-quant copy of this model for GERM's WnAn evaluation (same source, same device), run in f32, to `wBits` /
+   * `aBits` (2…8). `observers` "per-channel" (default): weights per output channel symmetric, projection inputs per
+   * token asymmetric, min–max. "per-tensor" (GERM's own defaults): weights per tensor (symmetric), and each encoder
+   * projection's input with one static asymmetric range, the min and max over the `calibration` sequences (run through
+   * this model first); the heads' inputs stay per token.
    * @example
    * const w4a4 = await model.simulate({ wBits: 4, aBits: 4 });
    * const [a] = await model.embed([dna]), [b] = await w4a4.embed([dna]); // how far 4-bit moves the embedding
+   * const germ = await model.simulate({ wBits: 8, aBits: 8, observers: "per-tensor", calibration: seqs });
    */
-  async simulate(bits: { wBits: number; aBits: number }): Promise<GermModel> {
-    if (this.disposed) throw new InputError("model was disposed");
-    return GermModel.fromPretrained(this.origin.src, { ...this.opts, dtype: undefined, device: this.backend, simulate: bits });
+  async simulate(bits: { wBits: number; aBits: number; observers?: "per-channel" | "per-tensor"; calibration?: string[] }): Promise<GermModel> {
+    this.alive();
+    const { wBits, aBits, observers = "per-channel", calibration } = bits ?? ({} as never);
+    if (observers !== "per-channel" && observers !== "per-tensor") throw new InputError(`simulate: observers ${JSON.stringify(observers)} must be "per-channel" or "per-tensor"`);
+    if (observers === "per-channel") {
+      if (calibration !== undefined) throw new InputError(`simulate: calibration is for observers "per-tensor" (static ranges); "per-channel" measures each token`);
+      return GermModel.fromPretrained(this.origin.src, { ...this.opts, dtype: undefined, device: this.backend, simulate: { wBits, aBits } });
+    }
+    if (!Array.isArray(calibration) || calibration.length === 0) throw new InputError(`simulate: observers "per-tensor" needs calibration sequences (calibration: string[])`);
+    if (this.origin.prequantized || this.opts.simulate) throw new InputError("simulate: this model is already quantized (or simulated); simulate the float model");
+    const rows = this.rows(calibration, {}).ids, size = this.opts.batchSize ?? 16;
+    const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
+    const ranges = await this.exclusive(() => calibrateRanges(this.state, batches));
+    return GermModel.fromPretrained(this.origin.src, { ...this.opts, dtype: undefined, device: this.backend, simulate: { wBits, aBits, perTensor: true, ranges } });
   }
 
   /**
