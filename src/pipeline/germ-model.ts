@@ -84,7 +84,8 @@ export interface FromPretrainedOptions {
   /**
    * Token budget per forward pass: batches are formed (in input order) so that rows × longest row ≤ maxBatchTokens;
    * a single longer sequence runs alone. Bounds memory when lengths vary (windows, reads); results do not depend on
-   * it. Combined with `batchSize` when both are set. A call's own `maxBatchTokens` overrides it.
+   * it. Combined with `batchSize`. Default 4096 (8 windows of 512 tokens: the 117M model's activations stay ~200 MB).
+   * A call's own `maxBatchTokens` overrides it.
    */
   maxBatchTokens?: number;
   /** Hub branch, tag or commit (default "main"); ignored for local directories and URLs. */
@@ -142,6 +143,9 @@ export interface AdapterOption {
 }
 
 /** Token id rows, each with its adapter (null: the base model); how many layers to run and the batch token budget. */
+/** The token budget of a batch when none is given: 8 windows of 512 tokens; short reads still go 16 at a time. */
+const DEFAULT_BATCH_TOKENS = 4096;
+
 interface Rows { ids: number[][]; adapters: (string | null)[]; signal?: AbortSignal; layers?: number; maxBatchTokens?: number }
 
 /** A run of sequences of one packed batch that share an adapter (batches are sorted so that runs are contiguous). */
@@ -797,8 +801,9 @@ export class GermModel {
   private async runBatches<T>(
     rows: Rows, fn: (batch: PackedBatch, hidden: Tensor, groups: Group[]) => Promise<T[]>, hooks?: (batch: PackedBatch) => EncodeOptions,
   ): Promise<T[]> {
-    const maxTokens = rows.maxBatchTokens ?? this.opts.maxBatchTokens;
-    const size = this.opts.batchSize ?? (maxTokens !== undefined ? Infinity : 16);
+    const given = rows.maxBatchTokens ?? this.opts.maxBatchTokens;
+    const size = this.opts.batchSize ?? (given !== undefined ? Infinity : 16);
+    const maxTokens = given ?? DEFAULT_BATCH_TOKENS;
     const key = (i: number) => rows.adapters[i] ?? "";
     const order = rows.ids.map((_, i) => i).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a - b));
     // Resolve once up front: a merged adapter makes every other name (and the base) fail before any work.
