@@ -17,27 +17,15 @@ override SYMMETRIC: bool = false;
 
 // #include lib/reduce.wgsl
 
-// A positive normal f32 is significand(v) · 2^(biasedExp(v) − 150), the significand a 24-bit integer.
-fn significand(v: f32) -> u32 { return (bitcast<u32>(v) & 0x7fffffu) | 0x800000u; }
-fn biasedExp(v: f32) -> i32 { return i32(bitcast<u32>(v) >> 23u); }
+// #include lib/exact-div.wgsl
 
 // fl(a / s) for positive normal a, s: Q = ⌊A·2^p / S⌋ with 25 bits (24 and a guard bit; the remainder is the
 // sticky bit) rounds, nearest-even, to sig · 2^e. Outside the normal range it falls back to a / s.
 fn exactDiv(a: f32, s: f32) -> f32 {
-  let A = significand(a);
-  let S = significand(s);
-  var q = select(0u, 1u, A >= S);
-  var rem = A - q * S;
-  let p = select(25u, 24u, q == 1u);
-  for (var i = 0u; i < p; i++) {
-    rem <<= 1u;
-    let bit = rem >= S;
-    rem -= select(0u, S, bit);
-    q = (q << 1u) | select(0u, 1u, bit);
-  }
-  let odd = (q & 2u) != 0u;
-  let sig = (q >> 1u) + select(0u, 1u, (q & 1u) == 1u && (rem != 0u || odd));
-  let e = biasedExp(a) - biasedExp(s) - i32(p) + 1;
+  let d = divideSignificands(a, s);
+  let odd = (d.q & 2u) != 0u;
+  let sig = (d.q >> 1u) + select(0u, 1u, (d.q & 1u) == 1u && (d.rem != 0u || odd));
+  let e = biasedExp(a) - biasedExp(s) - i32(d.p) + 1;
   if (e < -149 || e > 103) { return a / s; }
   // Built from its bits (biased exponent e + 150); sig = 2^24 carries into the exponent. No ldexp of a subnormal 2^e.
   return bitcast<f32>((u32(e + 150) << 23u) + sig - 0x800000u);

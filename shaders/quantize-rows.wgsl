@@ -15,9 +15,7 @@ struct Params { rows: u32, cols: u32, gridX: u32 }
 
 // #include lib/reduce.wgsl
 
-// A positive normal f32 is significand(v) · 2^(biasedExp(v) − 150), the significand a 24-bit integer.
-fn significand(v: f32) -> u32 { return (bitcast<u32>(v) & 0x7fffffu) | 0x800000u; }
-fn biasedExp(v: f32) -> i32 { return i32(bitcast<u32>(v) >> 23u); }
+// #include lib/exact-div.wgsl
 
 // n / 2^sh rounded to an integer, nearest, ties to even (1 ≤ sh ≤ 31); `sticky`: n lost nonzero bits below it.
 fn roundShift(n: u32, sh: u32, sticky: bool) -> u32 {
@@ -41,19 +39,9 @@ fn rowScale(m: f32) -> f32 {
 // round_half_even(fl(a / s)) for normal a, s > 0 by long division: Q = ⌊A·2^p / S⌋ with 25 bits (24 and a guard
 // bit; the remainder is the sticky bit) rounds to fl(a / s) = sig · 2^-sh, which then rounds to an integer.
 fn exactQuotientRound(a: f32, s: f32) -> u32 {
-  let A = significand(a);
-  let S = significand(s);
-  var q = select(0u, 1u, A >= S);
-  var rem = A - q * S;
-  let p = select(25u, 24u, q == 1u);
-  for (var i = 0u; i < p; i++) {
-    rem <<= 1u;
-    let bit = rem >= S;
-    rem -= select(0u, S, bit);
-    q = (q << 1u) | select(0u, 1u, bit);
-  }
-  let sig = roundShift(q, 1u, rem != 0u);
-  let e = biasedExp(a) - biasedExp(s) - i32(p) + 1; // a / s ≈ sig · 2^e
+  let d = divideSignificands(a, s);
+  let sig = roundShift(d.q, 1u, d.rem != 0u);
+  let e = biasedExp(a) - biasedExp(s) - i32(d.p) + 1; // a / s ≈ sig · 2^e
   if (e >= 0) { return 127u; } // ≥ 2^23: clamped
   if (e < -25) { return 0u; } // sig ≤ 2^24: below 1/4
   return roundShift(sig, u32(-e), false);
