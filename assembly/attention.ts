@@ -15,13 +15,15 @@ export function attention(a: usize, tid: i32): void {
   const heads = Attention.heads(a), d = Attention.headDim(a), softmax1 = Attention.softmax1(a) != 0;
   const slopes = Attention.slopes(a), mask = Attention.mask(a);
   const scratch = Attention.scratch(a) + <usize>tid * <usize>Attention.scratchStride(a);
-  const scale = Attention.scale(a);
+  const scale = Attention.scale(a), rowLo = Attention.rowLo(a), rowHi = Attention.rowHi(a);
   const H = heads * d, ld = <usize>(3 * H) << 2, dPad = (d + 7) & ~7;
   const tasks = nseq * heads;
   for (let t = claim(a + COUNTER); t < tasks; t = claim(a + COUNTER)) {
     const s = t / heads, h = t % heads;
     const start = load<i32>(seqs + (<usize>s << 3)), n = load<i32>(seqs + (<usize>s << 3) + 4);
-    if (n == 0) continue;
+    // Only query rows [rowLo, rowHi) of the packed batch (blocks of one long sequence, yields in between).
+    const i0 = max(0, rowLo - start), i1 = min(n, rowHi - start);
+    if (i0 >= i1) continue;
     const nPad = (n + 7) & ~7;
     // scratch: KT panels [nPad/8][d][8] | V panels [dPad/8][nPad][8] | maskAdd [nPad] | S [QB][nPad] | O [QB][dPad] | inv [QB]
     const kt = scratch, vp = kt + (<usize>nPad * d << 2), maskRow = vp + (<usize>nPad * dPad << 2);
@@ -36,8 +38,8 @@ export function attention(a: usize, tid: i32): void {
     }
     const slope = load<f32>(slopes + (<usize>h << 2));
     const o0 = out + (<usize>start * H + h * d << 2);
-    for (let i = 0; i < n; i += QB) {
-      const rows = min(QB, n - i);
+    for (let i = i0; i < i1; i += QB) {
+      const rows = min(QB, i1 - i);
       gemmStrip(q0 + <usize>i * ld, ld, rows, kt, <usize>d << 5, nPad >> 3, d, S, <usize>nPad << 2, 0, 0);
       for (let r = 0; r < rows; r++) {
         store<f32>(inv + (<usize>r << 2), softmaxRow(S + (<usize>(r * nPad) << 2), maskRow, nPad, i + r, scale, slope, softmax1));

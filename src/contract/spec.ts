@@ -45,10 +45,12 @@ export interface OpArgs {
    * Varlen self-attention over a packed batch. qkv [nnz, 3·heads·headDim] (t outermost, then head, then d);
    * out [nnz, heads·headDim]. Sequence s owns rows seqs.offsets[s] .. seqs.offsets[s + 1].
    * Score = q·k/√d − slope[h]·|i−j|; keys with keyMask[j] = 0 are excluded (a row with no keys → zeros).
+   * `rows` [start, end): only these query rows of the packed batch are computed (out's other rows are left as they
+   * are), so a CPU backend can run one long sequence's attention in blocks with the event loop served in between.
    */
   attention: {
     qkv: BufferId; out: BufferId; seqs: SeqIndex; heads: number; headDim: number;
-    softmax: SoftmaxKind; slopes: Float32Array; keyMask?: Uint8Array;
+    softmax: SoftmaxKind; slopes: Float32Array; keyMask?: Uint8Array; rows?: readonly [number, number];
   };
   /** out = LayerNorm(x (+ residual)) over cols, biased variance, per row. */
   layerNorm: {
@@ -147,8 +149,8 @@ export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", 
 export interface OpNeeds {
   /** The weight format of the GEMM. */
   linear: { format: FormatName };
-  /** Softmax kind, head size, and whether a key mask is passed. */
-  attention: { softmax: SoftmaxKind; headDim: number; mask?: boolean };
+  /** Softmax kind, head size, and whether a key mask or a query-row range is passed. */
+  attention: { softmax: SoftmaxKind; headDim: number; mask?: boolean; rows?: boolean };
   /** No compile-time facts. */
   layerNorm: Record<string, never>;
   /** No compile-time facts. */
@@ -199,7 +201,7 @@ export function needsOf<K extends OpName>(op: K, args: OpArgs[K]): OpNeeds[K] {
     case "linear": return { format: (args as OpArgs["linear"]).w.format } as OpNeeds[K];
     case "attention": {
       const a = args as OpArgs["attention"];
-      return { softmax: a.softmax, headDim: a.headDim, mask: a.keyMask !== undefined } as OpNeeds[K];
+      return { softmax: a.softmax, headDim: a.headDim, mask: a.keyMask !== undefined, ...(a.rows ? { rows: true } : {}) } as OpNeeds[K];
     }
     case "unary": return { kind: (args as OpArgs["unary"]).kind } as OpNeeds[K];
     case "unaryBackward": return { kind: (args as OpArgs["unaryBackward"]).kind } as OpNeeds[K];

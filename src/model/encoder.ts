@@ -1,7 +1,7 @@
 // The DNABERT-2 / GERM encoder graph over a packed (unpadded) batch: embeddings → L post-LN layers.
 // Heads (pooler, classifier, MLM) live in heads.ts; both only call src/ops (projections through project()).
 import { Tensor } from "../tensor/tensor.js";
-import { gather } from "../ops/ops.js";
+import { attention, gather, type AttentionOptions } from "../ops/ops.js";
 import { INFERENCE, type Graph } from "./graph.js";
 import { SeqIndex } from "../contract/seq.js";
 import type { LoraSpan } from "./project.js";
@@ -61,6 +61,35 @@ export async function encode(state: ModelState, batch: PackedBatch, opts: Encode
   return x;
 }
 
+/**
+ * How inference splits one layer's attention on CPU backends: when the batch's attention costs more than `flops`
+ * (4·hidden·Σ n² multiply-adds), it runs in blocks of query rows (at least `minRows`, so repacking K and V per block
+ * stays cheap) with a turn of the event loop and an abort check between blocks. Results are the same bit for bit.
+ */
+export const attentionBlocking = { flops: 2 ** 30, minRows: 64 };
+
+/** The layer's attention: one op, or on a CPU backend for a long batch, blocks of query rows with yields between. */
+async function attend(state: ModelState, g: Graph, qkv: Tensor, o: AttentionOptions, signal?: AbortSignal): Promise<Tensor> {
+  const H = state.config.hiddenSize, seqs = o.seqs;
+  // Training graphs record one node per attention; the GPU works asynchronously anyway.
+  if (g !== INFERENCE || state.backend.name === "webgpu") return g.attention(qkv, o);
+  const work = 4 * H * seqs.lens.reduce((sum, n) => sum + n * n, 0);
+  if (work <= attentionBlocking.flops) return g.attention(qkv, o);
+  const rows = Math.max(attentionBlocking.minRows, Math.floor(attentionBlocking.flops / (4 * H * seqs.maxLen)));
+  const out = Tensor.empty(state.backend, [seqs.total, H]);
+  try {
+    for (let r = 0; r < seqs.total; r += rows) {
+      attention(qkv, { ...o, rows: [r, Math.min(seqs.total, r + rows)], into: out });
+      await yieldToEventLoop();
+      signal?.throwIfAborted();
+    }
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
+  return out;
+}
+
 /** One turn of the event loop (setImmediate where it exists: no 1–4 ms timer clamp). */
 function yieldToEventLoop(): Promise<void> {
   const si = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
@@ -83,7 +112,13 @@ export async function encodeLayer(state: ModelState, batch: PackedBatch, j: numb
   const g = opts.graph ?? INFERENCE, spans = opts.lora, eps = cfg.layerNormEps;
   const l = w.layers[j];
   const qkv = g.project(x, l.qkv, spans);
-  const ctx = g.attention(qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes });
+  let ctx: Tensor;
+  try {
+    ctx = await attend(state, g, qkv, { seqs: batch.seqs, heads: cfg.numAttentionHeads, softmax: cfg.attnSoftmax, slopes }, opts.signal);
+  } catch (e) {
+    g.release(qkv); g.release(x); // aborted between attention blocks
+    throw e;
+  }
   g.release(qkv);
   // BERT's hidden dropout sits after attention.output.dense and mlp.wo, before each residual LayerNorm.
   const attnOut = g.dropout(g.project(ctx, l.attnOut, spans), `layer.${j}.attention`);

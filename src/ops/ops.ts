@@ -63,6 +63,10 @@ export interface AttentionOptions {
   slopes: Float32Array;
   /** Per row, 0 to exclude that key (a query with no keys left gets zeros). */
   keyMask?: Uint8Array;
+  /** Only these query rows [start, end) of the packed batch, written into `into` (CPU backends; for yields in between). */
+  rows?: readonly [number, number];
+  /** With `rows`: the [nnz, hidden] output to write them into (returned, still owned by the caller). */
+  into?: Tensor;
 }
 
 /**
@@ -83,11 +87,16 @@ export function attention(qkv: Tensor, o: AttentionOptions): Tensor {
   if (o.slopes.length !== o.heads) throw new ShapeError(`attention: ${o.slopes.length} ALiBi slopes for ${o.heads} heads`);
   if (o.keyMask && o.keyMask.length !== nnz) throw new ShapeError(`attention: keyMask has ${o.keyMask.length} entries, not ${nnz}`);
   const headDim = three / 3 / o.heads;
-  const out = Tensor.empty(qkv.backend, [nnz, o.heads * headDim]);
-  if (nnz > 0) {
+  if ((o.rows === undefined) !== (o.into === undefined)) throw new ShapeError("attention: rows and into go together");
+  if (o.rows && !(Number.isInteger(o.rows[0]) && Number.isInteger(o.rows[1]) && 0 <= o.rows[0] && o.rows[0] <= o.rows[1] && o.rows[1] <= nnz)) {
+    throw new ShapeError(`attention: rows [${o.rows[0]}, ${o.rows[1]}) must lie within the ${nnz} packed rows`);
+  }
+  if (o.into) { expectF32("attention", "into", o.into); expectShape("attention", "into", o.into, [nnz, o.heads * headDim]); }
+  const out = o.into ?? Tensor.empty(qkv.backend, [nnz, o.heads * headDim]);
+  if (nnz > 0 && (!o.rows || o.rows[1] > o.rows[0])) {
     dispatch(qkv.backend, "attention", {
       qkv: qkv.buf, out: out.buf, seqs: o.seqs, heads: o.heads, headDim,
-      softmax: o.softmax, slopes: o.slopes, keyMask: o.keyMask,
+      softmax: o.softmax, slopes: o.slopes, keyMask: o.keyMask, ...(o.rows ? { rows: o.rows } : {}),
     });
   }
   return out;

@@ -3,15 +3,17 @@ import type { Kernel } from "../../contract/kernels.js";
 import type { RefContext } from "./context.js";
 
 export const attention: Kernel<"attention", RefContext> = {
-  run(b, { qkv, out, seqs, heads, headDim, softmax, slopes, keyMask }) {
+  run(b, { qkv, out, seqs, heads, headDim, softmax, slopes, keyMask, rows }) {
+    const [r0, r1] = rows ?? [0, seqs.total];
     const QKV = b.f32(qkv), O = b.f32(out);
     const H = heads * headDim, stride = 3 * H, scale = 1 / Math.sqrt(headDim);
     seqs.lens.forEach((n, s) => {
       const base = seqs.offsets[s];
+      if (base >= r1 || base + n <= r0) return;
       const scores = new Float64Array(n);
       for (let h = 0; h < heads; h++) {
         const qOff = h * headDim, kOff = H + h * headDim, vOff = 2 * H + h * headDim;
-        for (let i = 0; i < n; i++) {
+        for (let i = Math.max(0, r0 - base); i < Math.min(n, r1 - base); i++) {
           let m = -Infinity;
           for (let j = 0; j < n; j++) {
             if (keyMask && keyMask[base + j] === 0) { scores[j] = -Infinity; continue; }

@@ -17,7 +17,9 @@ function blockTable(seqs: SeqIndex): Uint32Array {
 const blockCount = (seqs: SeqIndex): number => seqs.lens.reduce((s, n) => s + Math.ceil(n / BQ), 0);
 
 export const attention: Kernel<"attention", KernelContext> = {
-  supports: ({ headDim }) => (headDim <= MAX_HEAD_DIM ? true : { reason: `headDim ${headDim} > ${MAX_HEAD_DIM} (shaders/attention.wgsl MAX_D)` }),
+  // Query-row ranges serve CPU backends' event loop; GPU work is asynchronous already.
+  supports: ({ headDim, rows }) => (rows ? { reason: "query-row ranges (rows) are for CPU backends" }
+    : headDim <= MAX_HEAD_DIM ? true : { reason: `headDim ${headDim} > ${MAX_HEAD_DIM} (shaders/attention.wgsl MAX_D)` }),
   fits: (a, k) => allOf(
     () => fitsWhole(k, { qkv: a.qkv, out: a.out }),
     () => (a.heads <= k.maxWorkgroups ? true : { reason: `${a.heads} heads exceed ${k.maxWorkgroups} workgroups per dimension` }),
