@@ -121,3 +121,31 @@ test("regression (numLabels 1, MSE), abort after a step, and bad training data r
     assert.ok(!m.adapters.includes("bad"));
   } finally { m.dispose(); }
 });
+
+test("abort mid-run, save the adapter, resume from it with lora.init: training goes on from the saved weights", { skip }, async () => {
+  const m = await GermModel.fromPretrained(dirSource(join(FIX!, BASE)), { device: DEVICE });
+  const dir = mkdtempSync(join(tmpdir(), "germ-resume-"));
+  try {
+    const d = motifSet(32, 5), common = { numLabels: 2, batchSize: 8, shuffle: false, hiddenDropout: 0, lr: 1e-2 } as const;
+    const ac = new AbortController();
+    const first = await m.fineTune(d, { ...common, adapter: "part1", epochs: 5, signal: ac.signal, onStep: (s) => { if (s.step === 3) ac.abort(); } });
+    assert.equal(first.aborted, true);
+    assert.equal(first.steps.length, 3);
+    await m.saveAdapter("part1", dir);
+    // The loss the resumed run computes in its first step (before its update) is the saved adapter's on that batch.
+    const batch = { texts: d.texts.slice(0, 8), labels: d.labels.slice(0, 8) };
+    const logits = await m.classify(batch.texts, { adapter: "part1" });
+    const want = logits.reduce((sum, c, i) => {
+      const z = [...c.logits], mx = Math.max(...z), lse = mx + Math.log(z.reduce((a, v) => a + Math.exp(v - mx), 0));
+      return sum + (lse - z[batch.labels[i]]);
+    }, 0) / batch.texts.length;
+    const resumed = await m.fineTune(d, { ...common, adapter: "part2", epochs: 2, lora: { init: dir } });
+    assertClose([resumed.steps[0].loss], [want], "first loss of the resumed run", 1e-5, 1e-5);
+    const fresh = await m.fineTune(d, { ...common, adapter: "fresh", epochs: 1 });
+    assert.ok(Math.abs(fresh.steps[0].loss - want) > 1e-3, "a fresh run starts elsewhere (the init was used)");
+    console.log(`# resume: aborted after 3 steps (loss ${first.steps[2].loss.toFixed(4)}), resumed at ${resumed.steps[0].loss.toFixed(4)} → ${resumed.steps.at(-1)!.loss.toFixed(4)} after ${resumed.steps.length} steps`);
+  } finally {
+    m.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
