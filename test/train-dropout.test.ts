@@ -96,3 +96,29 @@ test("gradients with dropout are those of the masked loss (central differences, 
     g.grads.forEach((t) => t.dispose());
   } finally { s.done(); }
 });
+
+test("dropout sites are DNABERT-2's: after the embeddings and attention.output.dense, between the GLU and mlp.wo", { skip }, async () => {
+  const { INFERENCE } = await import("../src/model/graph.js");
+  const { encode } = await import("../src/model/encoder.js");
+  const s = await setup("reference");
+  try {
+    const made = new Map<object, string>(), log: string[] = [];
+    const name = (t: object) => made.get(t) ?? "?";
+    const graph = {
+      ...INFERENCE,
+      project: (x: any, lin: any, spans: any) => { const y = INFERENCE.project(x, lin, spans); log.push(`project ${lin.name} of ${name(x)}`); made.set(y, `out ${lin.name}`); return y; },
+      gluGelu: (x: any) => { const y = INFERENCE.gluGelu(x); made.set(y, "glu"); return y; },
+      layerNorm: (x: any, g: any, b: any, e: number, r?: any) => { const y = INFERENCE.layerNorm(x, g, b, e, r); made.set(y, `ln of ${name(x)}`); return y; },
+      dropout: (x: any, site: string) => { log.push(`dropout ${site} of ${name(x)}`); made.set(x, `dropped ${site}`); return x; },
+    };
+    (await encode(s.state, s.batch, { graph, layers: 1 })).dispose();
+    assert.deepEqual(log.filter((l) => /dropout|mlp\.wo|attention\.output|gated/.test(l)), [
+      "dropout embeddings of ln of ?",
+      "project encoder.layer.0.attention.output.dense of ?",
+      "dropout layer.0.attention of out encoder.layer.0.attention.output.dense",
+      "project encoder.layer.0.mlp.gated_layers of ln of dropped layer.0.attention",
+      "dropout layer.0.mlp of glu",
+      "project encoder.layer.0.mlp.wo of dropped layer.0.mlp",
+    ]);
+  } finally { s.done(); }
+});

@@ -69,10 +69,15 @@ function diskCache(root: string): FileCache {
       return absent(key);
     },
     async open(key) {
+      const path = `${base}/${key.path}`;
       try {
-        return await openLocalFile(`${base}/${key.path}`);
-      } catch {
-        return absent(key); // as in match(): what is not a plain file is downloaded again
+        return await openLocalFile(path);
+      } catch (e) {
+        // Not cached (or not a plain file there: downloaded again). Anything else (EMFILE, EACCES) is an error, not a
+        // reason to download 470 MB again.
+        const code = (e as { code?: string }).code;
+        if (code === "ENOENT" || code === "ENOTDIR" || (e instanceof FetchError && /not a regular file/.test(e.message))) return absent(key);
+        throw e instanceof FetchError ? e : new FetchError(`cache: cannot read ${path}: ${code ?? (e as Error).message}`);
       }
     },
     async put(key, value) {

@@ -42,7 +42,7 @@ export function memoryLimit(): DownloadLimit {
  */
 export async function fetchBody(
   url: string, file: string, limit: DownloadLimit, onProgress?: (p: ProgressInfo) => void,
-): Promise<AsyncIterable<Uint8Array> | null> {
+): Promise<(AsyncIterable<Uint8Array> & { cancel(): Promise<void> }) | null> {
   let res: Response;
   try {
     res = await env.fetch(url);
@@ -66,7 +66,9 @@ export async function fetchBody(
     await res.body?.cancel().catch(() => {});
     throw tooLarge(url, limit, `Content-Length says ${total}`);
   }
-  return chunks(res, url, limit, (loaded) => onProgress?.({ file, loaded, total, status: "download" }), total);
+  // cancel(): for a consumer that fails before it reads (a cache file that cannot be created), so the connection closes.
+  return Object.assign(chunks(res, url, limit, (loaded) => onProgress?.({ file, loaded, total, status: "download" }), total),
+    { cancel: async () => { await res.body?.cancel().catch(() => {}); } });
 }
 
 /** GET a URL into memory (bounded by memoryLimit()) with progress; null on 404. */

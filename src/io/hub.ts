@@ -103,7 +103,13 @@ export function hubSource(repo: string, opts: OpenSourceOptions = {}): ModelSour
         await cache.put(key, "absent");
         return null;
       }
-      const f = await cache.write(key, body);
+      let f: RandomAccessFile;
+      try {
+        f = await cache.write(key, body);
+      } catch (e) {
+        await body.cancel(); // if the write failed before reading the body, nothing else closes the connection
+        throw e;
+      }
       opts.onProgress?.({ file, loaded: f.size, total: f.size, status: "done" });
       return f;
     });
@@ -114,18 +120,17 @@ export function hubSource(repo: string, opts: OpenSourceOptions = {}): ModelSour
 /** A directory URL as a ModelSource: `<url>/<file>`, never cached (the server is the user's own). */
 export function urlSource(url: string, opts: OpenSourceOptions = {}): ModelSource {
   const base = url.replace(/\/+$/, "");
+  const get = async (file: string): Promise<Uint8Array | null> => {
+    const target = `${base}/${encodePath(checkFileName(file))}`;
+    if (!env.allowRemote) {
+      throw new FetchError(`GET ${target}: remote downloads are disabled (env.allowRemote = false)`);
+    }
+    return fetchBytes(target, file, opts.onProgress);
+  };
   return {
     location: base,
-    async get(file) {
-      const target = `${base}/${encodePath(checkFileName(file))}`;
-      if (!env.allowRemote) {
-        throw new FetchError(`GET ${target}: remote downloads are disabled (env.allowRemote = false)`);
-      }
-      return fetchBytes(target, file, opts.onProgress);
-    },
-    async open(file) {
-      return inMemory(file, `${base}/${encodePath(checkFileName(file))}`, (f) => this.get(f));
-    },
+    get,
+    open: async (file) => inMemory(file, `${base}/${encodePath(checkFileName(file))}`, get),
   };
 }
 

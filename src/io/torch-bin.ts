@@ -64,9 +64,22 @@ export async function openTorchBin(f: RandomAccessFile, file: string): Promise<T
   const pkl = pklEntry(entries, file);
   const pklBytes = await entries.get(pkl)!.read();
   const specs = parseStateDict(entries, (name) => (name === pkl ? pklBytes : null), file);
+  // Tensors that view one storage (tied weights, slices of a flat buffer) share one read of it while they are read in
+  // a row; a tensor that is part of its storage gets a copy, so the storage's buffer is not kept alive by it.
+  let last: { entry: string; bytes: Promise<Uint8Array> } | null = null;
+  const storage = (entry: string): Promise<Uint8Array> => {
+    if (last?.entry !== entry) last = { entry, bytes: entries.get(entry)!.read() };
+    return last.bytes;
+  };
   const tensors: TensorIndex = new Map();
   for (const t of specs) {
-    tensors.set(t.name, { dtype: t.dtype, shape: t.shape, byteLength: t.end - t.begin, read: async () => (await entries.get(t.entry)!.read()).subarray(t.begin, t.end) });
+    tensors.set(t.name, {
+      dtype: t.dtype, shape: t.shape, byteLength: t.end - t.begin,
+      read: async () => {
+        const bytes = await storage(t.entry);
+        return t.begin === 0 && t.end === bytes.byteLength ? bytes : bytes.slice(t.begin, t.end);
+      },
+    });
   }
   return tensors;
 }

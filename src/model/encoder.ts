@@ -120,16 +120,17 @@ export async function encodeLayer(state: ModelState, batch: PackedBatch, j: numb
     throw e;
   }
   g.release(qkv);
-  // BERT's hidden dropout sits after attention.output.dense and mlp.wo, before each residual LayerNorm.
+  // BERT's hidden dropout after attention.output.dense, before the residual LayerNorm.
   const attnOut = g.dropout(g.project(ctx, l.attnOut, spans), `layer.${j}.attention`);
   const tap = opts.onLayer !== undefined; // a tap reads the projection inputs after the layer: keep them until then
   if (!tap) g.release(ctx);
   const x1 = g.layerNorm(attnOut, l.attnLnG, l.attnLnB, eps, x);
   g.release(attnOut); g.release(x);
   const gated = g.project(x1, l.gated, spans);
-  const h = g.gluGelu(gated);
+  // MosaicBERT's BertGatedLinearUnitMLP (DNABERT-2): the MLP's hidden dropout sits between the GLU and mlp.wo.
+  const h = g.dropout(g.gluGelu(gated), `layer.${j}.mlp`);
   g.release(gated);
-  const wo = g.dropout(g.project(h, l.wo, spans), `layer.${j}.mlp`);
+  const wo = g.project(h, l.wo, spans);
   if (!tap) g.release(h);
   const out = g.layerNorm(wo, l.mlpLnG, l.mlpLnB, eps, x1);
   g.onLayer?.(j, x1, out);

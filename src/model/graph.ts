@@ -11,8 +11,9 @@ export interface Graph {
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number, residual?: Tensor): Tensor;
   gluGelu(x: Tensor): Tensor;
   /**
-   * Dropout at a named site ("embeddings", "layer.3.attention", "layer.3.mlp", "classifier"): inference returns x
-   * itself; training may return a new tensor, and then releases x itself.
+   * Dropout at a named site ("embeddings", "layer.3.attention" after attention.output.dense, "layer.3.mlp" on the
+   * GLU output before mlp.wo, "classifier"): inference returns x itself; training may return a new tensor, and then
+   * releases x itself.
    */
   dropout(x: Tensor, site: string): Tensor;
   /** The encoder is done with `t`: inference frees it; training keeps it while the tape needs it. */

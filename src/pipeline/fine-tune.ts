@@ -49,7 +49,7 @@ export interface FineTuneOptions extends LoopOptions {
     init?: string | ModelSource;
   };
   /**
-   * BERT's hidden dropout in training (after the embeddings, attention.output.dense and mlp.wo); default config.json's
+   * BERT's hidden dropout in training (after the embeddings and attention.output.dense, before mlp.wo); default config.json's
    * hidden_dropout_prob (0.1 in DNABERT-2), as the HF Trainer trains. 0 gives the eval-mode math of the training goldens.
    */
   hiddenDropout?: number;

@@ -346,6 +346,7 @@ export class GermModel {
     }
     if (!Array.isArray(calibration) || calibration.length === 0) throw new InputError(`simulate: observers "per-tensor" needs calibration sequences (calibration: string[])`);
     if (this.origin.prequantized || this.opts.simulate) throw new InputError("simulate: this model is already quantized (or simulated); simulate the float model");
+    if (this.registry.merged !== null) throw new InputError(`simulate: adapter "${this.registry.merged}" is merged into the weights the ranges would be measured on; unmerge() first`);
     const rows = this.rows(calibration, {}).ids, size = this.opts.batchSize ?? 16;
     const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
     const ranges = await this.exclusive(() => calibrateRanges(this.state, batches));

@@ -43,7 +43,15 @@ export async function calibrateRanges(state: ModelState, batches: Iterable<Packe
     project(x, lin, spans) { unread.add(x); pending.push([lin.name, x]); return project(x, lin, spans); },
     release(t) { if (unread.has(t)) released.add(t); else t.dispose(); },
   };
-  for (const batch of batches) {
+  try {
+    for (const batch of batches) await calibrateBatch(batch);
+  } finally {
+    // An error mid-batch (an abort, a lost device) leaves deferred inputs behind: free them.
+    for (const t of new Set([...unread, ...released])) t.dispose();
+  }
+  return ranges;
+
+  async function calibrateBatch(batch: PackedBatch): Promise<void> {
     const hidden = await encode(state, batch, {
       graph,
       // Every input this layer projected is computed when its tap runs.
@@ -60,5 +68,4 @@ export async function calibrateRanges(state: ModelState, batches: Iterable<Packe
     });
     hidden.dispose();
   }
-  return ranges;
 }

@@ -64,7 +64,9 @@ export class TrainingGraph implements Graph {
     if (p === 0) return x;
     const seed = this.drop!.seed(site);
     const y = dropout(x, p, seed);
-    this.release(x);
+    // No backward rule reads x at the dropout sites (their producers' rules read their own inputs): free it now
+    // instead of at the end of the step. The tape still knows it as the node its gradient flows to.
+    this.tape.untrack(x).dispose();
     return this.tape.record(y, [x], (g) => [dropout(g, p, seed)]);
   }
 
