@@ -11,6 +11,7 @@ import type { ModelState } from "../src/model/state.js";
 import { disposeWeights } from "../src/model/weights.js";
 import { buildModel, onnxEncoder, onnxGemm, tokenIds, weight, H } from "./model-117m.js";
 import { loraRows, type LoraRow } from "./lora.js";
+import { peakRssMB } from "./peak-rss.js";
 
 export interface GemmRow { m: number; n: number; k: number; wasm: number; ort?: number; q8?: number; q4?: number }
 export interface ForwardRow { batch: number; tokens: number; wasm?: number; ort?: number; reference?: number; maxDiff?: number; cosine?: number }
@@ -75,7 +76,7 @@ export async function runChild(kind: "compare" | "rss", threads: number, o: Opts
     gc();
     res.loadRssMB = process.memoryUsage().rss / 2 ** 20;
     for (let r = 0; r < 2; r++) await forward(model, 8, 128);
-    res.peakRssMB = process.resourceUsage().maxRSS / 1024;
+    res.peakRssMB = peakRssMB();
     res.wasmMemoryMB = (b as unknown as { memoryBytes: number }).memoryBytes / 2 ** 20;
     return res;
   }

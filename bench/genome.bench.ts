@@ -21,6 +21,7 @@ import type { CliModel } from "../src/cli/types.js";
 import { fixturesDir } from "../test/helpers/fixtures.js";
 import { rng } from "../test/helpers/rng.js";
 import { H, HEADS, I, LAYERS, V, weight } from "./model-117m.js";
+import { peakRssMB } from "./peak-rss.js";
 
 const { values } = parseArgs({
   options: {
@@ -78,15 +79,7 @@ function checkpoint(dir: string): void {
 
 const load = () => GermModel.fromPretrained(values.dir!, { device: "wasm", threads, ...(maxBatchTokens ? { maxBatchTokens } : {}) });
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
-// Peak RSS of this process's own memory: Linux's VmHWM (per address space, reset at exec). getrusage's maxRSS would
-// also count the parent's pages this child was forked with (the parent holds the 470 MB checkpoint it just wrote).
-const peakMB = () => {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-    if (m) return Number(m[1]) / 1024;
-  } catch { /* not Linux */ }
-  return process.resourceUsage().maxRSS / 1024;
-};
+const peakMB = peakRssMB;
 
 /** a) lambda phage in token windows. */
 async function childGenome() {

@@ -11,6 +11,7 @@ import { SeqIndex } from "../src/contract/seq.js";
 import type { TensorMap } from "../src/io/raw-tensor.js";
 import { LoraTrainer } from "../src/train/trainer.js";
 import { tokenIds, weight, H, I, V } from "./model-117m.js";
+import { peakRssMB } from "./peak-rss.js";
 
 const { values } = parseArgs({ options: {
   threads: { type: "string", default: "2" }, batch: { type: "string", default: "16" }, layers: { type: "string", default: "12" }, steps: { type: "string", default: "2" },
@@ -57,7 +58,7 @@ for (let s = 0; s < steps; s++) {
   ts.push(await time(async () => { const g = await trainer.gradients(packed, labels); await trainer.apply(g.grads, { lr: 1e-4, weightDecay: 0.01, maxGradNorm: 1 }); }));
 }
 const step = Math.min(...ts.slice(steps > 1 ? 1 : 0));
-const rss = process.resourceUsage().maxRSS / 1024;
+const rss = peakRssMB();
 console.log(`| Wasm ${b.caps.description} | ${batch}×${tokens}, ${layers} layers, LoRA r 8 Wqkv${values.recompute ? ", recompute" : ""} | forward ${tf.toFixed(2)} s | step ${step.toFixed(2)} s (${(step / tf).toFixed(2)}× forward) | ${(batch * tokens / step).toFixed(0)} tokens/s | peak RSS ${rss.toFixed(0)} MB | 10 000 sequences: ${((10000 / batch) * step / 60).toFixed(0)} min/epoch |`);
 trainer.dispose();
 disposeModelState(state);
