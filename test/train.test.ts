@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createBackend } from "../src/backend/create.js";
+import { createWebGpuBackend } from "../src/backend/webgpu/webgpu.js";
 import { loadCheckpoint } from "../src/io/checkpoint.js";
 import { parseConfig } from "../src/model/config.js";
 import { createModelState, disposeModelState, type ModelState } from "../src/model/state.js";
@@ -22,7 +23,13 @@ import { readFileSync } from "node:fs";
 const FIX = fixturesDir();
 const skip = FIX ? false : NO_FIXTURES;
 const MODELS = ["tiny-softmax1-cls", "tiny-softmax-cls"];
-const devices = (process.env.GERM_TRAIN_BACKENDS ?? "reference,wasm").split(",") as ("reference" | "wasm" | "webgpu")[];
+// WebGPU joins when an adapter is there (software Vulkan runs these goldens in ~10 s); under CI=true it must be.
+const wanted = (process.env.GERM_TRAIN_BACKENDS ?? "reference,wasm,webgpu").split(",") as ("reference" | "wasm" | "webgpu")[];
+const gpuProbe = wanted.includes("webgpu") ? await createWebGpuBackend({}) : null;
+const noGpu = gpuProbe && "unavailable" in gpuProbe ? gpuProbe.unavailable : null;
+if (gpuProbe && !("unavailable" in gpuProbe)) gpuProbe.dispose();
+const devices = wanted.filter((d) => d !== "webgpu" || noGpu === null || process.env.CI === "true");
+if (noGpu !== null && process.env.CI !== "true") test("train goldens on webgpu", { skip: `skipped: no WebGPU adapter (${noGpu})` }, () => {});
 
 async function loadState(dir: string, device: "reference" | "wasm" | "webgpu") {
   const src = dirSource(dir);

@@ -12,7 +12,7 @@ if ("Deno" in globalThis) {
   }
   await import("../golden-wasm.test.js");
   await import("../wasm-backend.test.js");
-  // LoRA fine-tuning: the training goldens (reference and Wasm) and the fineTune API on Wasm.
+  // LoRA fine-tuning: the training goldens (reference, Wasm, and WebGPU through Deno's wgpu) and the fineTune API on Wasm.
   await import("../train.test.js");
   await import("../fine-tune.test.js");
 }
