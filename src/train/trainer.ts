@@ -15,7 +15,7 @@ import type { ModelState } from "../model/state.js";
 import type { LinearWeights, LoraDelta } from "../model/project.js";
 import { checkpointWeightName, modelLinears } from "../model/weights.js";
 import { classifierLogits, type HeadAdapter } from "../model/heads.js";
-import { rng } from "../contract/random.js";
+import { rng, seedOf } from "../contract/random.js";
 import { transpose } from "../contract/math.js";
 import { matches, peftModuleName, type ModuleMatcher } from "../lora/config.js";
 import { TrainingGraph, type DropoutPlan, type TrainableDelta } from "./graph.js";
@@ -139,7 +139,7 @@ export class LoraTrainer {
     const d = this.spec.dropout, lora = d?.lora ?? 0, hidden = d?.hidden ?? 0, classifier = d?.classifier ?? 0;
     if (lora === 0 && hidden === 0 && classifier === 0) return undefined;
     const base = dropoutHash(this.spec.seed ?? 42, draw);
-    return { lora, hidden, classifier, seed: (site) => dropoutHash(base, stringHash(site)) };
+    return { lora, hidden, classifier, seed: (site) => dropoutHash(base, seedOf(site)) };
   }
 
   /** One tape over the whole step: every activation the backward needs is kept until the step ends. */
@@ -367,11 +367,4 @@ function addGrad(into: Map<Param, Tensor>, p: Param, g: Tensor): void {
   if (!prev) { into.set(p, g); return; }
   into.set(p, axpy(1, g, prev));
   prev.dispose(); g.dispose();
-}
-
-/** FNV-1a of a site name (u32): with the forward's seed it gives the site's dropout seed. */
-function stringHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
