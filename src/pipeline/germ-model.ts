@@ -347,9 +347,7 @@ export class GermModel {
     if (!Array.isArray(calibration) || calibration.length === 0) throw new InputError(`simulate: observers "per-tensor" needs calibration sequences (calibration: string[])`);
     if (this.origin.prequantized || this.opts.simulate) throw new InputError("simulate: this model is already quantized (or simulated); simulate the float model");
     if (this.registry.merged !== null) throw new InputError(`simulate: adapter "${this.registry.merged}" is merged into the weights the ranges would be measured on; unmerge() first`);
-    const rows = this.rows(calibration, {}).ids, size = this.opts.batchSize ?? 16;
-    const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
-    const ranges = await this.exclusive(() => calibrateRanges(this.state, batches));
+    const ranges = await this.exclusive(() => calibrateRanges(this.state, this.calibrationBatches(calibration)));
     return GermModel.fromPretrained(this.origin.src, { ...this.opts, dtype: undefined, device: this.backend, simulate: { wBits, aBits, perTensor: true, ranges } });
   }
 
@@ -385,9 +383,7 @@ export class GermModel {
     let { tensors } = await loadCheckpoint(this.origin.src);
     const meta: Record<string, string> = {};
     if (alpha !== undefined) {
-      const rows = this.rows(opts.calibration!, {}).ids, size = this.opts.batchSize ?? 16;
-      const batches = Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
-      tensors = smoothCheckpoint(tensors, this.config, await this.exclusive(() => calibrate(this.state, batches)), alpha);
+      tensors = smoothCheckpoint(tensors, this.config, await this.exclusive(() => calibrate(this.state, this.calibrationBatches(opts.calibration!))), alpha);
       meta[META.smoothQuant] = String(alpha);
     }
     const bytes = quantizeCheckpoint(tensors, this.config, format, meta, group);
@@ -792,6 +788,12 @@ export class GermModel {
    * Calls on one model run one at a time, in call order: two overlapping embed() promises give what two sequential
    * calls give, and merge()/unmerge()/fineTune() never swap weights under a running forward.
    */
+  /** Calibration sequences (SmoothQuant, simulate's static ranges) tokenized and packed `batchSize` (16) at a time. */
+  private calibrationBatches(texts: string[]): PackedBatch[] {
+    const rows = this.rows(texts, {}).ids, size = this.opts.batchSize ?? 16;
+    return Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => packBatch(rows.slice(i * size, (i + 1) * size)));
+  }
+
   private exclusive<T>(f: () => Promise<T>): Promise<T> {
     const run = this.busy.then(f, f);
     this.busy = run.then(() => undefined, () => undefined);
