@@ -41,7 +41,7 @@ export function readTorchBin(bytes: Uint8Array, file: string): TensorMap {
   refuseLegacy(bytes, file);
   const entries = readZip(bytes, file);
   // Storage data is read (and CRC-checked) as the pickle names it, so a damaged storage fails the parse.
-  const specs = parseStateDict(entries, (name) => entries.get(name)!.data(), file);
+  const specs = parseStateDict(entries, pklEntry(entries, file), (name) => entries.get(name)!.data(), file);
   const tensors: TensorMap = new Map();
   // One view per (entry, range), so tied tensors share the very same Uint8Array.
   const views = new Map<string, Uint8Array>();
@@ -63,7 +63,7 @@ export async function openTorchBin(f: RandomAccessFile, file: string): Promise<T
   const entries = await openZip(f, file);
   const pkl = pklEntry(entries, file);
   const pklBytes = await entries.get(pkl)!.read();
-  const specs = parseStateDict(entries, (name) => (name === pkl ? pklBytes : null), file);
+  const specs = parseStateDict(entries, pkl, (name) => (name === pkl ? pklBytes : null), file);
   // Tensors that view one storage (tied weights, slices of a flat buffer) share one read of it while they are read in
   // a row; a tensor that is part of its storage gets a copy, so the storage's buffer is not kept alive by it.
   let last: { entry: string; bytes: Promise<Uint8Array> } | null = null;
@@ -99,11 +99,11 @@ function pklEntry(entries: ReadonlyMap<string, unknown>, file: string): string {
 }
 
 /**
- * Unpickle the state dict and check every tensor against its storage. `data(entry)` gives an entry's bytes when the
- * caller has them at hand (the pickle always; storages for readTorchBin, so they are checked here), or null.
+ * Unpickle the state dict (entry `pkl`) and check every tensor against its storage. `data(entry)` gives an entry's
+ * bytes when the caller has them at hand (the pickle always; storages for readTorchBin, so they are checked here), or
+ * null.
  */
-function parseStateDict(entries: ReadonlyMap<string, { size: number }>, data: (entry: string) => Uint8Array | null, file: string): TensorSpec[] {
-  const pkl = pklEntry(entries, file);
+function parseStateDict(entries: ReadonlyMap<string, { size: number }>, pkl: string, data: (entry: string) => Uint8Array | null, file: string): TensorSpec[] {
   const prefix = pkl.slice(0, -"data.pkl".length);
   const pklFile = `${file}:${clip(pkl)}`;
   // Names clipped in messages (the key is whatever string the pickle holds, the prefix whatever the zip names).
