@@ -151,6 +151,12 @@ test("--keep-case, stdin input, cls pooling, tsv", async () => {
 
 test("embed npy: a valid NPY v1.0 float32 [n, d] array, written to --out", async () => {
   const file = join(tmp, "emb.npy");
+  // --out x.npy is NPY without -f (as x.parquet is Parquet); -f jsonl still writes JSONL there.
+  const plain = join(tmp, "named.npy");
+  assert.equal((await run(["embed", FASTA, "-m", "dir", "-o", plain])).code, 0);
+  assert.deepEqual([...readFileSync(plain).subarray(0, 6)], [0x93, 78, 85, 77, 80, 89]);
+  assert.equal((await run(["embed", FASTA, "-m", "dir", "-f", "jsonl", "-o", plain])).code, 0);
+  assert.equal(readFileSync(plain, "utf8")[0], "{");
   const r = await run(["embed", FASTA, "-m", "dir", "-f", "npy", "-o", file, "-b", "2"]);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, "");

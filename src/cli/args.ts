@@ -151,8 +151,8 @@ Output:
   -f, --format F          jsonl (default) | tsv | npy (embed only: float32 [sequences, hidden],
                           rows in input order; with --out x.npy also x.ids.tsv, one id per row, and a
                           header that stays right if the run stops early) | parquet (embed only)
-  -o, --out FILE          write there instead of stdout; embed --out x.parquet writes Parquet (index, id,
-                          start, end, embedding as a list of float32; docs/cli.md)
+  -o, --out FILE          write there instead of stdout; embed --out x.npy writes NPY, --out x.parquet
+                          Parquet (index, id, start, end, embedding as a list of float32; docs/cli.md)
   --pooling P             embed: mean (default) | cls | pooler | max (per dimension, over the tokens)
   --layer K               embed: encoder layer K's output instead of the last (0-based; -1 = last,
                           -2 = the one before); only layers 0…K run
@@ -308,8 +308,10 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
   if (models.length === 0) throw new UsageError(`${command}: --model is required`);
   const cmd = command as Command;
-  // embed --out x.parquet is Parquet without -f (the other formats are as given, jsonl by default).
-  const inferred = cmd === "embed" && v.format === undefined && /\.parquet$/i.test(v.out ?? "") ? "parquet" : undefined;
+  // embed --out x.npy / x.parquet is NPY / Parquet without -f (otherwise as given, jsonl by default): a user who names
+  // the file .npy expects an NPY file, not JSONL under that name.
+  const ext = /\.(npy|parquet)$/i.exec(v.out ?? "")?.[1]?.toLowerCase() as "npy" | "parquet" | undefined;
+  const inferred = cmd === "embed" && v.format === undefined ? ext : undefined;
   const format = oneOf("--format", v.format ?? inferred ?? "jsonl", ["jsonl", "tsv", "npy", "parquet"] as const);
   if ((format === "npy" || format === "parquet") && cmd !== "embed") {
     throw new UsageError(`${cmd}: --format ${format} holds one vector per sequence, so it is only for embed; use jsonl or tsv`);
