@@ -40,6 +40,7 @@ export interface NodeBuiltins {
   worker_threads: typeof import("node:worker_threads");
   zlib: typeof import("node:zlib");
   stream: typeof import("node:stream");
+  v8: typeof import("node:v8");
 }
 
 /**

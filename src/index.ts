@@ -31,6 +31,7 @@ export type { GermConfig } from "./model/config.js";
 export { DnaTokenizer } from "./tokenizer/tokenizer.js";
 export type { SpecialIds, Encoding, EncodeOptions, BatchOptions, TokenOffset } from "./tokenizer/tokenizer.js";
 export { env } from "./env.js";
+export { enableRelaxedSimd } from "./backend/wasm/relaxed-flag.js";
 export type { GermEnv, WasmModules } from "./env.js";
 export type { LogLevel } from "./log.js";
 export type { ModelSource } from "./io/checkpoint.js";

@@ -104,7 +104,7 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
         const loading = loadModel(spec.model, {
           device: opts.device, threads: opts.threads, attnSoftmax: spec.attnSoftmax, dtype: spec.dtype, maxLength: opts.maxLength,
           batchSize: opts.modelBatchSize, maxBatchTokens: opts.maxBatchTokens, revision: opts.revision, onProgress: (p) => progress.download(p), adapter: opts.adapter, merge: opts.merge,
-          ...(opts.verbosity === "quiet" ? { quiet: true } : {}),
+          ...(opts.verbosity === "quiet" ? { quiet: true } : opts.verbosity === "verbose" ? { verbose: true } : {}),
         });
         const loaded = await unlessAborted(loading, stop);
         if (loaded === ABORTED) {

@@ -8,12 +8,14 @@ import { fileURLToPath } from "node:url";
 import { FormatError } from "../errors.js";
 import { CLI_ADAPTER, runCli, type CliModel, type ModelLoader, type TokenizerLoader } from "./commands.js";
 
-const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, quiet, ...opts }) => {
+const loadGermModel: ModelLoader = async (dirOrUrl, { adapter, merge, quiet, verbose, ...opts }) => {
   const { GermModel } = await import("../pipeline/germ-model.js");
+  // The FMA build on Node 20 too (relaxed-flag.ts); GERM_RELAXED_SIMD=0 keeps V8's default.
+  if (process.env.GERM_RELAXED_SIMD !== "0") await (await import("../backend/wasm/relaxed-flag.js")).enableRelaxedSimd();
   const model = await GermModel.fromPretrained(dirOrUrl, opts);
-  // One line on what really runs, on a terminal only (logs and pipes stay clean, as with the progress line).
+  // One line on what really runs, on a terminal (logs and pipes stay clean, as with the progress line) or with -v.
   const { backend, build, threads } = model.info;
-  if (process.stderr.isTTY && !quiet) process.stderr.write(`germ: ${dirOrUrl} on ${backend} (${build}, ${threads} thread${threads > 1 ? "s" : ""}, ${model.dtype})\n`);
+  if ((process.stderr.isTTY && !quiet) || verbose) process.stderr.write(`germ: ${dirOrUrl} on ${backend} (${build}, ${threads} thread${threads > 1 ? "s" : ""}, ${model.dtype})\n`);
   try {
     if (adapter !== undefined) {
       await model.loadAdapter(CLI_ADAPTER, adapter);

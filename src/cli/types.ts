@@ -44,8 +44,9 @@ export interface LoadOptions {
   /** Load this adapter as CLI_ADAPTER (and merge it when `merge`). */
   adapter?: string;
   merge?: boolean;
-  /** --quiet: the loader prints nothing (main.ts's "what really runs" line). */
+  /** --quiet: the loader prints nothing (main.ts's "what really runs" line); --verbose: it prints it to a pipe too. */
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 export type ModelLoader = (dirOrUrl: string, opts: LoadOptions) => Promise<CliModel>;

@@ -1,5 +1,6 @@
-// Picks and compiles the Wasm build once per process: relaxed SIMD when the runtime validates it (Deno, Chromium;
-// Node 20 needs a flag, so it gets plain SIMD), and the shared-memory (threads) build when workers are wanted.
+// Picks and compiles the Wasm build once per process: relaxed SIMD when the runtime validates it (Deno, Chromium,
+// Node ≥ 22; Node 20 needs a flag, which enableRelaxedSimd sets, else it gets plain SIMD), and the shared-memory
+// (threads) build when workers are wanted.
 // The bytes are embedded as base64 (generated/, made by scripts/build-wasm.mjs), so no bundler or fs is needed;
 // precompiled modules in env.wasmModules (edge runtimes that forbid compiling) are used instead when present.
 

@@ -32,3 +32,8 @@ export function hasFeature(feature: Feature): boolean {
   }
   return ok;
 }
+
+/** Drop a cached answer (a runtime flag that adds the feature was just set: see relaxed-flag.ts). */
+export function forgetFeature(feature: Feature): void {
+  seen.delete(feature);
+}
