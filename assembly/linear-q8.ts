@@ -1,7 +1,7 @@
 // linear with q8 weights (W8A8): out[i,j] = f32(f32(Σ_t qx[i,t]·qw[j,t]) · f32(sx[i]·sw[j])) + bias[j], the sum exact in
 // int32, each f32 step rounded as written (separate mul and add, never FMA), as src/backend/reference/linear.ts
 // linearInt8 does, so integer inputs match it bit for bit. x is quantized per row (formats.ts quantizeRows: f32 division,
-// round half to even, ±127) into per-thread scratch as int16, once per row block per thread (chunks are claimed in
+// round half to even, ±127; each row's max|x|/127, or the static inputScale when it is > 0) into per-thread scratch as int16, once per row block per thread (chunks are claimed in
 // increasing order, column group fastest, so a thread meets each row block in one run of chunks). The scratch holds
 // the block's row scales (MB f32), then its rows in quads: quad q, k pair (k, k+1) (k even) is 16 bytes at
 // q·qs + 8k: (r0 k, r0 k+1, r1 k, …, r3 k+1), qs = 16·⌈K/2⌉; an odd K's last pair is (x[K−1], 0).
@@ -17,7 +17,7 @@ const PG = 8;   // 8-column panels per chunk
 
 export function linearQ8(a: usize, tid: i32): void {
   const x = LinearQ8.x(a), w = LinearQ8.w(a), sw = LinearQ8.scales(a), bias = LinearQ8.bias(a), out = LinearQ8.out(a);
-  const m = LinearQ8.m(a), n = LinearQ8.n(a), K = LinearQ8.k(a);
+  const m = LinearQ8.m(a), n = LinearQ8.n(a), K = LinearQ8.k(a), fixed = LinearQ8.inputScale(a);
   const sx = LinearQ8.scratch(a) + <usize>tid * <usize>LinearQ8.scratchStride(a); // MB row scales, then the row quads
   const qa = sx + (MB << 2), qs = <usize>((K + 1) >> 1) << 4, ldc = <usize>n << 2;
   const panels = n >> 3, hasTail = (n & 7) != 0;
@@ -27,7 +27,7 @@ export function linearQ8(a: usize, tid: i32): void {
   for (let c = claim(a + COUNTER); c < chunks; c = claim(a + COUNTER)) {
     const g = c % groups, rb = c / groups;
     const i0 = rb * MB, rows = min(m, i0 + MB) - i0;
-    if (rb != cur) { for (let r = 0; r < rows; r++) quantizeRow(x + (<usize>(i0 + r) * K << 2), K, qa + <usize>(r >> 2) * qs + ((r & 3) << 2), sx + (<usize>r << 2)); cur = rb; }
+    if (rb != cur) { for (let r = 0; r < rows; r++) quantizeRow(x + (<usize>(i0 + r) * K << 2), K, qa + <usize>(r >> 2) * qs + ((r & 3) << 2), sx + (<usize>r << 2), fixed); cur = rb; }
     const pc = out + <usize>i0 * ldc;
     if (hasTail && g == groups - 1) { tailColumns(qa, qs, sx, w, sw, bias, pc, ldc, rows, n, K); continue; }
     for (let p = g * PG, p1 = min(panels, p + PG); p < p1; p++) {
@@ -46,16 +46,25 @@ export function linearQ8(a: usize, tid: i32): void {
   return i32x4.trunc_sat_f32x4_s(f32x4.min(f32x4.max(f32x4.nearest(f32x4.div(v, s)), f32x4.neg(lim)), lim));
 }
 
-/** One row of x (f32) → its scale max|x|/127 at psx and int16 pairs 16 bytes apart from dst (its slot in a quad). */
-function quantizeRow(xr: usize, K: i32, dst: usize, psx: usize): void {
+/** max|x| over one row of K f32. */
+function rowMaxAbs(xr: usize, K: i32): f32 {
   let mv = f32x4.splat(0), k = 0;
   for (; k + 4 <= K; k += 4) mv = f32x4.max(mv, f32x4.abs(v128.load(xr + (<usize>k << 2))));
   let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   for (; k < K; k++) mx = max(mx, abs(load<f32>(xr + (<usize>k << 2))));
-  const s: f32 = mx / 127;
+  return mx;
+}
+
+/**
+ * One row of x (f32) → its scale at psx (`fixed` when > 0, a static scale: beyond ±127 clamps; else max|x|/127) and
+ * int16 pairs 16 bytes apart from dst (its slot in a quad).
+ */
+function quantizeRow(xr: usize, K: i32, dst: usize, psx: usize, fixed: f32): void {
+  const s: f32 = fixed > 0 ? fixed : rowMaxAbs(xr, K) / 127;
   store<f32>(psx, s);
+  let k = 0;
   const sv = f32x4.splat(s);
-  for (k = 0; k + 8 <= K; k += 8) { // 8 values = 4 pairs, one 32-bit lane each
+  for (; k + 8 <= K; k += 8) { // 8 values = 4 pairs, one 32-bit lane each
     const p = xr + (<usize>k << 2), d = dst + (<usize>k << 3);
     const v = i16x8.narrow_i32x4_s(quant4(v128.load(p), sv), quant4(v128.load(p, 16), sv));
     v128.store32_lane(d, v, 0); v128.store32_lane(d, v, 1, 16); v128.store32_lane(d, v, 2, 32); v128.store32_lane(d, v, 3, 48);

@@ -2,11 +2,13 @@
 // quantizeRows defines it: per row of x, s = max|x| / 127 and q = clamp(round_half_even(x / s), ±127) (all 0 when
 // s = 0), both divisions correctly rounded f32 like the reference's. WGSL's x / y may be 2.5 ulp off, so s comes
 // from an integer division (rowScale) and q from the f32 quotient only when no half-integer is near it (quantize).
+// params.scale > 0 is a static activation scale (WeightArg.inputScale): every row takes it, values beyond ±127·s
+// clamp to ±127; 0 is the dynamic per-row scale. A uniform, not a variant: one pipeline serves every weight.
 // Bindings: 0 x [rows·cols] f32 · 1 xq [rows·⌈cols/4⌉] u32: 4 int8 per word, element 4i + j in byte j of word i of
 // its row, a row's last word padded with 0 · 2 xs [rows] f32 row scales · 3 params.
 // Dispatch: one 256-thread workgroup per row, rows folded as (gridX, ⌈rows/gridX⌉).
 // Exact for normal f32 inputs whose row scale is normal (max|x| ≥ 127·2^-126); GPUs may flush subnormals anyway.
-struct Params { rows: u32, cols: u32, gridX: u32 }
+struct Params { rows: u32, cols: u32, gridX: u32, scale: f32 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> xq: array<u32>;
@@ -49,12 +51,14 @@ fn exactQuotientRound(a: f32, s: f32) -> u32 {
 
 // The int8 of v in a row with scale s > 0. The f32 quotient d is within 2.5 ulp of a / s, so within 3 ulp (< 2^-16
 // below 128) of fl(a / s): unless d is within 2^-12 of a half-integer both round to the same integer, and round()
-// is half-to-even too. Near one (rare), the exact division decides.
+// is half-to-even too. Near one (rare), the exact division decides. d ≥ 128 (only with a static scale) clamps.
 fn quantize(v: f32, s: f32) -> i32 {
   let a = abs(v);
   let d = a / s;
   var q: u32;
-  if (abs(d - (floor(d) + 0.5)) > 1.0 / 4096.0 || biasedExp(a) == 0 || biasedExp(s) == 0) {
+  if (d >= 128.0) {
+    q = 127u;
+  } else if (abs(d - (floor(d) + 0.5)) > 1.0 / 4096.0 || biasedExp(a) == 0 || biasedExp(s) == 0) {
     q = u32(round(d));
   } else {
     q = exactQuotientRound(a, s);
@@ -70,8 +74,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: 
   let cols = params.cols;
   let base = r * cols;
   var mx = 0.0;
-  for (var c = lid; c < cols; c += 256u) { mx = max(mx, abs(x[base + c])); }
-  let s = rowScale(workgroupMax(mx, lid));
+  if (params.scale == 0.0) {
+    for (var c = lid; c < cols; c += 256u) { mx = max(mx, abs(x[base + c])); }
+  }
+  // uniform control flow: every invocation reaches the barriers of workgroupMax whatever the scale
+  let dynamic = rowScale(workgroupMax(mx, lid));
+  let s = select(dynamic, params.scale, params.scale > 0.0);
   if (lid == 0u) { xs[r] = s; }
   let words = (cols + 3u) / 4u;
   for (var i = lid; i < words; i += 256u) {

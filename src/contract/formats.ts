@@ -18,6 +18,8 @@ export interface EncodedWeight {
   data: Uint8Array;
   /** Per-row (q8) or per-group (q4) scales; absent for f32 and f16. */
   scales?: Float32Array;
+  /** q8 only: the static activation scale (f32, > 0) every row of x is quantized with; absent = per row (dynamic). */
+  inputScale?: number;
 }
 
 /**
@@ -43,7 +45,8 @@ export interface WeightFormat {
   readonly storedAs: readonly string[];
   /**
    * What linear does with its activations for this weight format: "f32" keeps them (W·A16/32), "int8-row"
-   * quantizes each row of x symmetrically to int8 on the fly (W8A8: int8·int8 → int32, then scales; quantizeRows).
+   * quantizes each row of x symmetrically to int8 on the fly (W8A8: int8·int8 → int32, then scales; quantizeRows),
+   * with each row's own scale, or with the weight's static `inputScale` (WeightArg) when it has one.
    */
   readonly activations: "f32" | "int8-row";
   /** Number of f32 scales for a [rows, cols] weight (0 without scales). */
@@ -93,16 +96,26 @@ export function roundHalfEven(x: number): number {
 /**
  * Symmetric int8 quantization of each row: scale = max|row| / 127 (f32), q = round_half_even(x / scale) in f32
  * arithmetic (an all-zero row has scale 0 and q 0). W8A8's activation step and q8's weight quantizer.
+ * With `fixedScale` (a static activation scale from calibration, f32, > 0) every row uses that scale instead, and
+ * values beyond ±127·scale clamp to ±127: q = clamp(round_half_even(f32(x / scale)), −127, 127).
  * @category Weight formats
  * @example
  * quantizeRows(new Float32Array([0.5, -1, 0.25, 0]), 2, 2); // q [64, -127, 127, 0], scales [1/127, 0.25/127]
+ * quantizeRows(new Float32Array([0.5, -3]), 1, 2, 1 / 127); // q [64, -127] (−3 clamped), scales [1/127]
  */
-export function quantizeRows(x: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
+export function quantizeRows(x: Float32Array, rows: number, cols: number, fixedScale?: number): { q: Int8Array; scales: Float32Array } {
   const q = new Int8Array(rows * cols), scales = new Float32Array(rows);
+  if (fixedScale !== undefined && !(fixedScale > 0 && Number.isFinite(fixedScale))) {
+    throw new InputError(`quantizeRows: fixed scale ${fixedScale} must be a finite f32 > 0`);
+  }
   for (let r = 0; r < rows; r++) {
-    let m = 0;
-    for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(x[r * cols + c]));
-    const s = Math.fround(m / 127);
+    let s: number;
+    if (fixedScale !== undefined) s = Math.fround(fixedScale);
+    else {
+      let m = 0;
+      for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(x[r * cols + c]));
+      s = Math.fround(m / 127);
+    }
     scales[r] = s;
     if (s === 0) continue;
     for (let c = 0; c < cols; c++) q[r * cols + c] = Math.max(-127, Math.min(127, roundHalfEven(Math.fround(x[r * cols + c] / s))));

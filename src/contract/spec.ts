@@ -30,6 +30,12 @@ export interface WeightArg {
   format: FormatName;
   /** Set by Backend.prepareWeight: `data` is in that backend's private GEMM layout. */
   prepared?: boolean;
+  /**
+   * q8 only: one static activation scale s (f32, finite, > 0; calibrated): every row of x is quantized with it,
+   * q = clamp(round_half_even(f32(x / s)), −127, 127), and the int32 sums are rescaled by s·w_scale. Absent: each row
+   * of x takes its own scale max|x_row| / 127 (dynamic). formats.ts quantizeRows defines both.
+   */
+  inputScale?: number;
 }
 
 /**
@@ -39,7 +45,10 @@ export interface WeightArg {
  * @category Op contract
  */
 export interface OpArgs {
-  /** out[m,n] = x[m,k] · w[n,k]ᵀ (+ bias[n]): PyTorch Linear layout, the weight in any format; x, bias, out f32. */
+  /**
+   * out[m,n] = x[m,k] · w[n,k]ᵀ (+ bias[n]): PyTorch Linear layout, the weight in any format; x, bias, out f32.
+   * q8 quantizes x to int8 per row, dynamically or with the weight's static `inputScale` (WeightArg).
+   */
   linear: { x: BufferId; w: WeightArg; bias?: BufferId; out: BufferId; m: number; n: number; k: number };
   /**
    * Varlen self-attention over a packed batch. qkv [nnz, 3·heads·headDim] (t outermost, then head, then d);

@@ -3,7 +3,7 @@
 import type { Backend, BufferId } from "../contract/backend.js";
 import { FORMATS, type EncodedWeight, type FormatName } from "../contract/formats.js";
 import type { WeightArg } from "../contract/spec.js";
-import { ShapeError } from "../errors.js";
+import { InputError, ShapeError } from "../errors.js";
 import { Tensor } from "./tensor.js";
 
 /**
@@ -63,19 +63,26 @@ export class Weight {
   }
 
   /**
-   * Bytes (and scales) already in `format`, e.g. read from a quantized checkpoint; prepared like any weight.
+   * Bytes (and scales) already in `format`, e.g. read from a quantized checkpoint; prepared like any weight. A q8
+   * weight may carry a static activation scale (`inputScale`): linear then quantizes every row of x with it.
    * @example
    * const enc = FORMATS.q8.encode(new Float32Array(4 * 8), 4, 8);
    * const w = Weight.fromEncoded(backend, "q8", enc, [4, 8]);
+   * const fixed = Weight.fromEncoded(backend, "q8", { ...enc, inputScale: 0.02 }, [4, 8]); // x quantized with s = 0.02
    */
   static fromEncoded(backend: Backend, format: FormatName, w: EncodedWeight, shape: readonly [number, number]): Weight {
     const [n, k] = shape, f = FORMATS[format];
     const want = f.scaleCount(n, k);
     if ((w.scales?.length ?? 0) !== want) throw new ShapeError(`weight ${format} [${n}, ${k}]: ${w.scales?.length ?? 0} scales, expected ${want}`);
+    const inputScale = w.inputScale === undefined ? undefined : Math.fround(w.inputScale);
+    if (inputScale !== undefined && (f.activations !== "int8-row" || !(inputScale > 0 && Number.isFinite(inputScale)))) {
+      throw new InputError(`weight ${format} [${n}, ${k}]: static input scale ${w.inputScale}: only q8 weights take one, a finite f32 > 0`);
+    }
     const data = Tensor.fromBytes(backend, format, w.data, shape);
     if (want === 0) return Weight.fromTensor(data);
     const scales = Tensor.from(backend, w.scales!, [want]);
-    const arg = backend.prepareWeight({ data: data.buf, scales: scales.buf, format }, n, k, true);
+    const source: WeightArg = { data: data.buf, scales: scales.buf, format, ...(inputScale !== undefined ? { inputScale } : {}) };
+    const arg = backend.prepareWeight(source, n, k, true);
     const owned = [arg.data, arg.scales ?? scales.buf];
     if (arg.data !== data.buf) data.dispose();
     if (arg.scales !== undefined && arg.scales !== scales.buf) scales.dispose();

@@ -2,7 +2,7 @@
 // and a tolerance that states the number it was set from. harness.ts runs each on every backend and compares with
 // the reference backend — expected values are never pasted here. Benchmarks read these cases too.
 import type { Backend } from "../../src/contract/backend.js";
-import type { FormatName } from "../../src/contract/formats.js";
+import { FORMATS, type FormatName } from "../../src/contract/formats.js";
 import type { OpName, OpNeeds, SoftmaxKind } from "../../src/contract/spec.js";
 import { SeqIndex } from "../../src/contract/seq.js";
 import { alibiSlopes, geluErfGrad } from "../../src/contract/math.js";
@@ -147,6 +147,37 @@ function q8IntegerCase(m: number, n: number, k: number): OpCase<"linear"> {
   };
 }
 
+/**
+ * q8 with a static activation scale (WeightArg.inputScale) s = 2^-8: x in ±1 (≈ half its values beyond ±127·s, which
+ * clamp to ±127), every 5th value an exact tie (j + ½)·s that must round half to even. Integer sums and the f32
+ * epilogue follow the same steps on every backend, so the outputs must be the reference's bit for bit.
+ */
+function q8StaticCase(m: number, n: number, k: number, bias = true, quick = false): OpCase<"linear"> {
+  const s = 2 ** -8;
+  const inputs = (r: () => number) => {
+    const x = uniform(r, m * k);
+    for (let i = 0; i < x.length; i += 5) x[i] = (Math.floor(r() * 300) - 150 + 0.5) * s;
+    return { x, wt: uniform(r, n * k, 0.1), bv: uniform(r, n) };
+  };
+  const layer = (b: Backend, keep: Disposable[], v: ReturnType<typeof inputs>) => {
+    const q = Weight.fromEncoded(b, "q8", { ...FORMATS.q8.encode(v.wt, n, k), inputScale: s }, [n, k]);
+    keep.push(q);
+    return { q, bv: bias ? t(b, keep, v.bv, [n]) : undefined };
+  };
+  return {
+    op: "linear", name: `linear m${m} n${n} k${k}${bias ? " +bias" : ""} w:q8 static input scale`, needs: { format: "q8" },
+    seed: m * 7919 + n * 31 + k + 2, tol: { mode: "exact" }, quick,
+    make: (r) => {
+      const v = inputs(r);
+      return { run: (b, keep) => { const l = layer(b, keep, v); return linear(t(b, keep, v.x, [m, k]), l.q, l.bv); } };
+    },
+    invariant: (r) => {
+      const v = inputs(r);
+      return linearByBlocks(m, n, k, v.x, (b, keep) => { const l = layer(b, keep, v); return (x) => linear(x, l.q, l.bv); });
+    },
+  };
+}
+
 function attentionCase(lens: number[], heads: number, headDim: number, softmax: SoftmaxKind, maskEvery = 0, scale = 1, quick = false): OpCase<"attention"> {
   const H = heads * headDim, nnz = lens.reduce((a, c) => a + c, 0);
   return {
@@ -220,6 +251,9 @@ const FORWARD_CASES: OpCase[] = [
   // q8 on random values: the same activation quantizer (f32 division, round half to even) and f32 epilogue on every
   // backend: measured identical to the reference on Wasm; 1e-6 leaves room for one rounding step elsewhere.
   ...[[1, 8, 4], [5, 13, 33], [63, 64, 65], [33, 130, 256]].map(([m, n, k]) => ({ ...linearCase(m, n, k, true, "q8", m === 63), tol: { mode: "close", atol: 1e-6, rtol: 1e-6 } as Tolerance })),
+  // q8 with a static activation scale: clamping, ties, M = 1, M = 0, odd K, N = 1, one panel plus a column tail.
+  ...[[1, 1, 1], [1, 8, 3], [0, 8, 5], [5, 1, 33], [65, 129, 127], [9, 768, 768]].map(([m, n, k]) => q8StaticCase(m, n, k, true, m === 65)),
+  q8StaticCase(33, 130, 256, false),
   // q4: every backend dequantizes to the same f32 weights (q·scale), so the f32 GEMM bound holds. k straddles the
   // 32-element group (7, 33, 65) and is a multiple of it (64, 768).
   ...[[1, 1, 7], [3, 5, 33], [65, 129, 65], [4, 8, 64], [7, 768, 768]].map(([m, n, k]) => linearCase(m, n, k, true, "q4", m === 65)),

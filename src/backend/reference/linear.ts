@@ -1,6 +1,7 @@
 // linear (reference): out = x·wᵀ + bias in float64, over the weight decoded by its format's reference decoder,
 // so this is the oracle for every weight format. Formats that quantize activations too (q8: W8A8) take the
-// integer path: per-row int8 x, exact int32-range sums, then the f32 epilogue every backend must reproduce.
+// integer path: per-row int8 x (each row's own scale, or the weight's static inputScale), exact int32-range sums,
+// then the f32 epilogue every backend must reproduce.
 import type { Kernel } from "../../contract/kernels.js";
 import { FORMATS, quantizeRows } from "../../contract/formats.js";
 import type { OpArgs } from "../../contract/spec.js";
@@ -11,7 +12,7 @@ import type { RefContext } from "./context.js";
  * so a backend that sums the same integers and follows the same steps matches bit for bit.
  */
 function linearInt8(b: RefContext, { x, w, bias, out, m, n, k }: OpArgs["linear"]): void {
-  const { q: qx, scales: sx } = quantizeRows(b.f32(x), m, k);
+  const { q: qx, scales: sx } = quantizeRows(b.f32(x), m, k, w.inputScale);
   const qw = b.int8(w.data), sw = b.f32(w.scales!), B = bias !== undefined ? b.f32(bias) : null, O = b.f32(out);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {

@@ -1,5 +1,6 @@
 // linear → one kernel per weight format, each reading the layout prepareWeight made at load: assembly/linear.ts (f32,
-// 8-column panels), assembly/linear-q8.ts (W8A8: int8 panels, x quantized per row into scratch, int32 sums),
+// 8-column panels), assembly/linear-q8.ts (W8A8: int8 panels, x quantized per row into scratch with each row's scale
+// or the weight's static inputScale, int32 sums),
 // assembly/linear-q4.ts (W4A16: int4 panels dequantized per chunk into f32 scratch panels, f32 tiles).
 import type { Kernel } from "../../../contract/kernels.js";
 import type { KernelHost } from "./host.js";
@@ -20,7 +21,8 @@ export const linear: Kernel<"linear", KernelHost> = {
     if (w.format === "q8") {
       // MB row scales, then the block's rows of int16 quantized x in quads of 4 rows × ⌈k/2⌉ pairs (16 bytes a pair)
       const [scratch, scratchStride] = h.scratch(4 * MB + Math.ceil(Math.min(m, MB) / 4) * 16 * Math.ceil(k / 2));
-      h.call("linearQ8", { ...args, scales, scratch, scratchStride });
+      // inputScale 0: each row's own scale (dynamic); > 0: the weight's static activation scale
+      h.call("linearQ8", { ...args, scales, scratch, scratchStride, inputScale: w.inputScale ?? 0 });
     } else {
       // two dequantized f32 panels of ⌈k/32⌉·32 × 8 (also holds one dequantized tail row)
       const [scratch, scratchStride] = h.scratch(2 * 32 * 32 * Math.ceil(k / 32));

@@ -1,6 +1,7 @@
 // linear → shaders/linear.wgsl, in one variant per weight format (f32; f16 widened to f32 in the tile load, which
 // needs shader-f16; q4 dequantized to f32 in the tile load): 64×64 output tiles, one 16×16 workgroup each. q8 (W8A8)
-// is two dispatches: shaders/quantize-rows.wgsl makes x's int8 rows and row scales in scratch buffers, then
+// is two dispatches: shaders/quantize-rows.wgsl makes x's int8 rows and row scales (per row, or the weight's static
+// inputScale) in scratch buffers, then
 // shaders/linear-q8.wgsl sums int8 products in int32 (dot4I8Packed where caps.dot4I8Packed, else unpacked: the same
 // integers). x and out are bound in row chunks when they exceed maxStorageBufferBindingSize (the weight and its
 // scales must fit one binding each).
@@ -21,7 +22,9 @@ function runQ8(k: KernelContext, a: OpArgs["linear"], r0: number, m: number): vo
   const words = Math.ceil(a.k / 4);
   const xq = k.scratch(4 * m * words), xs = k.scratch(4 * m);
   const { groups, gridX } = fold(m, k.maxWorkgroups);
-  k.dispatch("quantizeRows", {}, [k.buf(a.x, 4 * r0 * a.k, 4 * m * a.k), xq, xs], { rows: m, cols: a.k, gridX }, groups);
+  // scale 0: each row's own (dynamic); a static inputScale is a uniform, so one pipeline serves every weight
+  const params = { rows: m, cols: a.k, gridX, scale: a.w.inputScale ?? 0 };
+  k.dispatch("quantizeRows", {}, [k.buf(a.x, 4 * r0 * a.k, 4 * m * a.k), xq, xs], params, groups);
   k.dispatch(k.caps.dot4I8Packed ? "linearQ8Dot4" : "linearQ8", { HAS_BIAS: a.bias !== undefined },
     [xq, xs, k.buf(a.w.data), k.buf(a.w.scales!), k.opt(a.bias), k.buf(a.out, 4 * r0 * a.n, 4 * m * a.n)],
     { m, n: a.n, k: a.k }, [Math.ceil(a.n / 64), Math.ceil(m / 64)]);
