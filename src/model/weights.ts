@@ -12,8 +12,11 @@ import { expandQ4Scales, FORMATS, fakeQuantRows, type EncodedWeight, type Format
  */
 export interface SimulateBits { wBits: number; aBits: number; perTensor?: boolean; ranges?: ReadonlyMap<string, readonly [number, number]> }
 
-/** A checkpoint stored quantized (with its q4 group size; 32 for q8, where it is unused), or false for float weights. */
-export type Prequantized = false | { group: number };
+/**
+ * A checkpoint stored quantized (with its q4 group size; 32 for q8, where it is unused, and whether its q8 weights
+ * carry static activation scales, `<name>_input_scale`), or false for float weights.
+ */
+export type Prequantized = false | { group: number; staticScales?: boolean };
 import { Tensor } from "../tensor/tensor.js";
 import { Weight } from "../tensor/weight.js";
 import { ConfigError, FormatError, MissingTensorError } from "../errors.js";
@@ -119,7 +122,12 @@ export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: G
     }
     if (prequantized) {
       used.add(name).add(`${name}_scale`);
-      return Weight.fromEncoded(backend, format, await readQuantized(tensors, name, shape, format, prequantized.group, file), shape);
+      const enc = await readQuantized(tensors, name, shape, format, prequantized.group, file);
+      if (prequantized.staticScales) {
+        enc.inputScale = await readInputScale(tensors, name, file);
+        used.add(inputScaleName(name));
+      }
+      return Weight.fromEncoded(backend, format, enc, shape);
     }
     return projectionFromRaw(backend, await raw(name, shape), name, shape, format);
   };
@@ -190,6 +198,12 @@ export async function loadWeights(backend: Backend, tensors: TensorIndex, cfg: G
     });
   }
   weights.unused = [...tensors.keys()].filter((k) => !used.has(k));
+  // A stray activation scale would be silently ignored: the checkpoint does not mean what it says.
+  const stray = weights.unused.find((k) => k.endsWith("_input_scale"));
+  if (stray !== undefined) {
+    disposeWeights(weights);
+    throw new FormatError(`${file}: tensor "${stray}" is an activation scale that no static q8 projection uses${prequantized && prequantized.staticScales ? "" : " (the checkpoint does not declare static activation scales)"}`);
+  }
   return weights;
 }
 
@@ -229,6 +243,21 @@ async function readQuantized(tensors: TensorIndex, name: string, shape: [number,
   const bad = s.findIndex((v) => !(Number.isFinite(v) && v >= 0));
   if (bad >= 0) throw new FormatError(`${file}: tensor "${name}_scale"[${bad}] = ${s[bad]} is not a finite, non-negative scale`);
   return { data: await data.read(), scales: format === "q4" ? expandQ4Scales(s, n, k, group) : s };
+}
+
+/** The tensor beside a static q8 weight `<name>` that holds its activation scale (F32 [1]). */
+export const inputScaleName = (weight: string): string => `${weight}_input_scale`;
+
+/** A static q8 weight's activation scale `<name>_input_scale`: F32 [1], finite and > 0 (typed errors name it). */
+async function readInputScale(tensors: TensorIndex, name: string, file: string): Promise<number> {
+  const key = inputScaleName(name), t = tensors.get(key);
+  if (!t) throw new FormatError(`${file}: tensor "${key}" is missing: the checkpoint declares static activation scales, and "${name}" has none`);
+  if (t.dtype !== "F32" || t.shape.length !== 1 || t.shape[0] !== 1) {
+    throw new FormatError(`${file}: tensor "${key}" is ${t.dtype} [${t.shape.join(", ")}]; a static activation scale is F32 [1]`);
+  }
+  const s = toFloat32({ dtype: t.dtype, shape: t.shape, bytes: await t.read() }, key)[0];
+  if (!(s > 0 && Number.isFinite(s))) throw new FormatError(`${file}: tensor "${key}" = ${s} is not a finite activation scale > 0`);
+  return s;
 }
 
 /**

@@ -16,9 +16,11 @@ import { infoOnce, warnOnce } from "../log.js";
 import { Tensor } from "../tensor/tensor.js";
 import { rowStats } from "../ops/ops.js";
 import { splitRows, softmaxRow } from "./outputs.js";
-import { checkpointFormat, checkpointQ4Group, quantizeCheckpoint, META } from "../quant/checkpoint.js";
-import { calibrate, calibrateRanges } from "../quant/calibrate.js";
+import { checkpointFormat, checkpointQ4Group, checkpointStaticScales, quantizeCheckpoint, META } from "../quant/checkpoint.js";
+import { activationScales, calibrate, calibrateRanges } from "../quant/calibrate.js";
 import { smoothCheckpoint } from "../quant/smooth.js";
+import { disposeWeights, projectionWeights } from "../model/weights.js";
+import type { TensorMap } from "../io/raw-tensor.js";
 import { Q4_GROUP, Q4_GROUPS, type FormatName } from "../contract/formats.js";
 import { nodeFs } from "../io/random-access.js";
 import { hasFileSystem } from "../env.js";
@@ -356,13 +358,19 @@ export class GermModel {
    * with f32 activations is q4 (W4A16; `groupSize` 32 (default), 64 or 128 weights per scale). `smoothQuant: α` (q8;
    * default off, 0.5 is SmoothQuant's usual) first migrates activation outliers into the weights of every layer's
    * attention output and mlp.wo, from per-channel ranges measured on the `calibration` sequences (docs/quantization.md).
-   * The copy saves as a quantized checkpoint.
+   * `activationScales: "static"` (q8) quantizes each projection's input with one scale measured on the `calibration`
+   * sequences (max |x| / 127 over their tokens, after smoothing when smoothQuant is given) instead of per token at
+   * run time ("dynamic", the default). The copy saves as a quantized checkpoint.
    * @example
    * const q8 = await model.quantize({ weights: "int8", activations: "int8", calibration: seqs, smoothQuant: 0.5 });
    * await q8.save("./germ-q8-sq");
+   * const fixed = await model.quantize({ weights: "int8", activations: "int8", calibration: seqs, activationScales: "static" });
    * const q4 = await model.quantize({ weights: "int4", groupSize: 128 }); // one scale per 128 weights: smaller file
    */
-  async quantize(opts: { weights: "int8" | "int4"; activations?: "int8" | "f32"; groupSize?: number; calibration?: string[]; smoothQuant?: number }): Promise<GermModel> {
+  async quantize(opts: {
+    weights: "int8" | "int4"; activations?: "int8" | "f32"; groupSize?: number; calibration?: string[]; smoothQuant?: number;
+    activationScales?: "dynamic" | "static";
+  }): Promise<GermModel> {
     this.alive();
     const acts = opts?.activations ?? (opts?.weights === "int4" ? "f32" : "int8");
     const format = opts?.weights === "int8" && acts === "int8" ? "q8" : opts?.weights === "int4" && acts === "f32" ? "q4" : null;
@@ -372,13 +380,20 @@ export class GermModel {
       throw new InputError(`quantize: groupSize ${String(opts.groupSize).slice(0, 20)}: ${format === "q4" ? `q4 groups are ${Q4_GROUPS.join(", ")}` : "only int4 weights (q4) have groups"}`);
     }
     if (this.origin.prequantized || this.opts.simulate) throw new InputError("quantize: this model is already quantized (or simulated); quantize the float model");
-    const alpha = opts.smoothQuant;
+    const alpha = opts.smoothQuant, scales = opts.activationScales ?? "dynamic";
+    if (scales !== "dynamic" && scales !== "static") throw new InputError(`quantize: activationScales ${JSON.stringify(scales)} must be "dynamic" or "static"`);
+    const hasCalibration = Array.isArray(opts.calibration) && opts.calibration.length > 0;
     if (alpha !== undefined) {
       if (format !== "q8") throw new InputError("quantize: smoothQuant applies to int8 activations (q8)");
       if (!(alpha > 0 && alpha <= 1)) throw new InputError(`quantize: smoothQuant α ${alpha} must be in (0, 1]`);
-      if (!Array.isArray(opts.calibration) || opts.calibration.length === 0) throw new InputError("quantize: smoothQuant needs calibration sequences (calibration: string[])");
-    } else if (opts.calibration !== undefined) {
-      throw new InputError("quantize: calibration is used by smoothQuant; static activation scales are not implemented (q8 quantizes activations per token at run time)");
+      if (!hasCalibration) throw new InputError("quantize: smoothQuant needs calibration sequences (calibration: string[])");
+    }
+    if (scales === "static") {
+      if (format !== "q8") throw new InputError("quantize: static activation scales apply to int8 activations (q8)");
+      if (!hasCalibration) throw new InputError(`quantize: activationScales "static" needs calibration sequences (calibration: string[]) to measure the scales on`);
+      if (this.registry.merged !== null) throw new InputError(`quantize: adapter "${this.registry.merged}" is merged into the weights the scales would be measured on; unmerge() first`);
+    } else if (alpha === undefined && opts.calibration !== undefined) {
+      throw new InputError(`quantize: calibration sequences are for smoothQuant (per-channel ranges) or activationScales: "static" (per-tensor scales); pass one of them, or no calibration`);
     }
     let { tensors } = await loadCheckpoint(this.origin.src);
     const meta: Record<string, string> = {};
@@ -386,10 +401,26 @@ export class GermModel {
       tensors = smoothCheckpoint(tensors, this.config, await this.exclusive(() => calibrate(this.state, this.calibrationBatches(opts.calibration!))), alpha);
       meta[META.smoothQuant] = String(alpha);
     }
-    const bytes = quantizeCheckpoint(tensors, this.config, format, meta, group);
+    const inputScales = scales === "static" ? await this.staticScales(tensors, opts.calibration!, alpha !== undefined) : undefined;
+    const bytes = quantizeCheckpoint(tensors, this.config, format, meta, group, inputScales);
     const files: Record<string, Uint8Array> = { "config.json": this.origin.configBytes, "tokenizer.json": this.origin.tokBytes, "model.safetensors": bytes };
-    const src: ModelSource = { location: `${this.origin.src.location} (${format}${format === "q4" ? `, groups of ${group}` : ""}${alpha !== undefined ? `, SmoothQuant α ${alpha}` : ""})`, get: async (f) => files[f] ?? null };
+    const how = [format, format === "q4" ? `groups of ${group}` : "", alpha !== undefined ? `SmoothQuant α ${alpha}` : "", inputScales ? "static activation scales" : ""];
+    const src: ModelSource = { location: `${this.origin.src.location} (${how.filter(Boolean).join(", ")})`, get: async (f) => files[f] ?? null };
     return GermModel.fromPretrained(src, { ...this.opts, dtype: undefined, simulate: undefined, device: this.backend });
+  }
+
+  /**
+   * Static q8 activation scales of every projection of `tensors`, measured on the f32 model they make: this model, or
+   * (`smoothed`) a temporary one of the smoothed weights, so the scales see the inputs the q8 model will get.
+   */
+  private async staticScales(tensors: TensorMap, calibration: string[], smoothed: boolean): Promise<Map<string, number>> {
+    const state = smoothed ? await createModelState(this.state.backend, tensors, this.config, this.origin.file, "f32") : this.state;
+    try {
+      const ranges = await this.exclusive(() => calibrateRanges(state, this.calibrationBatches(calibration), { heads: true }));
+      return activationScales(ranges, projectionWeights(tensors, this.config).keys());
+    } finally {
+      if (smoothed) disposeWeights(state.weights);
+    }
   }
 
   /**
@@ -881,7 +912,8 @@ async function uploadCheckpoint(src: ModelSource, ck: OpenedCheckpoint, config: 
   const passed = skipped.filter((s) => s.unsupported);
   if (passed.length) warnOnce(`auto:${src.location}:${dtype}`, `device "auto" chose ${backend.name}: ${passed.map((s) => `${s.name} cannot run this model (${s.reason})`).join("; ")}`);
   try {
-    const prequantized = stored === null ? false : { group: stored === "q4" ? checkpointQ4Group(metadata, `${src.location}/${file}`) : Q4_GROUP };
+    const staticScales = checkpointStaticScales(metadata, `${src.location}/${file}`);
+    const prequantized = stored === null ? false : { group: stored === "q4" ? checkpointQ4Group(metadata, `${src.location}/${file}`) : Q4_GROUP, staticScales };
     return { state: await createModelState(backend, tensors, config, `${src.location}/${file}`, dtype, prequantized, sim, opts.allowNonFinite), stored };
   } catch (e) {
     backend.dispose();

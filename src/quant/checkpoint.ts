@@ -1,15 +1,33 @@
 // Quantized checkpoints: a HuggingFace-style model.safetensors whose projection weights are stored in a quantized
-// format (I8 for q8, U8 nibbles for q4) beside `<name>_scale` (F32), with the scheme in __metadata__, so
-// fromPretrained reloads them without re-quantizing. Byte layouts: docs/quantization.md and contract/formats.ts.
+// format (I8 for q8, U8 nibbles for q4) beside `<name>_scale` (F32) and, for static q8, `<name>_input_scale` (F32
+// [1]), with the scheme in __metadata__, so fromPretrained reloads them without re-quantizing. Byte layouts: docs/quantization.md and contract/formats.ts.
 import { encodeQ4, FORMATS, isFormatName, Q4_GROUP, Q4_GROUPS, type FormatName } from "../contract/formats.js";
 import { FormatError } from "../errors.js";
 import { toFloat32, type TensorMap } from "../io/raw-tensor.js";
 import { writeSafetensors, type TensorToWrite } from "../io/safetensors.js";
 import type { GermConfig } from "../model/config.js";
-import { projectionWeights } from "../model/weights.js";
+import { inputScaleName, projectionWeights } from "../model/weights.js";
 
 /** __metadata__ keys of a quantized checkpoint. */
-export const META = { format: "germ.weight_format", version: "germ.version", group: "germ.q4_group", smoothQuant: "germ.smoothquant_alpha" } as const;
+export const META = {
+  format: "germ.weight_format", version: "germ.version", group: "germ.q4_group", smoothQuant: "germ.smoothquant_alpha",
+  activationScales: "germ.activation_scales",
+} as const;
+
+/**
+ * Whether a checkpoint declares static activation scales (`"germ.activation_scales": "static"`; absent or "dynamic":
+ * per token at run time). Only q8 has them; an unknown value, or static without q8, is a FormatError naming the key.
+ * @category Quantized checkpoints
+ * @example
+ * checkpointStaticScales({ "germ.weight_format": "q8", "germ.version": "1", "germ.activation_scales": "static" }, "model.safetensors"); // true
+ */
+export function checkpointStaticScales(metadata: Record<string, string>, file: string): boolean {
+  const v = metadata[META.activationScales];
+  if (v === undefined || v === "dynamic") return false;
+  if (v !== "static") throw new FormatError(`${file}: __metadata__ "${META.activationScales}" = ${JSON.stringify(v.slice(0, 40))}; expected "static" or "dynamic"`);
+  if (metadata[META.format] !== "q8") throw new FormatError(`${file}: __metadata__ "${META.activationScales}" = "static" needs "${META.format}" = "q8" (int8 activations)`);
+  return true;
+}
 
 /**
  * The projection format a checkpoint declares (null for a plain float checkpoint); an unknown scheme is a FormatError.
@@ -53,11 +71,15 @@ export function checkpointQ4Group(metadata: Record<string, string>, file: string
  * const { tensors } = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
  * const q8 = quantizeCheckpoint(tensors, model.config, "q8"); // model.safetensors bytes, ~1/4 of f32
  * const q4 = quantizeCheckpoint(tensors, model.config, "q4", {}, 128); // q4 with one scale per 128 weights
+ * // static q8: a calibrated activation scale per projection weight, by name (model.quantize measures them)
+ * const fixed = quantizeCheckpoint(tensors, model.config, "q8", {}, 32, new Map([["bert.encoder.layer.0.mlp.wo.weight", 0.02], …]));
  */
-export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}, group = Q4_GROUP): Uint8Array {
+export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}, group = Q4_GROUP,
+  inputScales?: ReadonlyMap<string, number>): Uint8Array {
   const f = FORMATS[format];
   if (f.scales === "none") throw new FormatError(`quantizeCheckpoint: ${format} is not a quantized format`);
   if (!Q4_GROUPS.includes(group) || (format !== "q4" && group !== Q4_GROUP)) throw new FormatError(`quantizeCheckpoint: group size ${group} (q4 groups are ${Q4_GROUPS.join(", ")})`);
+  if (inputScales && format !== "q8") throw new FormatError(`quantizeCheckpoint: static activation scales are for q8 (int8 activations), not ${format}`);
   const projections = projectionWeights(tensors, cfg);
   const out = new Map<string, TensorToWrite>();
   for (const [name, t] of tensors) {
@@ -67,8 +89,16 @@ export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: 
     const enc = format === "q4" ? encodeQ4(toFloat32(t, name), n, k, group) : f.encode(toFloat32(t, name), n, k);
     out.set(name, { dtype: format === "q8" ? "I8" : "U8", shape: format === "q8" ? [n, k] : [n, f.dataBytes(n, k) / n], data: enc.data });
     out.set(`${name}_scale`, { dtype: "F32", shape: format === "q8" ? [n] : [n, enc.scales!.length / n], data: enc.scales! });
+    if (inputScales) out.set(inputScaleName(name), { dtype: "F32", shape: [1], data: Float32Array.of(checkedInputScale(inputScales, name)) });
   }
   const metadata: Record<string, string> = { ...extraMetadata, [META.format]: format, [META.version]: "1" };
+  if (inputScales) metadata[META.activationScales] = "static";
   if (format === "q4") metadata[META.group] = String(group);
   return writeSafetensors(out, metadata);
+}
+
+function checkedInputScale(inputScales: ReadonlyMap<string, number>, name: string): number {
+  const s = Math.fround(inputScales.get(name) ?? NaN);
+  if (!(s > 0 && Number.isFinite(s))) throw new FormatError(`quantizeCheckpoint: static activation scale of "${name}" is ${inputScales.get(name)}; every q8 projection needs a finite one > 0`);
+  return s;
 }
