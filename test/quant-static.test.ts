@@ -4,14 +4,17 @@
 // against the f32 goldens on every fixture model, static beside dynamic (measured numbers: docs/quantization.md).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { GermModel } from "../src/pipeline/germ-model.js";
 import { quantizeRows } from "../src/contract/formats.js";
 import { readSafetensors, writeSafetensors, type TensorToWrite } from "../src/io/safetensors.js";
 import type { ModelSource } from "../src/io/checkpoint.js";
 import { FormatError, InputError } from "../src/errors.js";
+import { parseCliArgs } from "../src/cli/args.js";
 import { assertClose, cosine } from "./helpers/compare.js";
 import { fixturesDir, NO_FIXTURES, readJson } from "./helpers/fixtures.js";
 import { GOLDEN_MODELS } from "./helpers/golden-checks.js";
@@ -231,3 +234,34 @@ for (const name of GOLDEN_MODELS) {
   });
 }
 
+
+test("germ quantize --static-activations --calibration: usage rules; the compiled CLI writes the model quantize() makes", { skip }, async () => {
+  const base = ["quantize", "--model", "m", "--out", "o"];
+  for (const [argv, re] of [
+    [[...base, "--dtype", "q8", "--static-activations"], /--static-activations and --calibration go together/],
+    [[...base, "--dtype", "q4", "--static-activations", "--calibration", "c.fa"], /--static-activations applies to --dtype q8/],
+    [[...base, "--dtype", "q8", "--calibration", "c.fa"], /--calibration is for --smooth-quant or --static-activations/],
+    [["embed", "x.fa", "--model", "m", "--static-activations"], /apply to quantize only/],
+  ] as [string[], RegExp][]) assert.throws(() => parseCliArgs(argv), re, argv.join(" "));
+  const parsed = parseCliArgs([...base, "--dtype", "q8", "--static-activations", "--smooth-quant", "0.5", "--calibration", "c.fa"]);
+  assert.ok(parsed.kind === "run" && parsed.options.staticActivations && parsed.options.smoothQuant === 0.5 && parsed.options.calibration === "c.fa");
+
+  const dir = join(root!, "tiny-softmax1"), tmp = mkdtempSync(join(tmpdir(), "germ-static-cli-"));
+  try {
+    const fasta = join(tmp, "calibration.fa"), out = join(tmp, "q8-static");
+    writeFileSync(fasta, CALIBRATION.map((s, i) => `>c${i}\n${s}\n`).join(""));
+    const main = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+    const r = await new Promise<{ code: number; stderr: string }>((res) => execFile(process.execPath,
+      [main, "quantize", "--model", dir, "--dtype", "q8", "--static-activations", "--calibration", fasta, "--out", out, "--device", "reference"],
+      (err, _stdout, stderr) => res({ code: err ? Number(err.code ?? 1) : 0, stderr })));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /static activation scales/);
+    const f32 = await load("tiny-softmax1");
+    const [cli, api] = [await GermModel.fromPretrained(out, { device: "reference" }), await staticQ8(f32)];
+    try {
+      const texts = randomDna(5, 3);
+      const [a, b] = [await hidden(cli, texts), await hidden(api, texts)];
+      a.forEach((v, i) => assert.deepEqual([...v], [...b[i]], `CLI = quantize(), sequence ${i}`));
+    } finally { [f32, cli, api].forEach((m) => m.dispose()); }
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
+});

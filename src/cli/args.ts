@@ -55,8 +55,12 @@ export interface CliOptions {
     warmupSteps: number; weightDecay: number; maxGradNorm: number | null; seed: number; numLabels?: number; recompute: boolean;
     /** Dropout: LoRA input (default 0.05, GERM's recipe) and hidden (default: config.json's hidden_dropout_prob). */
     loraDropout: number; hiddenDropout?: number };
-  /** quantize: SmoothQuant (q8) with calibration sequences from a file. */
-  smoothQuant?: { alpha: number; calibration: string };
+  /** quantize: the calibration sequences' file (for smoothQuant and staticActivations). */
+  calibration?: string;
+  /** quantize: SmoothQuant α (q8), calibrated on `calibration`. */
+  smoothQuant?: number;
+  /** quantize --static-activations: one q8 activation scale per projection input, calibrated on `calibration`. */
+  staticActivations?: boolean;
   /** quantize --dtype q4: weights per scale (32, 64 or 128); undefined is 32. */
   groupSize?: number;
   /** --shard i/N: this run takes records k with k mod N = i - 1, and its output stores each k (shard.ts). */
@@ -85,7 +89,7 @@ export type ParsedArgs = { kind: "help"; command?: Command } | { kind: "version"
 
 export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
        germ outliers <input>... --model A [--model B ...] [--dtype T ...] [--plot chart.svg]
-       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5 --calibration seqs.fa]
+       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5] [--static-activations] [--calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
        germ merge <out.npy|.tsv|.jsonl|.parquet> <shard>...   (the outputs of --shard i/N runs, in input order)
 
@@ -205,7 +209,7 @@ const OPTIONS = {
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
   "lora-dropout": { type: "string" }, "hidden-dropout": { type: "string" },
-  calibration: { type: "string" }, "smooth-quant": { type: "string" }, "group-size": { type: "string" },
+  calibration: { type: "string" }, "smooth-quant": { type: "string" }, "group-size": { type: "string" }, "static-activations": { type: "boolean" },
   "max-batch-tokens": { type: "string" }, layer: { type: "string" }, window: { type: "string" }, stride: { type: "string" },
   "window-unit": { type: "string" }, aggregate: { type: "string" }, "per-token": { type: "boolean" },
   metrics: { type: "string" }, shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
@@ -282,8 +286,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   }
   const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute",
     "lora-dropout", "hidden-dropout"] as const;
-  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined || v["group-size"] !== undefined)) {
-    throw new UsageError(`${command}: --calibration, --smooth-quant and --group-size apply to quantize only`);
+  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined || v["group-size"] !== undefined || v["static-activations"])) {
+    throw new UsageError(`${command}: --calibration, --smooth-quant, --static-activations and --group-size apply to quantize only`);
   }
   if (command !== "finetune") {
     const f = trainFlags.find((k) => v[k] !== undefined);
@@ -299,8 +303,14 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (models.length === 0) throw new UsageError("quantize: --model is required");
     if (dtype !== "q8" && dtype !== "q4") throw new UsageError("quantize: --dtype q8 or --dtype q4 is required");
     if (!v.out) throw new UsageError("quantize: --out <dir> is required");
-    if ((v["smooth-quant"] === undefined) !== (v.calibration === undefined)) throw new UsageError("quantize: --smooth-quant and --calibration go together (SmoothQuant calibrates on those sequences)");
+    if (v.calibration === undefined) {
+      if (v["smooth-quant"] !== undefined) throw new UsageError("quantize: --smooth-quant and --calibration go together (SmoothQuant calibrates on those sequences)");
+      if (v["static-activations"]) throw new UsageError("quantize: --static-activations and --calibration go together (the scales are measured on those sequences)");
+    } else if (v["smooth-quant"] === undefined && !v["static-activations"]) {
+      throw new UsageError("quantize: --calibration is for --smooth-quant or --static-activations (they calibrate on its sequences)");
+    }
     if (v["smooth-quant"] !== undefined && dtype !== "q8") throw new UsageError("quantize: --smooth-quant applies to --dtype q8 (int8 activations)");
+    if (v["static-activations"] && dtype !== "q8") throw new UsageError("quantize: --static-activations applies to --dtype q8 (int8 activations)");
     if (v["group-size"] !== undefined && (dtype !== "q4" || !Q4_GROUPS.includes(Number(v["group-size"])))) {
       throw new UsageError(`quantize: --group-size ${v["group-size"].slice(0, 20)}: ${dtype === "q4" ? `q4 groups are ${Q4_GROUPS.join(", ")}` : "applies to --dtype q4"}`);
     }
@@ -361,7 +371,9 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       resume: v.resume ?? false,
       metrics: v.metrics,
       verbosity,
-      smoothQuant: v["smooth-quant"] === undefined ? undefined : { alpha: positiveNumber("--smooth-quant", v["smooth-quant"]), calibration: v.calibration! },
+      calibration: v.calibration,
+      smoothQuant: v["smooth-quant"] === undefined ? undefined : positiveNumber("--smooth-quant", v["smooth-quant"]),
+      staticActivations: v["static-activations"] ?? false,
       groupSize: v["group-size"] === undefined ? undefined : Number(v["group-size"]),
       train: cmd !== "finetune" ? undefined : {
         train: v.train!, dev: v.dev, test: v.test,

@@ -51,20 +51,22 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
       throw new UsageError("refusing to write binary NPY to a terminal; use --out FILE or a pipe");
     }
     if (opts.command === "quantize") {
-      const sq = opts.smoothQuant, group = opts.groupSize;
-      // Plain q8/q4 quantize at load; SmoothQuant and other q4 group sizes go through model.quantize().
-      const viaQuantize = sq !== undefined || group !== undefined;
-      model = await loadModel(opts.model, { device: sq ? opts.device : "reference", dtype: viaQuantize ? undefined : opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
+      const { smoothQuant: sq, staticActivations: st, groupSize: group } = opts;
+      // Plain q8/q4 quantize at load; SmoothQuant, static activation scales and other q4 group sizes go through
+      // model.quantize().
+      const calibrated = sq !== undefined || st === true;
+      const viaQuantize = calibrated || group !== undefined;
+      model = await loadModel(opts.model, { device: calibrated ? opts.device : "reference", dtype: viaQuantize ? undefined : opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
       if (viaQuantize) {
-        // SmoothQuant: calibrate the float model on the sequences, then write its q8 copy.
-        const calibration = sq ? (await readRecords({ ...opts, inputs: [sq.calibration], inputFormat: "auto" }, io)).map((r) => r.sequence) : undefined;
+        // Calibrated: run the float model on the sequences (SmoothQuant's ranges, the static scales), then write its q8 copy.
+        const calibration = calibrated ? (await readRecords({ ...opts, inputs: [opts.calibration!], inputFormat: "auto" }, io)).map((r) => r.sequence) : undefined;
         const q = await model.quantize(opts.dtype === "q8"
-          ? { weights: "int8", activations: "int8", calibration, smoothQuant: sq?.alpha }
+          ? { weights: "int8", activations: "int8", calibration, smoothQuant: sq, ...(st ? { activationScales: "static" as const } : {}) }
           : { weights: "int4", activations: "f32", groupSize: group });
         try { await q.save(opts.out!); } finally { q.dispose(); }
       } else await model.save(opts.out!);
       progress.clear();
-      progress.note(`wrote ${opts.dtype} model${group ? ` (groups of ${group})` : ""}${sq ? ` (SmoothQuant α ${sq.alpha})` : ""} to ${opts.out}`);
+      progress.note(`wrote ${opts.dtype} model${group ? ` (groups of ${group})` : ""}${sq ? ` (SmoothQuant α ${sq})` : ""}${st ? " (static activation scales)" : ""} to ${opts.out}`);
       return 0;
     }
     if (opts.command === "finetune") {

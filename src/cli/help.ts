@@ -71,13 +71,15 @@ ${ADAPTER}`, SCALE, COMMON], "germ predict test.csv --model ./germ --adapter ./m
   -o, --out FILE          write there instead of stdout
   --plot FILE.svg         the per-layer kurtosis and inf-norm chart, one line per model
 ${ADAPTER}`, COMMON], "germ outliers reads.fq --model zhihan1996/DNABERT-2-117M --model magicslabnu/GERM --attn-softmax vanilla --attn-softmax softmax1 --plot chart.svg"),
-  quantize: text("germ quantize --model M --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5 --calibration seqs.fa]", "Write the model with q8 or q4 projection weights to a directory that --model then loads as it is.", [`Options:
+  quantize: text("germ quantize --model M --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5] [--static-activations] [--calibration seqs.fa]", "Write the model with q8 or q4 projection weights to a directory that --model then loads as it is.", [`Options:
   -m, --model M           the float model (directory, URL or hub id)
   --dtype T               q8 | q4
   -o, --out DIR           where the quantized model goes
   --group-size G          q4: weights per scale, 32 (default) | 64 | 128
   --smooth-quant A        SmoothQuant α (q8), calibrated on --calibration's sequences
-  --calibration F         sequences for SmoothQuant
+  --static-activations    q8: one activation scale per projection input (max |x| / 127 over --calibration's
+                          tokens) instead of one per token at run time
+  --calibration F         sequences for --smooth-quant and --static-activations
   --device D              backend for the calibration run`, COMMON], "germ quantize --model ./germ --dtype q8 --out ./germ-q8"),
   finetune: text("germ finetune --model M --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>", "Train a LoRA adapter on GUE-style CSV files (sequence,label) and write it as a PEFT directory.", [MODEL, `Fine-tuning:
   --train F, --dev F, --test F   CSV files with 'sequence' and 'label' columns

@@ -25,7 +25,10 @@ export interface CliModel {
   /** Write the model as a directory (quantize). */
   save(dir: string): Promise<void>;
   /** quantize: a q8 copy (SmoothQuant-calibrated on the given sequences) or a q4 copy with other group sizes. */
-  quantize(opts: { weights: "int8" | "int4"; activations: "int8" | "f32"; calibration?: string[]; smoothQuant?: number; groupSize?: number }): Promise<CliModel>;
+  quantize(opts: {
+    weights: "int8" | "int4"; activations: "int8" | "f32"; calibration?: string[]; smoothQuant?: number; groupSize?: number;
+    activationScales?: "dynamic" | "static";
+  }): Promise<CliModel>;
   readonly config: { numHiddenLayers: number; hiddenSize?: number };
   dispose(): void;
 }
