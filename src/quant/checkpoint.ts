@@ -71,8 +71,9 @@ export function checkpointQ4Group(metadata: Record<string, string>, file: string
  * const { tensors } = readSafetensors(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
  * const q8 = quantizeCheckpoint(tensors, model.config, "q8"); // model.safetensors bytes, ~1/4 of f32
  * const q4 = quantizeCheckpoint(tensors, model.config, "q4", {}, 128); // q4 with one scale per 128 weights
- * // static q8: a calibrated activation scale per projection weight, by name (model.quantize measures them)
- * const fixed = quantizeCheckpoint(tensors, model.config, "q8", {}, 32, new Map([["bert.encoder.layer.0.mlp.wo.weight", 0.02], …]));
+ * // static q8: an activation scale per projection weight name (model.quantize({ activationScales: "static" }) calibrates them)
+ * const scales = new Map([...tensors.keys()].map((name): [string, number] => [name, 0.02]));
+ * const fixed = quantizeCheckpoint(tensors, model.config, "q8", {}, 32, scales);
  */
 export function quantizeCheckpoint(tensors: TensorMap, cfg: GermConfig, format: FormatName, extraMetadata: Record<string, string> = {}, group = Q4_GROUP,
   inputScales?: ReadonlyMap<string, number>): Uint8Array {
