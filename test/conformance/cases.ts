@@ -257,6 +257,12 @@ const FORWARD_CASES: OpCase[] = [
   // q4: every backend dequantizes to the same f32 weights (q·scale), so the f32 GEMM bound holds. k straddles the
   // 32-element group (7, 33, 65) and is a multiple of it (64, 768).
   ...[[1, 1, 7], [3, 5, 33], [65, 129, 65], [4, 8, 64], [7, 768, 768]].map(([m, n, k]) => linearCase(m, n, k, true, "q4", m === 65)),
+  // q4 at small m: a block of one row unpacks in registers, 2+ rows use dequantized panels, so the invariant's blocks
+  // of 1–5 rows check that both give the same bits. Odd k, k mod 32 ≠ 0, k < 4, n mod 8 ≠ 0, n = 1, an odd panel count
+  // (40 = 5 panels), and m 129 (its last block is one row).
+  ...[[1, 40, 35], [1, 23, 97], [1, 8, 3], [2, 16, 45], [3, 13, 33], [5, 24, 31], [8, 17, 65], [9, 1, 67], [129, 24, 35]]
+    .map(([m, n, k]) => linearCase(m, n, k, true, "q4")),
+  linearCase(1, 40, 35, false, "q4"),
   ...(["vanilla", "softmax1"] as const).flatMap((s) => [
     attentionCase([1], 4, 16, s), attentionCase([3, 4, 5], 4, 16, s, 0, 1, true), attentionCase([63, 64, 65], 4, 16, s),
     attentionCase([127, 1, 129], 2, 32, s), attentionCase([7, 33], 12, 64, s, 0, 1, s === "softmax1"), attentionCase([9, 17], 6, 8, s),
