@@ -45,6 +45,14 @@ function memorySource(dir: string, weights: Uint8Array): ModelSource {
   return { location: "memory", get: async (f) => files[f] ?? null };
 }
 
+/** A fixture's f32 model, its static q8 copy saved to a fresh directory, and the golden input texts. */
+async function savedStatic(name: string): Promise<{ texts: string[]; f32: GermModel; q: GermModel; out: string }> {
+  const dir = join(root!, name), g = readJson(join(dir, "golden.json"));
+  const f32 = await load(name), q = await staticQ8(f32), out = mkdtempSync(join(tmpdir(), "germ-static-"));
+  await q.save(out);
+  return { texts: (g.sequences as any[]).map((s) => s.text as string), f32, q, out };
+}
+
 test("quantizeRows with a fixed scale: every row takes it, ties round half to even, values beyond ±127·s clamp", () => {
   const s = 0.25;
   const { q, scales } = quantizeRows(new Float32Array([0.125, 0.375, -0.625, 31.75, 40, -1e30, 0, 31.875]), 2, 4, s);
@@ -57,13 +65,8 @@ test("quantizeRows with a fixed scale: every row takes it, ties round half to ev
 });
 
 test("static q8: every projection stores its calibrated input scale (max |x| / 127 over the calibration tokens); save → reload is bit-identical", { skip }, async () => {
-  const name = "tiny-softmax1-cls", dir = join(root!, name), g = readJson(join(dir, "golden.json"));
-  const texts = (g.sequences as any[]).map((s) => s.text as string);
-  const f32 = await load(name);
-  const out = mkdtempSync(join(tmpdir(), "germ-static-"));
+  const { texts, f32, q, out } = await savedStatic("tiny-softmax1-cls");
   try {
-    const q = await staticQ8(f32);
-    await q.save(out);
     const { tensors, metadata } = readSafetensors(readFileSync(join(out, "model.safetensors")), "model.safetensors");
     assert.equal(metadata["germ.activation_scales"], "static");
     const scale = (w: string) => {
@@ -101,13 +104,8 @@ test("static q8: every projection stores its calibrated input scale (max |x| / 1
 // each backend within the measured distance of the reference: worst cosine 0.9999952 (Wasm) / 0.9999990 (WebGPU on
 // lavapipe), max |Δ logit| 7.2e-3 / 0.
 test("static q8 on Wasm (×1 = ×2 bit for bit) and WebGPU matches the reference model", { skip }, async () => {
-  const name = "tiny-softmax1-cls", dir = join(root!, name), g = readJson(join(dir, "golden.json"));
-  const texts = (g.sequences as any[]).map((s) => s.text as string);
-  const f32 = await load(name);
-  const out = mkdtempSync(join(tmpdir(), "germ-static-"));
+  const { texts, f32, q, out } = await savedStatic("tiny-softmax1-cls");
   try {
-    const q = await staticQ8(f32);
-    await q.save(out);
     const want = await hidden(q, texts), wantLogits = (await q.classify(texts)).map((c) => c.logits);
     q.dispose();
     const seen = new Map<string, Float32Array[]>();
