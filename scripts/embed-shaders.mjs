@@ -29,7 +29,8 @@ const { preprocess, WgslPreprocessError } = await import("./wgsl-preprocess.mjs"
 // linearF16: w is array<f16>, widened to f32 as the tile is loaded (same tiling and summation order; the only
 // numeric change is the weight rounding done on the host). Needs shader-f16.
 // linearQ4: w is q4's bytes (array<u32>, 8 nibbles per word) plus a group-scale binding, dequantized to f32 as the
-// tile is loaded (same tiling and summation order).
+// tile is loaded (same tiling and summation order). linearQ4H: the same with f16 scales (array<f16>, widened: the
+// values are exact halves), for half the scale bytes; needs shader-f16.
 // linearQ8 / linearQ8Dot4: the W8A8 GEMM after quantizeRows; the same integer sums, unpacked with extractBits or
 // with dot4I8Packed (which only exists where the packed_4x8_integer_dot_product language feature does, so it cannot
 // be an override branch: a shader naming it fails to compile without the feature).
@@ -37,6 +38,7 @@ const VARIANTS = {
   linear: { file: "linear.wgsl", defines: {} },
   linearF16: { file: "linear.wgsl", defines: { W_F16: true } },
   linearQ4: { file: "linear.wgsl", defines: { W_Q4: true } },
+  linearQ4H: { file: "linear.wgsl", defines: { W_Q4: true, SCALES_F16: true } },
   linearQ8: { file: "linear-q8.wgsl", defines: {} },
   linearQ8Dot4: { file: "linear-q8.wgsl", defines: { DOT4: true } },
 };

@@ -5,6 +5,10 @@
 // #if W_F16
 // linearF16 (W_F16): w is array<f16>, widened to f32 as the tile is loaded; needs shader-f16.
 enable f16;
+// #elif SCALES_F16
+// linearQ4H (W_Q4 + SCALES_F16): linearQ4 whose group scales are IEEE halves (exactly the f32 values every other
+// backend uses: Weight.fromEncoded stores them so only when they are), widened as they are read; needs shader-f16.
+enable f16;
 // #endif
 // #if W_Q4
 // linearQ4 (W_Q4): w is the q4 bytes as array<u32> (formats.ts: rows of ⌈k/32⌉ groups of 16 bytes, 8 nibbles per
@@ -27,13 +31,21 @@ struct Params { m: u32, n: u32, k: u32 }
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 // #if W_Q4
+// #if SCALES_F16
+@group(0) @binding(4) var<storage, read> wscale: array<f16>;
+// #else
 @group(0) @binding(4) var<storage, read> wscale: array<f32>;
+// #endif
 @group(0) @binding(5) var<uniform> params: Params;
 // Weight (row, c) of a q4 matrix with k columns: its nibble, minus 8, times its group's scale.
 fn q4Weight(row: u32, c: u32, k: u32) -> f32 {
   let groups = (k + 31u) / 32u;
   let q = i32(extractBits(w[row * groups * 4u + c / 8u], 4u * (c % 8u), 4u)) - 8;
+  // #if SCALES_F16
+  return f32(q) * f32(wscale[row * groups + c / 32u]);
+  // #else
   return f32(q) * wscale[row * groups + c / 32u];
+  // #endif
 }
 // #else
 @group(0) @binding(4) var<uniform> params: Params;

@@ -72,6 +72,22 @@ test("linearQ4 is linear with q4 weights: the w binding type, a scales binding, 
   assert.equal(q4.file, "shaders/linear.wgsl [W_Q4]");
 });
 
+test("linearQ4H is linearQ4 with f16 scales: enable f16, the scales binding type and the widening read, nothing else", () => {
+  const base = SHADERS.linearQ4, h = SHADERS.linearQ4H;
+  assert.deepEqual(lineDiff(codeLines(base.code), codeLines(h.code)), [
+    ["+", "enable f16;"],
+    ["-", "@group(0) @binding(4) var<storage, read> wscale: array<f32>;"],
+    ["+", "@group(0) @binding(4) var<storage, read> wscale: array<f16>;"],
+    ["-", "  return f32(q) * wscale[row * groups + c / 32u];"],
+    ["+", "  return f32(q) * f32(wscale[row * groups + c / 32u]);"],
+  ]);
+  assert.equal(codeLines(h.code)[0], "enable f16;", "enable f16 comes before every declaration");
+  assert.doesNotMatch(base.code, /f16/, "the f32-scale kernel has no f16 code");
+  assert.deepEqual(h.params, base.params);
+  assert.deepEqual(h.overrides, base.overrides);
+  assert.equal(h.file, "shaders/linear.wgsl [SCALES_F16, W_Q4]");
+});
+
 test("linearQ8Dot4 is linearQ8 with dot4I8Packed on packed words instead of unpacked vec4i dot products, nothing else", () => {
   const base = SHADERS.linearQ8, dot4 = SHADERS.linearQ8Dot4;
   assert.deepEqual(lineDiff(codeLines(base.code), codeLines(dot4.code)), [

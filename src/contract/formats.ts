@@ -185,12 +185,17 @@ const q4Groups = (cols: number, group: number): number => Math.ceil(cols / group
 /**
  * Reference q4 quantizer with scales per `group` (32, 64 or 128) elements along k: symmetric, s = max|w|/7 (f32),
  * q = round_half_even(w / s) clamped to −7…7, stored as q + 8, two per byte; scales [rows, ⌈cols/group⌉].
+ * `scaleDtype` "f16": s is then rounded to the nearest half (s = f16(f32(max|w|/7))) before q is computed with it,
+ * so the scales are exact halves: stored in half the bytes (F16 in a checkpoint, f16 on WebGPU) with the same values
+ * on every backend.
  * @category Weight formats
  * @example
  * const { data, scales } = encodeQ4(new Float32Array(128).fill(0.5), 1, 128, 64); // 64 bytes, 2 scales
+ * const h = encodeQ4(new Float32Array(128).fill(0.5), 1, 128, 32, "f16"); // scales: 4 exact halves
  */
-export function encodeQ4(values: Float32Array, rows: number, cols: number, group = Q4_GROUP): EncodedWeight {
+export function encodeQ4(values: Float32Array, rows: number, cols: number, group = Q4_GROUP, scaleDtype: "f32" | "f16" = "f32"): EncodedWeight {
   checkQ4Group(group);
+  if (scaleDtype !== "f32" && scaleDtype !== "f16") throw new InputError(`q4 scale dtype ${JSON.stringify(String(scaleDtype).slice(0, 20))}: expected "f32" or "f16"`);
   const g = q4Groups(cols, group), rowBytes = q4Blocks(cols) * (Q4_GROUP / 2);
   const data = new Uint8Array(rows * rowBytes).fill(0x88), scales = new Float32Array(rows * g);
   for (let r = 0; r < rows; r++) {
@@ -198,7 +203,8 @@ export function encodeQ4(values: Float32Array, rows: number, cols: number, group
       const c0 = b * group, c1 = Math.min(cols, c0 + group);
       let m = 0;
       for (let c = c0; c < c1; c++) m = Math.max(m, Math.abs(values[r * cols + c]));
-      const s = Math.fround(m / 7);
+      const s = scaleDtype === "f16" ? f16BitsToF32(f32ToF16Bits(Math.fround(m / 7))) : Math.fround(m / 7);
+      if (s === Infinity) throw new InputError(`q4 with f16 scales: row ${r}, group ${b}: max |w| = ${m} needs a scale above the largest half (65504)`);
       scales[r * g + b] = s;
       for (let c = c0; c < c1; c++) {
         const q = s === 0 ? 0 : Math.max(-7, Math.min(7, roundHalfEven(Math.fround(values[r * cols + c] / s))));

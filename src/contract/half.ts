@@ -54,3 +54,9 @@ export function fromHalfBits(bits: Uint16Array, n = bits.length): Float32Array {
   for (let i = 0; i < n; i++) out[i] = f16BitsToF32(bits[i]);
   return out;
 }
+
+/** Whether every value is exactly an IEEE half (f16 storage then loses nothing). */
+export function halfExact(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (f16BitsToF32(f32ToF16Bits(values[i])) !== values[i] && !Number.isNaN(values[i])) return false;
+  return true;
+}

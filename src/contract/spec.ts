@@ -26,6 +26,12 @@ export interface WeightArg {
   data: BufferId;
   /** f32 scales (per row or per block, as the format says); absent for plain float formats. */
   scales?: BufferId;
+  /**
+   * q4 only: `scales` holds IEEE halves (2 bytes each) that are exactly the f32 scales (Weight.fromEncoded stores
+   * them so only then, on a backend whose linear supports `{ format: "q4", scalesF16: true }`): the same values in
+   * half the bytes.
+   */
+  scalesF16?: boolean;
   /** One of formats.ts's FORMATS. */
   format: FormatName;
   /** Set by Backend.prepareWeight: `data` is in that backend's private GEMM layout. */
@@ -156,8 +162,8 @@ export const OP_NAMES: readonly OpName[] = ["linear", "attention", "layerNorm", 
  * @category Op contract
  */
 export interface OpNeeds {
-  /** The weight format of the GEMM. */
-  linear: { format: FormatName };
+  /** The weight format of the GEMM, and whether its (q4) scales are stored as halves. */
+  linear: { format: FormatName; scalesF16?: boolean };
   /** Softmax kind, head size, and whether a key mask or a query-row range is passed. */
   attention: { softmax: SoftmaxKind; headDim: number; mask?: boolean; rows?: boolean };
   /** No compile-time facts. */
@@ -207,7 +213,10 @@ export interface OpNeeds {
  */
 export function needsOf<K extends OpName>(op: K, args: OpArgs[K]): OpNeeds[K] {
   switch (op) {
-    case "linear": return { format: (args as OpArgs["linear"]).w.format } as OpNeeds[K];
+    case "linear": {
+      const w = (args as OpArgs["linear"]).w;
+      return { format: w.format, ...(w.scalesF16 ? { scalesF16: true } : {}) } as OpNeeds[K];
+    }
     case "attention": {
       const a = args as OpArgs["attention"];
       return { softmax: a.softmax, headDim: a.headDim, mask: a.keyMask !== undefined, ...(a.rows ? { rows: true } : {}) } as OpNeeds[K];

@@ -2,6 +2,7 @@
 // prepared once (Backend.prepareWeight) when it is made, so no kernel ever repacks a weight behind a reader's back.
 import type { Backend, BufferId } from "../contract/backend.js";
 import { FORMATS, type EncodedWeight, type FormatName } from "../contract/formats.js";
+import { halfExact } from "../contract/half.js";
 import type { WeightArg } from "../contract/spec.js";
 import { InputError, ShapeError } from "../errors.js";
 import { Tensor } from "./tensor.js";
@@ -80,8 +81,10 @@ export class Weight {
     }
     const data = Tensor.fromBytes(backend, format, w.data, shape);
     if (want === 0) return Weight.fromTensor(data);
-    const scales = Tensor.from(backend, w.scales!, [want]);
-    const source: WeightArg = { data: data.buf, scales: scales.buf, format, ...(inputScale !== undefined ? { inputScale } : {}) };
+    // q4 scales that are exact halves (quantize({ scales: "f16" }) makes them) go in half the bytes where linear reads them so.
+    const halves = format === "q4" && backend.supports("linear", { format, scalesF16: true }) === true && halfExact(w.scales!);
+    const scales = Tensor.from(backend, w.scales!, [want], halves ? "f16" : "f32");
+    const source: WeightArg = { data: data.buf, scales: scales.buf, format, ...(halves ? { scalesF16: true } : {}), ...(inputScale !== undefined ? { inputScale } : {}) };
     const arg = backend.prepareWeight(source, n, k, true);
     const owned = [arg.data, arg.scales ?? scales.buf];
     if (arg.data !== data.buf) data.dispose();

@@ -25,6 +25,7 @@ function linearInt8(b: RefContext, { x, w, bias, out, m, n, k }: OpArgs["linear"
 }
 
 export const linear: Kernel<"linear", RefContext> = {
+  supports: ({ scalesF16 }) => (scalesF16 ? { reason: "f16 q4 scales are a WebGPU storage form; the reference keeps them as f32 (the same values)" } : true),
   run(b, args) {
     if (FORMATS[args.w.format].activations === "int8-row") { linearInt8(b, args); return; }
     const { x, w, bias, out, m, n, k } = args;

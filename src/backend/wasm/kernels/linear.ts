@@ -9,7 +9,8 @@ import type { KernelHost } from "./host.js";
 const MB = 128;
 
 export const linear: Kernel<"linear", KernelHost> = {
-  supports: ({ format }, caps) => {
+  supports: ({ format, scalesF16 }, caps) => {
+    if (scalesF16) return { reason: "f16 q4 scales are a WebGPU storage form; wasm keeps them as f32 (the same values)" };
     if (format === "f32" || format === "q4") return true;
     if (format === "q8") return caps.int8Dot ? true : { reason: "weight format q8 needs i32x4.dot_i16x8_s (caps.int8Dot)" };
     return { reason: `weight format ${format} is not implemented on wasm (f32, q8, q4)` };

@@ -31,7 +31,8 @@ function runQ8(k: KernelContext, a: OpArgs["linear"], r0: number, m: number): vo
 }
 
 export const linear: Kernel<"linear", KernelContext> = {
-  supports: ({ format }, caps) => {
+  supports: ({ format, scalesF16 }, caps) => {
+    if (scalesF16 && (format !== "q4" || !caps.f16)) return { reason: `${format} weights with f16 scales need q4 and shader-f16 (${caps.description})` };
     if (format !== "q8" && !VARIANT[format]) return { reason: `weight format ${format} is not implemented on webgpu` };
     if (format === "f16" && !caps.f16) return { reason: `f16 weights need the shader-f16 feature, which this adapter (${caps.description}) lacks` };
     return true;
@@ -49,7 +50,7 @@ export const linear: Kernel<"linear", KernelContext> = {
       if (a.w.format === "q8") { runQ8(k, a, r0, m); continue; }
       const bindings = [k.buf(a.x, 4 * r0 * a.k, 4 * m * a.k), k.buf(a.w.data), k.opt(a.bias), k.buf(a.out, 4 * r0 * a.n, 4 * m * a.n)];
       if (a.w.format === "q4") bindings.push(k.buf(a.w.scales!));
-      k.dispatch(VARIANT[a.w.format]!, { HAS_BIAS: a.bias !== undefined }, bindings,
+      k.dispatch(a.w.scalesF16 ? "linearQ4H" : VARIANT[a.w.format]!, { HAS_BIAS: a.bias !== undefined }, bindings,
         { m, n: a.n, k: a.k }, [Math.ceil(a.n / 64), Math.ceil(m / 64)]);
     }
   },
