@@ -31,3 +31,4 @@ export { Weight } from "./tensor/weight.js";
 export { attention, axpy, fakeQuant, gather, gluGelu, layerNorm, linear, loraAdd, meanPool, rowStats, unary } from "./ops/ops.js";
 export type { AttentionOptions } from "./ops/ops.js";
 export { quantizeCheckpoint, checkpointFormat } from "./quant/checkpoint.js";
+export type { QuantizeCheckpointOptions } from "./quant/checkpoint.js";

@@ -646,6 +646,23 @@ test("quantize --dtype q4 --group-size 64|128: quantizes the float model with th
   assert.match(r.err, /wrote q4 model \(groups of 128\)/);
 });
 
+test("quantize --dtype q4 --scale-dtype f16: q4 with half scales; other dtypes and commands refuse the flag", async () => {
+  for (const [argv, re] of [
+    [["quantize", "--model", "m", "--dtype", "q8", "--out", "o", "--scale-dtype", "f16"], /--scale-dtype applies to --dtype q4/],
+    [["quantize", "--model", "m", "--dtype", "q4", "--out", "o", "--scale-dtype", "bf16"], /--scale-dtype/],
+    [["embed", FASTA, "--model", "m", "--scale-dtype", "f16"], /apply to quantize only/],
+  ] as [string[], RegExp][]) {
+    const r = await run(argv);
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, re);
+  }
+  const r = await run(["quantize", "--model", "m", "--dtype", "q4", "--out", "o", "--scale-dtype", "f16"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.log.opts?.dtype, undefined, "the float model is loaded");
+  assert.deepEqual(r.log.quantized, { weights: "int4", activations: "f32", scales: "f16" });
+  assert.match(r.err, /wrote q4 model \(f16 scales\)/);
+});
+
 test("end to end: tokenize reads tokenizer.json only (garbage weights and config.json; no model, backend or checkpoint code loaded)", {
   skip: !fixtures ? NO_FIXTURES : false,
 }, async () => {

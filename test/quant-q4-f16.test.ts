@@ -2,8 +2,11 @@
 // group scale to the nearest half before quantizing with it, so the scales are exact halves. WebGPU with shader-f16
 // then stores them as halves (linearQ4H: half the scale bytes) and every backend computes with the same values: its
 // linear equals the reference's bit for bit. A checkpoint stores them as F16 `<name>_scale` tensors.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { decodeQ4, encodeQ4, expandQ4Scales, FORMATS } from "../src/contract/formats.js";
 import { f16BitsToF32, f32ToF16Bits, halfExact } from "../src/contract/half.js";
 import { createBackend } from "../src/backend/create.js";
@@ -11,7 +14,13 @@ import type { Backend } from "../src/contract/backend.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import { Weight } from "../src/tensor/weight.js";
 import { linear } from "../src/ops/ops.js";
-import { InputError } from "../src/errors.js";
+import { FormatError, InputError } from "../src/errors.js";
+import { GermModel } from "../src/pipeline/germ-model.js";
+import type { ModelSource } from "../src/io/checkpoint.js";
+import { readSafetensors, writeSafetensors, type TensorToWrite } from "../src/io/safetensors.js";
+import { fixturesDir, NO_FIXTURES, readJson } from "./helpers/fixtures.js";
+import { goldenArrays } from "./helpers/golden.js";
+import { cosine } from "./helpers/compare.js";
 import { rng, uniform } from "./helpers/rng.js";
 
 const SHAPES: [m: number, n: number, k: number][] = [[1, 8, 32], [5, 13, 100], [3, 1, 33], [17, 40, 256], [2, 9, 768]];
@@ -102,3 +111,61 @@ for (const name of ["wasm", "webgpu"] as const) {
     }
   });
 }
+
+const root = fixturesDir();
+const skip = root ? false : NO_FIXTURES;
+const tmp = mkdtempSync(join(tmpdir(), "germ-q4h-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test("quantize({ weights: 'int4', scales: 'f16' }) saves F16 scales and reloads as stored: the same numbers on reference, Wasm and WebGPU", { skip }, async () => {
+  const dir = join(root!, "tiny-softmax1-cls"), g = readJson(join(dir, "golden.json")), want = goldenArrays(dir);
+  const seqs = (g.sequences as { name: string; text: string; last_hidden_state_stored?: boolean }[]).filter((s) => s.last_hidden_state_stored);
+  const f32 = await GermModel.fromPretrained(dir, { device: "reference" });
+  const out = join(tmp, "q4h");
+  try {
+    await assert.rejects(f32.quantize({ weights: "int8", scales: "f16" }), (e: Error) => e instanceof InputError && /f16 scales apply to int4 weights/.test(e.message));
+    await assert.rejects(f32.quantize({ weights: "int4", scales: "bf16" as "f16" }), (e: Error) => e instanceof InputError && /scales "bf16" must be "f32" or "f16"/.test(e.message));
+    const q = await f32.quantize({ weights: "int4", groupSize: 64, scales: "f16" });
+    let ref: Float32Array[];
+    try {
+      await q.save(out);
+      ref = (await q.forward(seqs.map((s) => s.text))).lastHiddenState;
+    } finally { q.dispose(); }
+    const { tensors } = readSafetensors(new Uint8Array(readFileSync(join(out, "model.safetensors"))), "saved");
+    const sc = tensors.get("bert.encoder.layer.0.mlp.wo.weight_scale")!;
+    assert.equal(sc.dtype, "F16");
+    assert.deepEqual(sc.shape, [f32.config.hiddenSize, Math.ceil(f32.config.intermediateSize / 64)]);
+    // the issue's q4 bound (group 32, softmax1 models) holds with f16 scales at group 64 too on this fixture
+    const cos = seqs.map((s, i) => cosine(ref[i]!, want(`${s.name}/last_hidden_state`)));
+    console.log(`# q4 group 64, f16 scales, tiny-softmax1-cls: worst cosine ${Math.min(...cos).toFixed(5)} mean ${(cos.reduce((a, b) => a + b, 0) / cos.length).toFixed(5)}`);
+    assert.ok(Math.min(...cos) >= 0.985, `worst cosine ${Math.min(...cos)}`);
+    for (const device of ["reference", "wasm", "webgpu"] as const) {
+      let re: GermModel;
+      try { re = await GermModel.fromPretrained(out, { device }); } catch (e) {
+        if (device === "webgpu" && process.env.CI !== "true") continue;
+        throw e;
+      }
+      try {
+        const got = (await re.forward(seqs.map((s) => s.text))).lastHiddenState;
+        if (device === "reference") assert.deepEqual(got, ref, "reloaded as stored: bit-identical");
+        else got.forEach((v, i) => v.forEach((x, j) => assert.ok(Math.abs(x - ref[i]![j]!) <= 1e-4 + 1e-4 * Math.abs(ref[i]![j]!), `${device} ${seqs[i]!.name}[${j}]`)));
+      } finally { re.dispose(); }
+    }
+  } finally { f32.dispose(); }
+});
+
+test("q4 checkpoints with F16 scales of the wrong count are typed errors naming the tensor", { skip }, async () => {
+  const dir = join(tmp, "q4h");
+  const edit = (fn: (t: Map<string, TensorToWrite>) => void): ModelSource => {
+    const files = new Map<string, Uint8Array>();
+    for (const f of ["config.json", "tokenizer.json", "model.safetensors"]) files.set(f, new Uint8Array(readFileSync(join(dir, f))));
+    const { tensors, metadata } = readSafetensors(files.get("model.safetensors")!, "m");
+    const m = new Map([...tensors].map(([k, t]): [string, TensorToWrite] => [k, { dtype: t.dtype, shape: t.shape, data: t.bytes }]));
+    fn(m);
+    files.set("model.safetensors", writeSafetensors(m, metadata));
+    return { location: "mem", get: async (f) => files.get(f) ?? null };
+  };
+  const key = "bert.encoder.layer.1.attention.self.Wqkv.weight_scale";
+  await assert.rejects(GermModel.fromPretrained(edit((m) => { const t = m.get(key)!; m.set(key, { ...t, shape: [t.shape[0]! / 2, t.shape[1]!], data: new Uint16Array(t.data.byteLength / 4) }); }), { device: "reference" }),
+    (e: Error) => e instanceof FormatError && e.message.includes(`"${key}" is F16`) && /needs \d+ F32 \(or F16\) scales/.test(e.message));
+});

@@ -63,6 +63,8 @@ export interface CliOptions {
   staticActivations?: boolean;
   /** quantize --dtype q4: weights per scale (32, 64 or 128); undefined is 32. */
   groupSize?: number;
+  /** quantize --scale-dtype f16: q4 scales rounded to halves (F16 in the file, f16 on WebGPU). */
+  scaleDtype?: "f32" | "f16";
   /** --shard i/N: this run takes records k with k mod N = i - 1, and its output stores each k (shard.ts). */
   shard?: Shard;
   /** --resume: keep what --out already holds (cut back to its last complete row) and go on after it. */
@@ -89,7 +91,7 @@ export type ParsedArgs = { kind: "help"; command?: Command } | { kind: "version"
 
 export const HELP = `Usage: germ <command> <input>... --model <dir|url|hub-id> [options]
        germ outliers <input>... --model A [--model B ...] [--dtype T ...] [--plot chart.svg]
-       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5] [--static-activations] [--calibration seqs.fa]
+       germ quantize --model <dir|url|hub-id> --dtype q8|q4 --out <dir> [--group-size 64] [--scale-dtype f16] [--smooth-quant 0.5] [--static-activations] [--calibration seqs.fa]
        germ finetune --model <dir|url|hub-id> --train train.csv [--dev dev.csv] [--test test.csv] --out <adapter-dir>
        germ merge <out.npy|.tsv|.jsonl|.parquet> <shard>...   (the outputs of --shard i/N runs, in input order)
 
@@ -209,7 +211,7 @@ const OPTIONS = {
   targets: { type: "string" }, "warmup-steps": { type: "string" }, "weight-decay": { type: "string" },
   "max-grad-norm": { type: "string" }, seed: { type: "string" }, "num-labels": { type: "string" }, recompute: { type: "boolean" },
   "lora-dropout": { type: "string" }, "hidden-dropout": { type: "string" },
-  calibration: { type: "string" }, "smooth-quant": { type: "string" }, "group-size": { type: "string" }, "static-activations": { type: "boolean" },
+  calibration: { type: "string" }, "smooth-quant": { type: "string" }, "group-size": { type: "string" }, "static-activations": { type: "boolean" }, "scale-dtype": { type: "string" },
   "max-batch-tokens": { type: "string" }, layer: { type: "string" }, window: { type: "string" }, stride: { type: "string" },
   "window-unit": { type: "string" }, aggregate: { type: "string" }, "per-token": { type: "boolean" },
   metrics: { type: "string" }, shard: { type: "string" }, resume: { type: "boolean" }, quiet: { type: "boolean", short: "q" }, verbose: { type: "boolean", short: "v" },
@@ -286,8 +288,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   }
   const trainFlags = ["train", "dev", "test", "epochs", "lr", "lora-r", "lora-alpha", "targets", "warmup-steps", "weight-decay", "max-grad-norm", "seed", "num-labels", "recompute",
     "lora-dropout", "hidden-dropout"] as const;
-  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined || v["group-size"] !== undefined || v["static-activations"])) {
-    throw new UsageError(`${command}: --calibration, --smooth-quant, --static-activations and --group-size apply to quantize only`);
+  if (command !== "quantize" && (v.calibration !== undefined || v["smooth-quant"] !== undefined || v["group-size"] !== undefined || v["static-activations"] || v["scale-dtype"] !== undefined)) {
+    throw new UsageError(`${command}: --calibration, --smooth-quant, --static-activations, --group-size and --scale-dtype apply to quantize only`);
   }
   if (command !== "finetune") {
     const f = trainFlags.find((k) => v[k] !== undefined);
@@ -314,6 +316,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     if (v["group-size"] !== undefined && (dtype !== "q4" || !Q4_GROUPS.includes(Number(v["group-size"])))) {
       throw new UsageError(`quantize: --group-size ${v["group-size"].slice(0, 20)}: ${dtype === "q4" ? `q4 groups are ${Q4_GROUPS.join(", ")}` : "applies to --dtype q4"}`);
     }
+    if (v["scale-dtype"] !== undefined && dtype !== "q4") throw new UsageError("quantize: --scale-dtype applies to --dtype q4 (q8 row scales stay f32)");
   } else if (input === undefined) throw new UsageError(`${command}: missing <input> (a sequence file, or - for stdin)`);
   if (inputs.filter((i) => i === "-").length > 1) throw new UsageError(`${command}: stdin ('-') can be read only once`);
   if (models.length === 0) throw new UsageError(`${command}: --model is required`);
@@ -375,6 +378,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       smoothQuant: v["smooth-quant"] === undefined ? undefined : positiveNumber("--smooth-quant", v["smooth-quant"]),
       staticActivations: v["static-activations"] ?? false,
       groupSize: v["group-size"] === undefined ? undefined : Number(v["group-size"]),
+      scaleDtype: v["scale-dtype"] === undefined ? undefined : oneOf("--scale-dtype", v["scale-dtype"], ["f32", "f16"] as const),
       train: cmd !== "finetune" ? undefined : {
         train: v.train!, dev: v.dev, test: v.test,
         epochs: v.epochs === undefined ? 3 : positiveInt("--epochs", v.epochs),

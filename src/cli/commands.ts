@@ -51,22 +51,22 @@ export async function runCli(argv: string[], io: CliIo, loadModel: ModelLoader, 
       throw new UsageError("refusing to write binary NPY to a terminal; use --out FILE or a pipe");
     }
     if (opts.command === "quantize") {
-      const { smoothQuant: sq, staticActivations: st, groupSize: group } = opts;
+      const { smoothQuant: sq, staticActivations: st, groupSize: group, scaleDtype } = opts;
       // Plain q8/q4 quantize at load; SmoothQuant, static activation scales and other q4 group sizes go through
       // model.quantize().
       const calibrated = sq !== undefined || st === true;
-      const viaQuantize = calibrated || group !== undefined;
+      const viaQuantize = calibrated || group !== undefined || scaleDtype !== undefined;
       model = await loadModel(opts.model, { device: calibrated ? opts.device : "reference", dtype: viaQuantize ? undefined : opts.dtype, revision: opts.revision, onProgress: (p) => progress.download(p) });
       if (viaQuantize) {
         // Calibrated: run the float model on the sequences (SmoothQuant's ranges, the static scales), then write its q8 copy.
         const calibration = calibrated ? (await readRecords({ ...opts, inputs: [opts.calibration!], inputFormat: "auto" }, io)).map((r) => r.sequence) : undefined;
         const q = await model.quantize(opts.dtype === "q8"
           ? { weights: "int8", activations: "int8", calibration, smoothQuant: sq, ...(st ? { activationScales: "static" as const } : {}) }
-          : { weights: "int4", activations: "f32", groupSize: group });
+          : { weights: "int4", activations: "f32", ...(group ? { groupSize: group } : {}), ...(scaleDtype ? { scales: scaleDtype } : {}) });
         try { await q.save(opts.out!); } finally { q.dispose(); }
       } else await model.save(opts.out!);
       progress.clear();
-      progress.note(`wrote ${opts.dtype} model${group ? ` (groups of ${group})` : ""}${sq ? ` (SmoothQuant α ${sq})` : ""}${st ? " (static activation scales)" : ""} to ${opts.out}`);
+      progress.note(`wrote ${opts.dtype} model${group ? ` (groups of ${group})` : ""}${scaleDtype === "f16" ? " (f16 scales)" : ""}${sq ? ` (SmoothQuant α ${sq})` : ""}${st ? " (static activation scales)" : ""} to ${opts.out}`);
       return 0;
     }
     if (opts.command === "finetune") {

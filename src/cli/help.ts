@@ -71,11 +71,12 @@ ${ADAPTER}`, SCALE, COMMON], "germ predict test.csv --model ./germ --adapter ./m
   -o, --out FILE          write there instead of stdout
   --plot FILE.svg         the per-layer kurtosis and inf-norm chart, one line per model
 ${ADAPTER}`, COMMON], "germ outliers reads.fq --model zhihan1996/DNABERT-2-117M --model magicslabnu/GERM --attn-softmax vanilla --attn-softmax softmax1 --plot chart.svg"),
-  quantize: text("germ quantize --model M --dtype q8|q4 --out <dir> [--group-size 64] [--smooth-quant 0.5] [--static-activations] [--calibration seqs.fa]", "Write the model with q8 or q4 projection weights to a directory that --model then loads as it is.", [`Options:
+  quantize: text("germ quantize --model M --dtype q8|q4 --out <dir> [--group-size 64] [--scale-dtype f16] [--smooth-quant 0.5] [--static-activations] [--calibration seqs.fa]", "Write the model with q8 or q4 projection weights to a directory that --model then loads as it is.", [`Options:
   -m, --model M           the float model (directory, URL or hub id)
   --dtype T               q8 | q4
   -o, --out DIR           where the quantized model goes
   --group-size G          q4: weights per scale, 32 (default) | 64 | 128
+  --scale-dtype T         q4: f32 (default) | f16: scales rounded to halves, F16 in the file (f16 on WebGPU)
   --smooth-quant A        SmoothQuant α (q8), calibrated on --calibration's sequences
   --static-activations    q8: one activation scale per projection input (max |x| / 127 over --calibration's
                           tokens) instead of one per token at run time

@@ -27,7 +27,7 @@ export interface CliModel {
   /** quantize: a q8 copy (SmoothQuant-calibrated on the given sequences) or a q4 copy with other group sizes. */
   quantize(opts: {
     weights: "int8" | "int4"; activations: "int8" | "f32"; calibration?: string[]; smoothQuant?: number; groupSize?: number;
-    activationScales?: "dynamic" | "static";
+    activationScales?: "dynamic" | "static"; scales?: "f32" | "f16";
   }): Promise<CliModel>;
   readonly config: { numHiddenLayers: number; hiddenSize?: number };
   dispose(): void;

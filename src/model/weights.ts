@@ -236,8 +236,10 @@ async function readQuantized(tensors: TensorIndex, name: string, shape: [number,
     throw new FormatError(`${file}: tensor "${name}" is ${data.dtype} [${data.shape.join(", ")}] (${data.byteLength} bytes); a ${format} [${n}, ${k}] weight is ${dtype}, ${want} bytes`);
   }
   const count = format === "q4" ? n * Math.ceil(k / group) : f.scaleCount(n, k);
-  if (scales.dtype !== "F32" || scales.byteLength !== 4 * count) {
-    throw new FormatError(`${file}: tensor "${name}_scale" is ${scales.dtype} [${scales.shape.join(", ")}]; ${format}${format === "q4" ? ` (groups of ${group})` : ""} weight "${name}" [${n}, ${k}] needs ${count} F32 scales`);
+  // q4 scales may be F16 (quantize({ scales: "f16" })): widened exactly, and kept as halves where linear reads them so.
+  const scaleBytes = scales.dtype === "F32" ? 4 : scales.dtype === "F16" && format === "q4" ? 2 : 0;
+  if (scaleBytes === 0 || scales.byteLength !== scaleBytes * count) {
+    throw new FormatError(`${file}: tensor "${name}_scale" is ${scales.dtype} [${scales.shape.join(", ")}]; ${format}${format === "q4" ? ` (groups of ${group})` : ""} weight "${name}" [${n}, ${k}] needs ${count} F32${format === "q4" ? " (or F16)" : ""} scales`);
   }
   const s = toFloat32({ dtype: scales.dtype, shape: scales.shape, bytes: await scales.read() }, `${name}_scale`);
   const bad = s.findIndex((v) => !(Number.isFinite(v) && v >= 0));

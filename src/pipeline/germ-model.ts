@@ -360,16 +360,19 @@ export class GermModel {
    * attention output and mlp.wo, from per-channel ranges measured on the `calibration` sequences (docs/quantization.md).
    * `activationScales: "static"` (q8) quantizes each projection's input with one scale measured on the `calibration`
    * sequences (max |x| / 127 over their tokens, after smoothing when smoothQuant is given) instead of per token at
-   * run time ("dynamic", the default). The copy saves as a quantized checkpoint.
+   * run time ("dynamic", the default). `scales: "f16"` (q4) rounds each group scale to the nearest half before
+   * quantizing with it: the file stores F16 scales and WebGPU (shader-f16) holds them as halves, with the same values
+   * on every backend. The copy saves as a quantized checkpoint.
    * @example
    * const q8 = await model.quantize({ weights: "int8", activations: "int8", calibration: seqs, smoothQuant: 0.5 });
    * await q8.save("./germ-q8-sq");
    * const fixed = await model.quantize({ weights: "int8", activations: "int8", calibration: seqs, activationScales: "static" });
    * const q4 = await model.quantize({ weights: "int4", groupSize: 128 }); // one scale per 128 weights: smaller file
+   * const q4h = await model.quantize({ weights: "int4", scales: "f16" }); // scales rounded to halves: F16 in the file, f16 on WebGPU
    */
   async quantize(opts: {
     weights: "int8" | "int4"; activations?: "int8" | "f32"; groupSize?: number; calibration?: string[]; smoothQuant?: number;
-    activationScales?: "dynamic" | "static";
+    activationScales?: "dynamic" | "static"; scales?: "f32" | "f16";
   }): Promise<GermModel> {
     this.alive();
     const acts = opts?.activations ?? (opts?.weights === "int4" ? "f32" : "int8");
@@ -380,6 +383,9 @@ export class GermModel {
       throw new InputError(`quantize: groupSize ${String(opts.groupSize).slice(0, 20)}: ${format === "q4" ? `q4 groups are ${Q4_GROUPS.join(", ")}` : "only int4 weights (q4) have groups"}`);
     }
     if (this.origin.prequantized || this.opts.simulate) throw new InputError("quantize: this model is already quantized (or simulated); quantize the float model");
+    const scaleDtype = opts.scales ?? "f32";
+    if (scaleDtype !== "f32" && scaleDtype !== "f16") throw new InputError(`quantize: scales ${JSON.stringify(String(scaleDtype).slice(0, 20))} must be "f32" or "f16"`);
+    if (scaleDtype === "f16" && format !== "q4") throw new InputError("quantize: f16 scales apply to int4 weights (q4)");
     const alpha = opts.smoothQuant, scales = opts.activationScales ?? "dynamic";
     if (scales !== "dynamic" && scales !== "static") throw new InputError(`quantize: activationScales ${JSON.stringify(scales)} must be "dynamic" or "static"`);
     const hasCalibration = Array.isArray(opts.calibration) && opts.calibration.length > 0;
@@ -402,9 +408,9 @@ export class GermModel {
       meta[META.smoothQuant] = String(alpha);
     }
     const inputScales = scales === "static" ? await this.staticScales(tensors, opts.calibration!, alpha !== undefined) : undefined;
-    const bytes = quantizeCheckpoint(tensors, this.config, format, meta, group, inputScales);
+    const bytes = quantizeCheckpoint(tensors, this.config, format, { metadata: meta, group, inputScales, scaleDtype });
     const files: Record<string, Uint8Array> = { "config.json": this.origin.configBytes, "tokenizer.json": this.origin.tokBytes, "model.safetensors": bytes };
-    const how = [format, format === "q4" ? `groups of ${group}` : "", alpha !== undefined ? `SmoothQuant α ${alpha}` : "", inputScales ? "static activation scales" : ""];
+    const how = [format, format === "q4" ? `groups of ${group}` : "", scaleDtype === "f16" ? "f16 scales" : "", alpha !== undefined ? `SmoothQuant α ${alpha}` : "", inputScales ? "static activation scales" : ""];
     const src: ModelSource = { location: `${this.origin.src.location} (${how.filter(Boolean).join(", ")})`, get: async (f) => files[f] ?? null };
     return GermModel.fromPretrained(src, { ...this.opts, dtype: undefined, simulate: undefined, device: this.backend });
   }
